@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The document tree: an ordered YAML/JSON tree that keeps what a reviewer
+ * sees. Maps keep key order, scalars keep their style and tag, comments stay
+ * attached to the nodes they belong to, multi-document streams keep every
+ * document, and every node remembers its source line.
+ *
+ * Memory: every node and string of a tree lives in the tree's arena and is
+ * released (wiped) by ck_doc_free(). A tree made with CK_DOC_SECURE keeps its
+ * arena in secret memory: use it for decrypted documents. Nodes are never
+ * freed one by one; a removed node's memory is reclaimed with the tree.
+ *
+ * Comments (libyaml does not report them; the reader recovers them from the
+ * source between tokens):
+ *   head_comment  comment lines directly above a node, e.g. above a map key;
+ *                 each line as written from '#', lines joined by '\n', no
+ *                 trailing newline.
+ *   line_comment  the comment after a node on the same line ("# ..."). For
+ *                 `key: value  # c` it belongs to the value; for a key whose
+ *                 value is a block collection (`key:  # c`) to the key.
+ *   foot_comment  comment lines after the last entry of a collection that
+ *                 still belong to it (indented at the entries' level), or, on
+ *                 a document root, the comments at the end of the document.
+ * For a map, comments above an entry are on the key node.
+ *
+ * JSON maps onto the same tree: objects are maps, arrays sequences, strings
+ * double-quoted scalars, numbers/true/false/null plain scalars, so
+ * ck_doc_scalar_type() types both the same way.
+ */
+#ifndef CK_DOC_H
+#define CK_DOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ck/buf.h"
+
+enum ck_doc_kind { CK_DOC_SCALAR, CK_DOC_MAP, CK_DOC_SEQ, CK_DOC_ALIAS };
+
+enum ck_doc_style {
+	CK_DOC_STYLE_ANY = 0,  /* writer chooses */
+	CK_DOC_PLAIN,          /* scalars */
+	CK_DOC_SQUOTED,
+	CK_DOC_DQUOTED,
+	CK_DOC_LITERAL,        /* | */
+	CK_DOC_FOLDED,         /* > */
+	CK_DOC_BLOCK,          /* collections */
+	CK_DOC_FLOW,           /* collections: [a, b] / {a: b} */
+};
+
+/* What a scalar means under YAML 1.2 core resolution as go-yaml v3 does it. */
+enum ck_doc_type {
+	CK_DOC_T_STR,
+	CK_DOC_T_INT,       /* fits int64 (decimal, 0x, 0o, 0b, leading-0 octal, '_') */
+	CK_DOC_T_UINT,      /* in [2^63, 2^64) */
+	CK_DOC_T_FLOAT,
+	CK_DOC_T_BOOL,      /* true|True|TRUE|false|False|FALSE */
+	CK_DOC_T_NULL,      /* ~, null, Null, NULL, empty plain scalar */
+	CK_DOC_T_TIMESTAMP, /* unquoted timestamps, or !!timestamp */
+	CK_DOC_T_BINARY,    /* !!binary */
+	CK_DOC_T_MAP,
+	CK_DOC_T_SEQ,
+};
+
+struct ck_doc_node {
+	enum ck_doc_kind kind;
+	enum ck_doc_style style;
+	char *tag;            /* explicit tag as written ("!!binary", "!Ref"), or NULL */
+	char *anchor;         /* "&name" without '&', or NULL */
+	char *text;           /* scalar value (escapes decoded) or alias name; NUL-terminated */
+	size_t len;           /* bytes in text (may contain NUL for JSON "\u0000") */
+	struct ck_doc_node **kids; /* map: key0, value0, key1, value1 ...; seq: items */
+	size_t nkids;         /* entries in kids (2 per map pair) */
+	size_t capkids;
+	struct ck_doc_node *target; /* alias: the anchored node it refers to */
+	char *head_comment;
+	char *line_comment;
+	char *foot_comment;
+	unsigned blank_before;  /* blank lines before this node (and its head comment) */
+	uint32_t line, col;     /* 1-based source position; 0 for built nodes */
+};
+
+struct ck_doc_arena;
+
+/* A stream of one or more documents. */
+struct ck_doc {
+	struct ck_doc_node **docs; /* document roots; a root may be NULL for an empty document */
+	size_t ndocs;
+	size_t capdocs;
+	unsigned char *explicit_start; /* per document: written with a leading "---" */
+	char *head_comment;  /* comments before the first document's content that are
+	                       separated from it by a blank line or a "---" */
+	struct ck_doc_arena *arena;
+	unsigned flags;
+};
+
+/* Flags for ck_doc_new() and the readers. */
+#define CK_DOC_SECURE      1u  /* arena in secret memory */
+#define CK_DOC_NO_COMMENTS 2u  /* reader: skip comment recovery (faster) */
+#define CK_DOC_NO_DUP_KEYS 4u  /* reader: duplicate map keys are an error */
+
+/* Empty stream (no documents). NULL on CK_ENOMEM. */
+struct ck_doc *ck_doc_new(unsigned flags);
+/* Wipe and free everything; NULL-safe. */
+void ck_doc_free(struct ck_doc *d);
+
+/*
+ * Readers. The text need not be NUL-terminated. Errors: CK_EINVAL with
+ * "line L, column C: what is wrong"; CK_ETOOBIG beyond limits (nesting depth
+ * over 512, more than 1<<24 nodes, alias expansion bombs).
+ */
+int ck_doc_parse_yaml(struct ck_doc **out, const char *text, size_t n, unsigned flags) CK_WUR;
+int ck_doc_parse_json(struct ck_doc **out, const char *text, size_t n, unsigned flags) CK_WUR;
+/* JSON if the first non-blank byte is '{' or '[', else YAML. */
+int ck_doc_parse(struct ck_doc **out, const char *text, size_t n, unsigned flags) CK_WUR;
+
+struct ck_doc_yaml_opts {
+	unsigned indent;        /* spaces per level; 0 means 2 */
+	int indent_sequences;   /* 1: "key:\n  - a" ; 0: "key:\n- a" (kubectl style) */
+	int keep_styles;        /* 1: honour node styles; 0: writer picks the simplest safe style */
+	int explicit_start;     /* 1: "---" before every document */
+	int no_comments;        /* 1: drop comments */
+};
+#define CK_DOC_YAML_OPTS_INIT { 2, 0, 1, 0, 0 }
+
+struct ck_doc_json_opts {
+	const char *indent;     /* per level: "\t", "  ", or "" / NULL for compact */
+	int escape_html;        /* Go json.Marshal: escape < > & as \u003c ... */
+	int trailing_newline;
+};
+#define CK_DOC_JSON_OPTS_INIT { "  ", 0, 1 }
+
+/*
+ * Writers append to out. YAML writes every document of the stream ("---"
+ * between documents); writing a tree read from YAML gives the same tree when
+ * read again. JSON writes one node (a document root); YAML-only features
+ * (tags, anchors, comments) are dropped, non-string scalars are written as
+ * JSON literals when they resolve to int/float/bool/null, else as strings.
+ */
+int ck_doc_write_yaml(struct ck_buf *out, const struct ck_doc *d,
+                      const struct ck_doc_yaml_opts *opts) CK_WUR;
+int ck_doc_write_yaml_node(struct ck_buf *out, const struct ck_doc_node *n,
+                           const struct ck_doc_yaml_opts *opts) CK_WUR;
+int ck_doc_write_json(struct ck_buf *out, const struct ck_doc_node *n,
+                      const struct ck_doc_json_opts *opts) CK_WUR;
+
+/* Building and editing. Nodes and strings are allocated in d's arena. */
+struct ck_doc_node *ck_doc_scalar(struct ck_doc *d, const char *text, size_t len,
+                                  enum ck_doc_style style);
+struct ck_doc_node *ck_doc_scalar_str(struct ck_doc *d, const char *text); /* style ANY */
+struct ck_doc_node *ck_doc_map(struct ck_doc *d);
+struct ck_doc_node *ck_doc_seq(struct ck_doc *d);
+/* Copy a string into the arena. */
+char *ck_doc_strdup(struct ck_doc *d, const char *s, size_t len);
+/* Deep copy of a node (from any tree) into d. */
+struct ck_doc_node *ck_doc_clone(struct ck_doc *d, const struct ck_doc_node *n);
+int ck_doc_add_root(struct ck_doc *d, struct ck_doc_node *root) CK_WUR;
+
+/* Replace a scalar's text (style kept unless style != ANY). */
+int ck_doc_set_text(struct ck_doc *d, struct ck_doc_node *n, const char *text, size_t len,
+                    enum ck_doc_style style) CK_WUR;
+int ck_doc_set_comment(struct ck_doc *d, char **slot, const char *text) CK_WUR;
+
+int ck_doc_seq_append(struct ck_doc *d, struct ck_doc_node *seq, struct ck_doc_node *item) CK_WUR;
+/* Append a pair (no duplicate check). */
+int ck_doc_map_append(struct ck_doc *d, struct ck_doc_node *map, struct ck_doc_node *key,
+                      struct ck_doc_node *value) CK_WUR;
+/* Set key to value: replace the value of an existing key in place, else append. */
+int ck_doc_map_set(struct ck_doc *d, struct ck_doc_node *map, const char *key,
+                   struct ck_doc_node *value) CK_WUR;
+/* Insert a pair at pair index i (0 = first). */
+int ck_doc_map_insert(struct ck_doc *d, struct ck_doc_node *map, size_t i,
+                      struct ck_doc_node *key, struct ck_doc_node *value) CK_WUR;
+/* Remove the pair with this key; 1 if removed, 0 if absent. */
+int ck_doc_map_remove(struct ck_doc_node *map, const char *key);
+
+/* Lookups (no allocation). Aliases are followed. NULL when absent/wrong kind. */
+size_t ck_doc_map_len(const struct ck_doc_node *map);   /* pairs */
+struct ck_doc_node *ck_doc_map_key(const struct ck_doc_node *map, size_t i);
+struct ck_doc_node *ck_doc_map_value(const struct ck_doc_node *map, size_t i);
+struct ck_doc_node *ck_doc_map_get(const struct ck_doc_node *map, const char *key);
+/* Follow "a.b.c" through maps (no escaping; for manifest fields). */
+struct ck_doc_node *ck_doc_get_path(const struct ck_doc_node *root, const char *dotted);
+/* Scalar text of map[key] if it is a scalar, else NULL. */
+const char *ck_doc_map_get_str(const struct ck_doc_node *map, const char *key);
+/* The node an alias refers to (the node itself for non-aliases). */
+const struct ck_doc_node *ck_doc_resolve(const struct ck_doc_node *n);
+/* 1 if n is a scalar whose text equals s. */
+int ck_doc_scalar_is(const struct ck_doc_node *n, const char *s);
+
+/* Resolve a node's type (go-yaml v3 rules; see the enum). */
+enum ck_doc_type ck_doc_scalar_type(const struct ck_doc_node *n);
+
+/*
+ * Parse a scalar that ck_doc_scalar_type() called INT/UINT/FLOAT/BOOL into a
+ * C value (0x / 0o / 0b / leading-0 octal / '_' handled). CK_EINVAL otherwise.
+ */
+int ck_doc_scalar_int(const struct ck_doc_node *n, int64_t *out) CK_WUR;
+int ck_doc_scalar_uint(const struct ck_doc_node *n, uint64_t *out) CK_WUR;
+int ck_doc_scalar_float(const struct ck_doc_node *n, double *out) CK_WUR;
+int ck_doc_scalar_bool(const struct ck_doc_node *n, int *out) CK_WUR;
+
+/*
+ * Go's strconv.FormatFloat(v, 'f', -1, 64): shortest round-trip digits,
+ * positional notation, "NaN", "+Inf", "-Inf". Appends to out.
+ */
+int ck_doc_format_float(struct ck_buf *out, double v) CK_WUR;
+
+#endif

@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: Apache-2.0
+# The command table, help, version and the usage-error convention.
+. "$(dirname "$0")/lib.bash"
+
+expect_exit 0 "$CLOAK" --version
+expect_out "^cloak version [0-9]"
+expect_exit 0 "$CLOAK" help
+expect_out "doctor"
+expect_exit 0 "$CLOAK" help doctor
+expect_out "usage: cloak doctor"
+expect_exit 0 "$CLOAK" doctor --help
+expect_out "usage: cloak doctor"
+
+expect_exit 2 "$CLOAK"
+expect_exit 2 "$CLOAK" doctr
+expect_err_line "unknown command 'doctr' (did you mean 'doctor'?)"
+expect_exit 2 "$CLOAK" help doctr
+expect_err_line "did you mean 'doctor'"
+expect_exit 2 "$CLOAK" --verison
+expect_err_line "unknown option '--verison' (did you mean '--version'?)"
+expect_exit 2 "$CLOAK" doctor --hlep
+expect_err_line "unknown option '--hlep' (did you mean '--help'?)"
+expect_exit 2 "$CLOAK" doctor extra
+expect_err_line "unexpected argument"
+
+expect_exit 0 "$CLOAK" doctor
+expect_out "AES-256-GCM (32-byte IV) *ok"
+expect_out "X25519 (RFC 7748) *ok"
+
+# Write errors are not silent.
+if [ -w /dev/full ]; then
+	"$CLOAK" --version >/dev/full 2>"$T/err"; [ $? -eq 1 ] && pass || fail "write to /dev/full should fail"
+fi
+finish
