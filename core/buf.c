@@ -139,14 +139,13 @@ void ck_buf_reset(struct ck_buf *b)
 void ck_buf_truncate(struct ck_buf *b, size_t n)
 {
 	CK_ASSERT(n <= ck_buf_len(b));
-	if (b->flags & F_VIEW) {
+	if ((b->flags & F_VIEW) || b->ptr == NULL) {
 		b->len = b->off + n;
 		return;
 	}
 	ck_memzero(b->ptr + b->off + n, ck_buf_len(b) - n);
 	b->len = b->off + n;
-	if (b->ptr != NULL)
-		b->ptr[b->len] = 0;
+	b->ptr[b->len] = 0;
 }
 
 int ck_buf_grow(struct ck_buf *b, size_t n)
@@ -204,14 +203,26 @@ int ck_buf_reserve(struct ck_buf *b, size_t n, uint8_t **out)
 
 int ck_buf_put(struct ck_buf *b, const void *p, size_t n)
 {
+	const uint8_t *src = p;
+	size_t rel = 0;
+	int inside, rc;
 	uint8_t *dst;
-	int rc;
 
 	if (n == 0)
 		return (b->flags & F_VIEW) ? ck_buf_grow(b, 0) : CK_OK;
+	/*
+	 * Appending part of the buffer to itself: growing may move or compact
+	 * the storage, so remember where the source sits among the live bytes.
+	 */
+	inside = b->ptr != NULL && !(b->flags & F_VIEW) && src >= b->ptr + b->off &&
+	         src < b->ptr + b->len;
+	if (inside)
+		rel = (size_t)(src - (b->ptr + b->off));
 	if ((rc = ck_buf_reserve(b, n, &dst)) < 0)
 		return rc;
-	memmove(dst, p, n);
+	if (inside)
+		src = b->ptr + b->off + rel;
+	memmove(dst, src, n);
 	return CK_OK;
 }
 
