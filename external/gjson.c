@@ -199,8 +199,13 @@ static int key_matches(const char *s, const struct span *key, const struct comp 
 	return r;
 }
 
-/* The child of `in` named by component c; 0 found, CK_ENOTFOUND, or error. */
-static int child(const char *s, const struct span *in, const struct comp *c, struct span *out)
+/*
+ * The children of `in` matching component c, in document order: calls
+ * fn(arg, child) for each until it returns something other than
+ * CK_ENOTFOUND (gjson tries every key a wildcard matches).
+ */
+static int children(const char *s, const struct span *in, const struct comp *c,
+                    int (*fn)(void *arg, const struct span *child), void *arg)
 {
 	size_t i = in->b + 1;
 	int rc;
@@ -226,8 +231,9 @@ static int child(const char *s, const struct span *in, const struct comp *c, str
 			if ((m = key_matches(s, &key, c)) < 0)
 				return ck_err_last()->code;
 			if (m) {
-				*out = val;
-				return CK_OK;
+				rc = fn(arg, &val);
+				if (rc != CK_ENOTFOUND || !c->wild)
+					return rc;
 			}
 			ws(s, in->e, &i);
 			if (s[i] != ',')
@@ -253,10 +259,8 @@ static int child(const char *s, const struct span *in, const struct comp *c, str
 
 			if ((rc = value(s, in->e, &i, &val, 0)) < 0)
 				return rc;
-			if (idx++ == want) {
-				*out = val;
-				return CK_OK;
-			}
+			if (idx++ == want)
+				return fn(arg, &val);
 			ws(s, in->e, &i);
 			if (s[i] != ',')
 				return CK_ENOTFOUND;
@@ -267,7 +271,22 @@ static int child(const char *s, const struct span *in, const struct comp *c, str
 }
 
 static int eval(struct ck_buf *out, const char *s, struct span cur, struct comp *cs, size_t nc,
-                int *is_raw_number);
+                int *raw);
+
+struct rest {
+	struct ck_buf *out;
+	const char *s;
+	struct comp *cs;
+	size_t nc;
+	int *raw;
+};
+
+static int eval_rest(void *arg, const struct span *child)
+{
+	struct rest *r = arg;
+
+	return eval(r->out, r->s, *child, r->cs, r->nc, r->raw);
+}
 
 static int result_string(struct ck_buf *out, const char *s, const struct span *sp)
 {
@@ -325,7 +344,7 @@ static int eval(struct ck_buf *out, const char *s, struct span cur, struct comp 
 					if (k + 1 < nc) {
 						/* '#.rest': collect rest of every element */
 						struct ck_buf one;
-						int r2 = 0;
+						int r2 = 1; /* collected values stay raw JSON */
 
 						ck_buf_init_secure(&one, CK_BUF_MAX);
 						rc = eval(&one, s, el, cs + k + 1, nc - k - 1, &r2);
@@ -359,8 +378,11 @@ hash_out:
 			ck_buf_dispose(&items);
 			return rc;
 		}
-		if ((rc = child(s, &cur, c, &cur)) != CK_OK)
-			return rc;
+		{
+			struct rest r = { out, s, cs + k + 1, nc - k - 1, raw };
+
+			return children(s, &cur, c, eval_rest, &r);
+		}
 	}
 	if (*raw) {
 		/* inside a '#.' collection: raw JSON of each value */

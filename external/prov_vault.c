@@ -75,6 +75,13 @@ int ck_ext__vault_metadata_path(struct ck_buf *out, const char *mount, int versi
 	}
 }
 
+int ck_ext_vault_path(struct ck_buf *out, const char *mount, int kv_version, const char *key,
+                      int metadata)
+{
+	return metadata ? ck_ext__vault_metadata_path(out, mount, kv_version, key)
+	                : ck_ext__vault_data_path(out, mount, kv_version, key);
+}
+
 /* ---------------------------------------------------------- references */
 
 int ck_ext__resolve_ref(const struct ck_ext_provider_ctx *ctx, const char *kind,

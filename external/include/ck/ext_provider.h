@@ -88,6 +88,16 @@ int ck_ext_vault_value(struct ck_buf *out, const char *data_json, size_t n,
                        const char *property) CK_WUR;
 
 /*
+ * ESO's key -> Vault logical path (buildPath / buildMetadataPath, spec 2.3):
+ * mount = the store's `path` (NULL: the key carries the mount), kv_version
+ * 1 or 2, metadata 1 for the metadata path. Appended to out (no "/v1/").
+ * CK_EINVAL "provided Path isn't a valid kv v2 path" when a v2 metadata path
+ * cannot be derived.
+ */
+int ck_ext_vault_path(struct ck_buf *out, const char *mount, int kv_version, const char *key,
+                      int metadata) CK_WUR;
+
+/*
  * gjson.Get(json, path).String(): CK_ENOTFOUND when the path does not exist,
  * CK_EUNSUPPORTED for gjson features cloak does not implement (queries
  * "#(...)", modifiers "@", multipaths), CK_EINVAL for malformed JSON.
