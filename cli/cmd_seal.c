@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ck/file.h"
 #include "ck/http.h"
@@ -361,6 +362,13 @@ out:
 	return rc;
 }
 
+/* Reading a Secret from a terminal looks like a hang: say so, as kubeseal does. */
+static void tty_hint(const struct args *a)
+{
+	if (a->secret_file == NULL && isatty(STDIN_FILENO))
+		fprintf(stderr, "(tty detected: expecting json/yaml k8s resource in stdin)\n");
+}
+
 static int has_suffix(const char *s, const char *suf)
 {
 	size_t l = strlen(s), m = strlen(suf);
@@ -403,6 +411,8 @@ static int run_raw(const struct args *a, const struct ck_rsa *pub, const char *d
 		eq = strchr(a->from_file, '=');
 		path = eq ? eq + 1 : a->from_file;
 	}
+	if (strcmp(path, "-") == 0)
+		tty_hint(a);
 	if ((rc = ck_file_read(&in, path, INPUT_MAX)) < 0) {
 		ck_err_context("%s: %s", a->prog, strcmp(path, "-") ? path : "stdin");
 		goto out;
@@ -444,6 +454,7 @@ static int run_recovery(const struct args *a, enum ck_seal_format fmt)
 		                               a->keyfiles[i])) < 0)
 			goto out;
 	}
+	tty_hint(a);
 	if ((rc = ck_file_read(&in, a->secret_file ? a->secret_file : "-", INPUT_MAX)) < 0) {
 		ck_err_context("%s: %s", a->prog, src);
 		goto out;
@@ -483,6 +494,7 @@ static int run_seal(const struct args *a, const struct ck_rsa *pub, const char *
 	o.ns_flag = a->ns;
 	o.default_namespace = dns;
 	o.allow_empty_data = a->allow_empty;
+	tty_hint(a);
 	if ((rc = ck_file_read(&in, a->secret_file ? a->secret_file : "-", INPUT_MAX)) < 0) {
 		ck_err_context("%s: %s", a->prog, src);
 		goto out;
