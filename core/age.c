@@ -144,7 +144,7 @@ int ck_age_encrypt(struct ck_buf *out, const struct ck_age_recipients *rs, const
 	ck_age__sink_buf(&dst, out);
 	rc = encrypt_to(&dst, &src, rs, armor ? CK_AGE_ARMOR_YES : CK_AGE_ARMOR_NO, &n);
 	if (rc < 0)
-		ck_buf_truncate(out, keep);
+		ck_age__restore(out, keep);
 	return rc;
 }
 
@@ -339,7 +339,7 @@ int ck_age_decrypt(struct ck_buf *out, const struct ck_age_identities *ids, cons
 	ck_age__sink_buf(&dst, out);
 	rc = decrypt_from(&dst, &src, ids, CK_AGE_ARMOR_AUTO, &n, NULL);
 	if (rc < 0)
-		ck_buf_truncate(out, keep);
+		ck_age__restore(out, keep);
 	return rc;
 }
 

@@ -20,6 +20,16 @@
 #define CK_AGE__BODY_COLS 64
 #define CK_AGE__BODY_BYTES 48
 
+/*
+ * Truncate b back to keep bytes if it grew (ck_buf_truncate trips UBSan on a
+ * never-allocated buffer, so only call it when there is something to drop).
+ */
+static inline void ck_age__restore(struct ck_buf *b, size_t keep)
+{
+	if (ck_buf_len(b) > keep)
+		ck_buf_truncate(b, keep);
+}
+
 /* ----- failure class (age.c) */
 
 /* Record class + code + message; returns code. */

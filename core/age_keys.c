@@ -252,7 +252,7 @@ int ck_age_identities_recipients(struct ck_buf *out, const struct ck_age_identit
 		}
 	}
 	if (rc < 0)
-		ck_buf_truncate(out, keep);
+		ck_age__restore(out, keep);
 	return rc;
 }
 
@@ -453,8 +453,8 @@ int ck_age_keygen(struct ck_buf *secret_out, struct ck_buf *pub_out)
 out:
 	ck_memzero(sk, sizeof(sk));
 	if (rc < 0) {
-		ck_buf_truncate(secret_out, sk_keep);
-		ck_buf_truncate(pub_out, pk_keep);
+		ck_age__restore(secret_out, sk_keep);
+		ck_age__restore(pub_out, pk_keep);
 	}
 	return rc;
 }
@@ -500,7 +500,7 @@ int ck_age_keygen_file(struct ck_buf *out, struct ck_buf *pub_out)
 	rc = CK_OK;
 out:
 	if (rc < 0)
-		ck_buf_truncate(out, keep);
+		ck_age__restore(out, keep);
 	ck_buf_dispose(&sk);
 	ck_buf_dispose(&pk);
 	return rc;

@@ -11,6 +11,13 @@
 
 static const char charset[] = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 
+/* Drop what a failed call appended (ck_buf_truncate needs an allocated buffer). */
+static void restore(struct ck_buf *b, size_t keep)
+{
+	if (ck_buf_len(b) > keep)
+		ck_buf_truncate(b, keep);
+}
+
 static uint32_t polymod_step(uint32_t chk, uint8_t v)
 {
 	static const uint32_t gen[5] = { 0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd,
@@ -112,8 +119,8 @@ int ck_bech32_encode(struct ck_buf *out, const char *hrp, const uint8_t *data, s
 	acc = 0;
 	rc = CK_OK;
 out:
-	if (rc < 0 && ck_buf_len(out) > keep)
-		ck_buf_truncate(out, keep);
+	if (rc < 0)
+		restore(out, keep);
 	return rc;
 }
 
@@ -198,7 +205,7 @@ int ck_bech32_5to8(struct ck_buf *out, const uint8_t *d5, size_t n)
 out:
 	acc = 0;
 	if (rc < 0)
-		ck_buf_truncate(out, keep);
+		restore(out, keep);
 	return rc;
 }
 
@@ -235,10 +242,9 @@ out:
 		ck_memzero(d5, n);
 	ck_secret_free(d5);
 	if (rc < 0) {
-		if (hrp_out != NULL && ck_buf_len(hrp_out) > hkeep)
-			ck_buf_truncate(hrp_out, hkeep);
-		if (ck_buf_len(data_out) > dkeep)
-			ck_buf_truncate(data_out, dkeep);
+		if (hrp_out != NULL)
+			restore(hrp_out, hkeep);
+		restore(data_out, dkeep);
 	}
 	return rc;
 }
