@@ -433,3 +433,60 @@ int ck_age__looks_armored(struct ck_age__reader *r, int *out)
 	}
 	return CK_OK;
 }
+
+int ck_age_armor_encode(struct ck_buf *out, const void *in, size_t n)
+{
+	struct ck_age__armor_writer *w = NULL;
+	struct ck_age_sink dst, sink;
+	size_t keep = ck_buf_len(out);
+	int rc;
+
+	ck_age__sink_buf(&dst, out);
+	if ((rc = ck_age__armor_writer_new(&w, &dst)) < 0)
+		goto out;
+	ck_age__armor_writer_sink(w, &sink);
+	if ((rc = ck_age__write(&sink, in, n)) < 0 || (rc = ck_age__armor_writer_close(w)) < 0)
+		goto out;
+	rc = CK_OK;
+out:
+	ck_age__armor_writer_free(w);
+	if (rc < 0)
+		ck_age__restore(out, keep);
+	return rc;
+}
+
+int ck_age_armor_decode(struct ck_buf *out, const void *in, size_t n)
+{
+	struct ck_age__armor_reader *a = NULL;
+	struct ck_age__reader r;
+	struct ck_age__mem_src m;
+	struct ck_age_source src, dec;
+	size_t keep = ck_buf_len(out), got;
+	uint8_t *dst;
+	int rc;
+
+	ck_age__source_mem(&src, &m, in, n);
+	if ((rc = ck_age__reader_init(&r, &src, 4096)) < 0)
+		return rc;
+	if ((rc = ck_age__armor_reader_new(&a, &r)) < 0)
+		goto out;
+	ck_age__armor_reader_source(a, &dec);
+	do {
+		struct iovec v;
+
+		if ((rc = ck_buf_reserve(out, 4096, &dst)) < 0)
+			goto out;
+		v.iov_base = dst;
+		v.iov_len = 4096;
+		if ((rc = dec.read(dec.ctx, &v, 1, &got)) < 0)
+			goto out;
+		ck_buf_truncate(out, ck_buf_len(out) - 4096 + got);
+	} while (got > 0);
+	rc = CK_OK;
+out:
+	ck_age__armor_reader_free(a);
+	ck_age__reader_dispose(&r);
+	if (rc < 0)
+		ck_age__restore(out, keep);
+	return rc;
+}

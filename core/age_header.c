@@ -300,3 +300,26 @@ int ck_age__header_format_body(struct ck_buf *out, const struct ck_age__header *
 	}
 	return ck_buf_puts(out, "---");
 }
+
+int ck_age_header_reencode(struct ck_buf *out, const void *in, size_t n, size_t *hlen)
+{
+	struct ck_age__header h;
+	size_t scan = 0, len, keep = ck_buf_len(out);
+	int rc;
+
+	ck_age__set_failure(CK_AGE_OK);
+	len = ck_age__header_find_end(in, n, &scan);
+	if ((rc = ck_age__header_parse(&h, in, len ? len : n)) < 0)
+		return rc;
+	if ((rc = ck_age__header_format_body(out, &h)) < 0 || (rc = ck_buf_putc(out, ' ')) < 0 ||
+	    (rc = ck_b64_encode(out, h.mac, sizeof(h.mac), CK_B64_STD_RAW)) < 0 ||
+	    (rc = ck_buf_putc(out, '\n')) < 0) {
+		ck_age__restore(out, keep);
+		goto out;
+	}
+	*hlen = h.len;
+	rc = CK_OK;
+out:
+	ck_age__header_dispose(&h);
+	return rc;
+}

@@ -113,6 +113,20 @@ int ck_age_encrypt(struct ck_buf *out, const struct ck_age_recipients *rs, const
 int ck_age_decrypt(struct ck_buf *out, const struct ck_age_identities *ids, const void *in,
                    size_t n) CK_WUR;
 
+/* ----------------------------------------------------- format helpers */
+
+/*
+ * Strictly parse the header at the start of an (unarmoured) age file and
+ * append its canonical encoding to out; *hlen gets the header's length in
+ * `in`. A valid header re-encodes to exactly its own bytes. CK_EINVAL on a
+ * header failure (the class is also recorded for ck_age_last_failure).
+ */
+int ck_age_header_reencode(struct ck_buf *out, const void *in, size_t n, size_t *hlen) CK_WUR;
+/* ASCII armour of n bytes, appended to out (the exact form age writes). */
+int ck_age_armor_encode(struct ck_buf *out, const void *in, size_t n) CK_WUR;
+/* Strict armour decoding of the whole input; CK_EINVAL "age: bad armor: ...". */
+int ck_age_armor_decode(struct ck_buf *out, const void *in, size_t n) CK_WUR;
+
 /* ---------------------------------------------------------- streaming */
 
 /*
