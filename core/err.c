@@ -10,9 +10,13 @@ static _Thread_local struct ck_err last;
 
 CK_VPRINTF(3) static int vset(int code, int exit_status, const char *fmt, va_list ap)
 {
+	char msg[CK_ERR_MSG_MAX];
+
+	/* Format first: callers may pass ck_err_last()->msg as an argument. */
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	memcpy(last.msg, msg, sizeof(last.msg));
 	last.code = code;
 	last.exit_override = exit_status;
-	vsnprintf(last.msg, sizeof(last.msg), fmt, ap);
 	return code;
 }
 
