@@ -470,6 +470,7 @@ struct jw {
 	struct ck_buf *out;
 	const char *indent;
 	size_t indlen;
+	int compact; /* json.Marshal form: no whitespace at all */
 	int rc;
 	struct ck_buf tmp;
 };
@@ -484,6 +485,8 @@ static void jnewline(struct jw *w, unsigned depth)
 {
 	unsigned i;
 
+	if (w->compact)
+		return;
 	jput(w, "\n", 1);
 	for (i = 0; i < depth; i++)
 		jput(w, w->indent, w->indlen);
@@ -635,7 +638,7 @@ static void jnode(struct jw *w, const struct ck_sops_node *n, unsigned depth,
 			jnewline(w, depth + 1);
 			if (w->rc == CK_OK)
 				w->rc = ck_sops__json_string(w->out, k->u.s, k->len);
-			jput(w, ": ", 2);
+			jput(w, ": ", w->compact ? 1 : 2);
 			jnode(w, v, depth + 1, NULL, NULL);
 		}
 		jnewline(w, depth);
@@ -672,6 +675,7 @@ int ck_sops__json_emit(struct ck_buf *out, const struct ck_sops_node *root, int 
 
 	memset(&w, 0, sizeof(w));
 	w.out = out;
+	w.compact = indent == -2;
 	if (indent < 0) {
 		w.indent = "\t";
 		w.indlen = 1;

@@ -12,8 +12,9 @@ int ck_sops__dotenv_read(struct ck_sops_tree *t, int secret) CK_WUR;
 int ck_sops__ini_read(struct ck_sops_tree *t, int secret) CK_WUR;
 
 /*
- * JSON as sops writes it: json.Indent with indent < 0 -> tab, else that many
- * spaces; xk/xv appended as the last pair of the root object when set.
+ * JSON as sops writes it: json.Indent with indent -1 -> tab, else that many
+ * spaces, -2 compact (json.Marshal); xk/xv appended as the last pair of the
+ * root object when set.
  */
 int ck_sops__json_emit(struct ck_buf *out, const struct ck_sops_node *root, int indent,
                        const struct ck_sops_node *xk, const struct ck_sops_node *xv,
