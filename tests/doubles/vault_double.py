@@ -24,7 +24,7 @@ per key version, so ciphertexts are opaque, authenticated and bound to
 their key, version and (for derived keys) context.
 
 Control endpoints (no token), all JSON:
-  POST /_control/clock        {"advance": s} | {"set": epoch}; GET -> {"now"}
+  POST /_control/clock        {"advance": s} | {"set": epoch} | {"reset": true}; GET -> {"now"}
   POST /_control/namespace    {"name": "ns1/ns2"}
   POST /_control/mount        {"path", "type": "kv"|"transit", "version": 1|2, "ns"?}
   POST /_control/policy       {"name", "ns"?, "rules": [{"path", "capabilities"}]}
@@ -766,6 +766,9 @@ class H(doublelib.Handler):
             return True
         with st.lock:
             if what == "clock":
+                if body.get("reset"):
+                    st.fixed = None
+                    st.offset = 0.0
                 if "advance" in body:
                     if st.fixed is not None:
                         st.fixed += float(body["advance"])
