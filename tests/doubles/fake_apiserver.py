@@ -94,6 +94,15 @@ def builtin_resources():
         Resource("coordination.k8s.io", ["v1"], "leases", "Lease", generation=False),
         Resource("events.k8s.io", ["v1"], "events", "Event", short=["ev"],
                  generation=False),
+        Resource("apps", ["v1"], "deployments", "Deployment", status=True, short=["deploy"],
+                 generation=True),
+        Resource("rbac.authorization.k8s.io", ["v1"], "roles", "Role", generation=False),
+        Resource("rbac.authorization.k8s.io", ["v1"], "rolebindings", "RoleBinding",
+                 generation=False),
+        Resource("rbac.authorization.k8s.io", ["v1"], "clusterroles", "ClusterRole",
+                 namespaced=False, generation=False),
+        Resource("rbac.authorization.k8s.io", ["v1"], "clusterrolebindings",
+                 "ClusterRoleBinding", namespaced=False, generation=False),
         Resource("apiextensions.k8s.io", ["v1"], "customresourcedefinitions",
                  "CustomResourceDefinition", namespaced=False, status=True,
                  short=["crd", "crds"], generation=True),
@@ -1241,6 +1250,9 @@ class Handler(BaseHTTPRequestHandler):
             body = json.dumps(body, separators=(",", ":")).encode()
         elif isinstance(body, str):
             body = body.encode()
+        self._status = code
+        if not self.path.startswith("/__fake/"):
+            self._log(self._req_body)  # before the reply: a test may read the log next
         self.send_response(code)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -1256,6 +1268,9 @@ class Handler(BaseHTTPRequestHandler):
         self._send(e.code, e.status(), headers=e.headers)
 
     def _log(self, body):
+        if self._logged:
+            return
+        self._logged = True
         srv = self.server
         u = urlsplit(self.path)
         entry = {"method": self.command, "path": u.path, "query": u.query,
@@ -1334,9 +1349,10 @@ class Handler(BaseHTTPRequestHandler):
     def _dispatch(self, method):
         self._status = 0
         self._who = None
-        body = b""
+        self._logged = False
+        self._req_body = body = b""
         try:
-            body = self._read_body()
+            self._req_body = body = self._read_body()
         except (ValueError, OSError):
             self.close_connection = True
             return
@@ -1701,6 +1717,8 @@ class Handler(BaseHTTPRequestHandler):
             drop_gen = store.drop_gen
             bm_gen = store.bookmark_gen
             store.watchers += 1
+        self._status = 200
+        self._log(self._req_body)
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Transfer-Encoding", "chunked")
