@@ -120,6 +120,7 @@ class State:
         self.auths = {}           # (ns, mount) -> config
         self.fails = []
         self.sealed = False
+        self.index = 0
         self.initialized = True
         self.standby = False
         self.standby_mode = "503"
@@ -201,8 +202,13 @@ class H(doublelib.Handler):
                     raise VaultError(400, ["error parsing JSON"])
             with self.st.lock:
                 status, obj, hdrs = self.route(method, logical, query, body)
+                if method in ("POST", "DELETE") and status < 400:
+                    # read-your-writes: the state index after this write
+                    self.st.index += 1
+                    hdrs = dict(hdrs or {})
+                    hdrs["X-Vault-Index"] = "idx-%d" % self.st.index
             if status == 204:
-                self.send_raw(204)
+                self.send_raw(204, headers=hdrs)
             else:
                 self.reply(status, obj, hdrs)
         except VaultError as e:

@@ -479,6 +479,63 @@ static void unreachable(void **state)
 		ck_vault_free(v);
 	}
 	ckt_double_stop(&tls);
+
+	/* TLS certificate auth: the client certificate is the credential */
+	snprintf(cmd, sizeof(cmd), "cd %s && openssl req -x509 -newkey ec -pkeyopt "
+	         "ec_paramgen_curve:P-256 -nodes -keyout cl.key -out cl.pem -days 2 -subj /CN=web "
+	         ">/dev/null 2>&1", dir);
+	assert_int_equal(system(cmd), 0);
+	{
+		char cert[2048], key[2048], cl[2048], clkey[2048];
+		struct ck_vault_config c = { 0 };
+		struct ck_vault_auth ca = { 0 };
+
+		snprintf(cert, sizeof(cert), "%s/vs.pem", dir);
+		snprintf(key, sizeof(key), "%s/vs.key", dir);
+		snprintf(cl, sizeof(cl), "%s/cl.pem", dir);
+		snprintf(clkey, sizeof(clkey), "%s/cl.key", dir);
+		ckt_double_start(&tls, "vault_double.py", "--tls-cert", cert, "--tls-key", key,
+		                 "--tls-client-ca", cl, NULL);
+		snprintf(addr, sizeof(addr), "https://127.0.0.1:%d", tls.port);
+		{
+			/* control calls need the client certificate too */
+			struct ck_http_client *hc = NULL;
+			struct ck_http_opts ho = { 0 };
+			struct ck_http_request rq = { 0 };
+			struct ck_http_response rs = CK_HTTP_RESPONSE_INIT;
+			char u[256];
+			static const char body[] = "{\"type\":\"cert\",\"name\":\"web\","
+			                           "\"policies\":[\"root\"],\"ttl\":600}";
+
+			ho.tls.ca_file = cert;
+			ho.tls.cert_file = cl;
+			ho.tls.key_file = clkey;
+			assert_int_equal(ck_http_client_new(&hc, &ho), CK_OK);
+			snprintf(u, sizeof(u), "%s/_control/auth", addr);
+			rq.url = u;
+			rq.method = "POST";
+			rq.body = body;
+			rq.body_len = strlen(body);
+			assert_int_equal(ck_http_send(hc, &rq, &rs), CK_OK);
+			assert_int_equal(rs.status, 204);
+			ck_http_response_dispose(&rs);
+			ck_http_client_free(hc);
+		}
+		c.addr = addr;
+		c.tls.ca_file = cert;
+		ca.method = CK_VAULT_AUTH_CERT;
+		ca.cert_name = "web";
+		assert_int_equal(ck_vault_new(&v, &c), CK_OK);
+		assert_int_equal(ck_vault_login(v, &ca), CK_ENET); /* no client certificate */
+		ck_vault_free(v);
+		c.tls.cert_file = cl;
+		c.tls.key_file = clkey;
+		assert_int_equal(ck_vault_new(&v, &c), CK_OK);
+		assert_int_equal(ck_vault_login(v, &ca), CK_OK);
+		assert_int_equal(strncmp(ck_vault_token(v), "hvs.", 4), 0);
+		ck_vault_free(v);
+		ckt_double_stop(&tls);
+	}
 }
 
 static void token_sources(void **state)
@@ -632,6 +689,41 @@ static void logins_and_expiry(void **state)
 	ck_vault_free(root);
 }
 
+static void jwt_and_ryw(void **state)
+{
+	struct ck_vault_config c = { 0 };
+	struct ck_vault *v = NULL;
+	struct ck_vault_auth a = { 0 };
+	struct ck_vault_kv kv = { 0 };
+	char hdr[128];
+
+	(void)state;
+	ctl(&vd, "auth", "{\"type\":\"jwt\",\"role\":\"ci\",\"jwt\":\"ci-jwt\","
+	    "\"policies\":[\"root\"],\"ttl\":600}");
+	c.addr = vd.url;
+	c.read_your_writes = 1;
+	c.forward_inconsistent = 1;
+	assert_int_equal(ck_vault_new(&v, &c), CK_OK);
+	a.method = CK_VAULT_AUTH_JWT;
+	a.role = "ci";
+	a.jwt = "not-it";
+	assert_int_equal(ck_vault_login(v, &a), CK_EDENIED);
+	assert_non_null(strstr(ck_err_last()->msg, "error validating token"));
+	a.jwt = "ci-jwt";
+	assert_int_equal(ck_vault_login(v, &a), CK_OK);
+	assert_int_equal(log_count(&vd, "POST", "path", "/v1/auth/jwt/login"), 2);
+	/* the index a write returned goes back with the next read */
+	assert_int_equal(ck_vault_kv_write(v, "secret", "ryw", 2, "{\"k\":\"v\"}", -1, NULL),
+	                 CK_OK);
+	assert_int_equal(ck_vault_kv_read(v, &kv, "secret", "ryw", 2, 0), CK_OK);
+	log_header(hdr, sizeof(hdr), &vd, "/v1/secret/data/ryw", "x-vault-index");
+	assert_int_equal(strncmp(hdr, "idx-", 4), 0);
+	log_header(hdr, sizeof(hdr), &vd, "/v1/secret/data/ryw", "x-vault-inconsistent");
+	assert_string_equal(hdr, "forward-active-node");
+	ck_vault_kv_dispose(&kv);
+	ck_vault_free(v);
+}
+
 static void namespaces(void **state)
 {
 	struct ck_vault *root = client_at(vd.url, "team-a");
@@ -782,6 +874,7 @@ int main(void)
 		cmocka_unit_test(unreachable),
 		cmocka_unit_test(token_sources),
 		cmocka_unit_test(logins_and_expiry),
+		cmocka_unit_test(jwt_and_ryw),
 		cmocka_unit_test(namespaces),
 		cmocka_unit_test(transit),
 		cmocka_unit_test(connection_reuse),
