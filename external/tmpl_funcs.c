@@ -2587,6 +2587,23 @@ static int f_sprigslice(struct tstate *s, struct tv *out, struct tv *a, size_t n
 	return CK_OK;
 }
 
+static int f_fromyaml(struct tstate *s, struct tv *out, struct tv *a, size_t n)
+{
+	return ck_ext__yaml_to_tv(s, a[0].u.s.p, a[0].u.s.n, out);
+}
+
+static int f_toyaml(struct tstate *s, struct tv *out, struct tv *a, size_t n)
+{
+	int rc = ck_ext__tv_to_yaml(s, &a[0], out);
+
+	if (rc == CK_EINVAL || rc == CK_ETOOBIG) {
+		ck_err_clear(); /* ESO swallows marshal errors: "" */
+		*out = tv_str("", 0);
+		return CK_OK;
+	}
+	return rc;
+}
+
 /* ------------------------------------------------------------ the table */
 
 #define B(name, fn, nin, fl, p0, p1) { name, fn, nin, (uint8_t)(TF_BUILTIN | (fl)), { p0, p1, 0, 0 } }
@@ -2704,7 +2721,8 @@ static const struct tfunc funcs[] = {
 	E("mustToPrettyJson", f_musttoprettyjson, 1, 0, P_ANY, 0, 0),
 	E("toRawJson", f_torawjson, 1, 0, P_ANY, 0, 0),
 	E("mustToRawJson", f_torawjson, 1, 0, P_ANY, 0, 0),
-	U("fromYaml"), U("toYaml"),
+	E("fromYaml", f_fromyaml, 1, 0, P_STR, 0, 0),
+	E("toYaml", f_toyaml, 1, 0, P_ANY, 0, 0),
 	E("dict", f_dict, 1, V, P_ANY, 0, 0),
 	E("get", f_get, 2, 0, P_MAP, P_STR, 0),
 	E("set", f_set, 3, 0, P_MAP, P_STR, P_ANY),
