@@ -1481,15 +1481,59 @@ static int add_document(struct ck_ext_set *s, const char *file, const struct ck_
 	return CK_OK;
 }
 
+/*
+ * Could the text hold a Secret (or anything not known to be an ES / store)?
+ * Errs on the side of secret memory: only texts whose every "kind" is an
+ * ESO kind are read into ordinary memory.
+ */
+static int holds_secret(const char *text, size_t n)
+{
+	size_t i = 0;
+	int kinds = 0;
+
+	while (i < n) {
+		const char *nl = memchr(text + i, '\n', n - i), *p = text + i;
+		size_t len = nl ? (size_t)(nl - p) : n - i;
+
+		while (len && (*p == ' ' || *p == '\t' || *p == '"' || *p == '{')) {
+			p++;
+			len--;
+		}
+		if (len >= 5 && (memcmp(p, "kind:", 5) == 0 || memcmp(p, "kind\":", 6) == 0)) {
+			const char *v = (const char *)memchr(p, ':', len) + 1;
+			size_t vl = len - (size_t)(v - p);
+
+			while (vl && (*v == ' ' || *v == '"')) {
+				v++;
+				vl--;
+			}
+			kinds++;
+			if (!((vl >= 14 && memcmp(v, "ExternalSecret", 14) == 0) ||
+			      (vl >= 11 && memcmp(v, "SecretStore", 11) == 0) ||
+			      (vl >= 18 && memcmp(v, "ClusterSecretStore", 18) == 0)))
+				return 1;
+		}
+		i += len + (size_t)(p - (text + i)) + (nl != NULL);
+		if (nl == NULL)
+			break;
+	}
+	return kinds == 0;
+}
+
 int ck_ext_set_add(struct ck_ext_set *s, const char *file, const char *text, size_t n)
 {
 	struct ck_buf clean;
 	struct ck_doc *d = NULL;
 	char *fname = NULL;
 	size_t i = 0, k;
-	int rc = CK_EINTERNAL;
+	int rc = CK_EINTERNAL, secret;
 
-	ck_buf_init_secure(&clean, MAX_MANIFEST);
+	/* files with Secrets (credentials) are read into secret memory */
+	secret = holds_secret(text, n);
+	if (secret)
+		ck_buf_init_secure(&clean, MAX_MANIFEST);
+	else
+		ck_buf_init(&clean, MAX_MANIFEST);
 	/* drop mkdocs "{% raw %}" / "{% endraw %}" marker lines */
 	while (i < n) {
 		const char *nl = memchr(text + i, '\n', n - i);
@@ -1517,7 +1561,7 @@ int ck_ext_set_add(struct ck_ext_set *s, const char *file, const char *text, siz
 		goto out;
 	}
 	rc = ck_doc_parse_yaml(&d, ck_buf_cstr(&clean), ck_buf_len(&clean),
-	                       CK_DOC_SECURE | CK_DOC_NO_COMMENTS);
+	                       (secret ? CK_DOC_SECURE : 0) | CK_DOC_NO_COMMENTS);
 	if (rc < 0) {
 		ck_err_context("%s", file);
 		goto out;
