@@ -306,10 +306,10 @@ static int decrypt_from(const struct ck_age_sink *dst, const struct ck_age_sourc
 	hr->start += hlen;
 	payload.read = ck_age__reader_read;
 	payload.ctx = hr;
-	if (!is_armored && known_total != NULL)
-		left = *known_total - hlen;
-	rc = ck_age__stream_open(dst, &payload, fk, !is_armored && known_total ? &left : NULL,
-	                         written);
+	/* Armour only shrinks: the text length bounds what it decodes to. */
+	if (known_total != NULL)
+		left = is_armored ? *known_total : *known_total - hlen;
+	rc = ck_age__stream_open(dst, &payload, fk, known_total ? &left : NULL, written);
 	if (rc < 0)
 		goto out;
 	last_failure = CK_AGE_OK;

@@ -191,7 +191,8 @@ int ck_age__stream_seal(const struct ck_age_sink *dst, const struct ck_age_sourc
                         const uint8_t fk[16], const size_t *known_len) CK_WUR;
 /*
  * Read the nonce and decrypt; failure classes set (payload; header for a
- * missing nonce). known_len: exact length of what src still holds, or NULL.
+ * missing nonce). known_len: an upper bound of what src still holds (sizes
+ * the buffer, decides threads), or NULL when unknown.
  */
 int ck_age__stream_open(const struct ck_age_sink *dst, const struct ck_age_source *src,
                         const uint8_t fk[16], const size_t *known_len,

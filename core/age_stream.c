@@ -20,8 +20,10 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <sodium.h>
 
 #include "age_internal.h"
+#include "ck/alloc.h"
 #include "ck/rand.h"
 #include "ck/secret.h"
 
@@ -30,6 +32,8 @@
 #define CT CK_AGE__CT_CHUNK
 #define BATCH 32
 #define MAX_THREADS 4
+#define SMALL (4 * CT)     /* up to here: one thread, libsodium, buffer on the stack */
+#define STACK_BUF 4096     /* payload buffers this small live on the stack (wiped) */
 
 #define PAYLOAD_FAIL(...) ck_age__fail(CK_AGE_PAYLOAD_FAILURE, CK_EAUTH, "age: payload: " __VA_ARGS__)
 
@@ -74,27 +78,22 @@ static void nonce_of(uint8_t n[12], uint64_t ctr, int final)
 	n[11] = final ? 1 : 0;
 }
 
-static int seal(EVP_CIPHER_CTX *c, uint8_t *p, size_t len, uint64_t ctr, int final)
+static int seal_evp(EVP_CIPHER_CTX *c, uint8_t *p, size_t len, const uint8_t nonce[12])
 {
-	uint8_t nonce[12];
 	int n = 0;
 
-	nonce_of(nonce, ctr, final);
-	if (EVP_EncryptInit_ex(c, NULL, NULL, NULL, nonce) != 1 ||
-	    (len > 0 && EVP_EncryptUpdate(c, p, &n, p, (int)len) != 1) ||
-	    EVP_EncryptFinal_ex(c, p + len, &n) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, TAG, p + len) != 1)
-		return 0;
-	return 1;
+	return EVP_EncryptInit_ex(c, NULL, NULL, NULL, nonce) == 1 &&
+	       (len == 0 || EVP_EncryptUpdate(c, p, &n, p, (int)len) == 1) &&
+	       EVP_EncryptFinal_ex(c, p + len, &n) == 1 &&
+	       EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_AEAD_GET_TAG, TAG, p + len) == 1;
 }
 
 /* Open in place; on failure the ciphertext is put back (XOR is its own inverse). */
-static int open_chunk(EVP_CIPHER_CTX *c, uint8_t *p, size_t len, uint64_t ctr, int final)
+static int open_evp(EVP_CIPHER_CTX *c, uint8_t *p, size_t len, const uint8_t nonce[12])
 {
-	uint8_t nonce[12], tag[TAG];
+	uint8_t tag[TAG];
 	int n = 0;
 
-	nonce_of(nonce, ctr, final);
 	memcpy(tag, p + len, TAG);
 	if (EVP_DecryptInit_ex(c, NULL, NULL, NULL, nonce) != 1 ||
 	    (len > 0 && EVP_DecryptUpdate(c, p, &n, p, (int)len) != 1) ||
@@ -108,22 +107,56 @@ static int open_chunk(EVP_CIPHER_CTX *c, uint8_t *p, size_t len, uint64_t ctr, i
 	return 0;
 }
 
-static void run_job(EVP_CIPHER_CTX *c, struct job *j)
+/* Small payloads (a sops data key) skip the EVP set-up: libsodium, same construction. */
+static int seal_chunk(struct engine *e, int id, uint8_t *p, size_t len, uint64_t ctr, int final)
+{
+	uint8_t nonce[12];
+	unsigned long long tl = 0;
+
+	nonce_of(nonce, ctr, final);
+	if (e->ctx[id] != NULL)
+		return seal_evp(e->ctx[id], p, len, nonce);
+	crypto_aead_chacha20poly1305_ietf_encrypt_detached(p, p + len, &tl, p, len, NULL, 0, NULL,
+	                                                   nonce, e->key);
+	return 1;
+}
+
+static int open_chunk(struct engine *e, int id, uint8_t *p, size_t len, uint64_t ctr, int final)
+{
+	uint8_t nonce[12];
+
+	nonce_of(nonce, ctr, final);
+	if (e->ctx[id] != NULL)
+		return open_evp(e->ctx[id], p, len, nonce);
+	/*
+	 * libsodium zeroes the output on a bad tag, which in place would destroy
+	 * the chunk before the final-flag retry: verify alone (NULL output) first.
+	 */
+	if (crypto_aead_chacha20poly1305_ietf_decrypt_detached(NULL, NULL, p, len, p + len, NULL, 0,
+	                                                       nonce, e->key) != 0)
+		return 0;
+	return crypto_aead_chacha20poly1305_ietf_decrypt_detached(p, NULL, p, len, p + len, NULL, 0,
+	                                                          nonce, e->key) == 0;
+}
+
+static void run_job(struct engine *e, int id, struct job *j)
 {
 	switch (j->mode) {
 	case M_SEAL:
 	case M_SEAL_FINAL:
-		j->result = seal(c, j->p, j->len, j->ctr, j->mode == M_SEAL_FINAL) ? RES_OK : RES_FAIL;
+		j->result = seal_chunk(e, id, j->p, j->len, j->ctr, j->mode == M_SEAL_FINAL)
+		                    ? RES_OK
+		                    : RES_FAIL;
 		break;
 	case M_OPEN_FINAL:
-		j->result = open_chunk(c, j->p, j->len, j->ctr, 1) ? RES_FINAL : RES_FAIL;
+		j->result = open_chunk(e, id, j->p, j->len, j->ctr, 1) ? RES_FINAL : RES_FAIL;
 		break;
 	case M_OPEN_TRY:
 		/* As the reference: a full chunk may still be the last one. */
-		if (open_chunk(c, j->p, j->len, j->ctr, 0))
+		if (open_chunk(e, id, j->p, j->len, j->ctr, 0))
 			j->result = RES_OK;
 		else
-			j->result = open_chunk(c, j->p, j->len, j->ctr, 1) ? RES_FINAL : RES_FAIL;
+			j->result = open_chunk(e, id, j->p, j->len, j->ctr, 1) ? RES_FINAL : RES_FAIL;
 		break;
 	case M_SKIP:
 		j->result = RES_FAIL;
@@ -136,7 +169,7 @@ static void run_share(struct engine *e, int id)
 	size_t i;
 
 	for (i = (size_t)id; i < e->njobs; i += (size_t)e->nthreads)
-		run_job(e->ctx[id], &e->jobs[i]);
+		run_job(e, id, &e->jobs[i]);
 }
 
 static void *worker(void *arg)
@@ -163,16 +196,33 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/* The provider's cipher, fetched once instead of implicitly per context. */
+static EVP_CIPHER *chacha;
+static pthread_once_t chacha_once = PTHREAD_ONCE_INIT;
+
+static void fetch_chacha(void)
+{
+	chacha = EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305", NULL);
+}
+
+static long ncpu;
+static pthread_once_t ncpu_once = PTHREAD_ONCE_INIT;
+
+static void count_cpus(void)
+{
+	/* glibc reads sysfs for this: once per process, not per file. */
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+}
+
 static int threads_wanted(size_t hint)
 {
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
 	/* Small inputs (sops data keys) are not worth a thread. */
-	if (hint != 0 && hint < 4 * (size_t)CHUNK)
+	if (hint != 0 && hint <= SMALL)
 		return 1;
-	if (n < 1)
-		n = 1;
-	return n > MAX_THREADS ? MAX_THREADS : (int)n;
+	pthread_once(&ncpu_once, count_cpus);
+	if (ncpu < 1)
+		return 1;
+	return ncpu > MAX_THREADS ? MAX_THREADS : (int)ncpu;
 }
 
 static void engine_free(struct engine *e)
@@ -194,12 +244,13 @@ static void engine_free(struct engine *e)
 	}
 	for (i = 0; i < MAX_THREADS; i++)
 		EVP_CIPHER_CTX_free(e->ctx[i]);
-	ck_secret_free(e);
+	ck_freezero(e, sizeof(*e));
 }
 
 static int engine_new(struct engine **out, const uint8_t key[32], int enc, size_t hint)
 {
-	struct engine *e = ck_secret_alloc(sizeof(*e));
+	/* Short-lived like a stack key: plain heap, wiped on free (no mlock'ed pages per file). */
+	struct engine *e = ck_calloc(1, sizeof(*e));
 	int i, rc = CK_EINTERNAL, want, made = 1;
 
 	*out = NULL;
@@ -208,10 +259,12 @@ static int engine_new(struct engine **out, const uint8_t key[32], int enc, size_
 	memcpy(e->key, key, 32);
 	want = threads_wanted(hint);
 	e->nthreads = 1;
+	if (hint != 0 && hint <= SMALL)
+		goto done; /* libsodium path: no EVP contexts */
+	pthread_once(&chacha_once, fetch_chacha);
 	for (i = 0; i < want; i++) {
-		if ((e->ctx[i] = EVP_CIPHER_CTX_new()) == NULL ||
-		    EVP_CipherInit_ex(e->ctx[i], EVP_chacha20_poly1305(), NULL, e->key, NULL,
-		                      enc) != 1) {
+		if (chacha == NULL || (e->ctx[i] = EVP_CIPHER_CTX_new()) == NULL ||
+		    EVP_CipherInit_ex(e->ctx[i], chacha, NULL, e->key, NULL, enc) != 1) {
 			rc = ck_age__fail(CK_AGE_OTHER, CK_ENOMEM,
 			                  "age: cannot set up ChaCha20-Poly1305");
 			goto out;
@@ -235,6 +288,7 @@ static int engine_new(struct engine **out, const uint8_t key[32], int enc, size_
 	}
 	/* Workers read nthreads only once a batch is posted, after this. */
 	e->nthreads = made;
+done:
 	rc = CK_OK;
 out:
 	if (rc < 0)
@@ -250,7 +304,7 @@ static void engine_run(struct engine *e, struct job *jobs, size_t n)
 
 	if (e->nthreads == 1 || n < 2) {
 		for (i = 0; i < n; i++)
-			run_job(e->ctx[0], &jobs[i]);
+			run_job(e, 0, &jobs[i]);
 		return;
 	}
 	pthread_mutex_lock(&e->mu);
@@ -357,7 +411,7 @@ static int seal_known(const struct ck_age_sink *dst, const struct ck_age_source 
 int ck_age__stream_seal(const struct ck_age_sink *dst, const struct ck_age_source *src,
                         const uint8_t fk[16], const size_t *known_len)
 {
-	uint8_t nonce[CK_AGE__NONCE_LEN], key[32], *buf = NULL;
+	uint8_t nonce[CK_AGE__NONCE_LEN], key[32], *buf = NULL, small[STACK_BUF];
 	struct engine *e = NULL;
 	size_t batch = BATCH, bufsize, nchunks;
 	int rc = CK_EINTERNAL;
@@ -374,7 +428,7 @@ int ck_age__stream_seal(const struct ck_age_sink *dst, const struct ck_age_sourc
 		goto out;
 	if ((rc = engine_new(&e, key, 1, known_len ? *known_len : 0)) < 0)
 		goto out;
-	if ((buf = ck_secret_alloc(bufsize)) == NULL) {
+	if ((buf = bufsize <= sizeof(small) ? small : ck_secret_alloc(bufsize)) == NULL) {
 		rc = ck_age__fail(CK_AGE_OTHER, CK_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -387,7 +441,10 @@ int ck_age__stream_seal(const struct ck_age_sink *dst, const struct ck_age_sourc
 out:
 	ck_memzero(key, sizeof(key));
 	engine_free(e);
-	ck_secret_free(buf);
+	if (buf == small)
+		ck_memzero(small, sizeof(small));
+	else
+		ck_secret_free(buf);
 	return rc;
 }
 
@@ -415,7 +472,7 @@ static int release(const struct ck_age_sink *dst, struct job *jobs, size_t n, ui
 int ck_age__stream_open(const struct ck_age_sink *dst, const struct ck_age_source *src,
                         const uint8_t fk[16], const size_t *known_len, uint64_t *written)
 {
-	uint8_t nonce[CK_AGE__NONCE_LEN], key[32], probe[1], *buf = NULL;
+	uint8_t nonce[CK_AGE__NONCE_LEN], key[32], probe[1], *buf = NULL, small[STACK_BUF];
 	struct job jobs[BATCH];
 	struct iovec v;
 	struct engine *e = NULL;
@@ -437,12 +494,12 @@ int ck_age__stream_open(const struct ck_age_sink *dst, const struct ck_age_sourc
 	}
 	if ((rc = ck_age__hkdf(key, fk, 16, nonce, sizeof(nonce), "payload")) < 0)
 		goto out;
-	/* With the length known, one read past it proves the end: no probe needed. */
+	/* With a bound on the length, one read past it proves the end: no probe needed. */
 	if (known_len != NULL && *known_len < cap)
 		cap = *known_len + 1;
 	if ((rc = engine_new(&e, key, 0, known_len ? *known_len : 0)) < 0)
 		goto out;
-	if ((buf = ck_secret_alloc(cap)) == NULL) {
+	if ((buf = cap <= sizeof(small) ? small : ck_secret_alloc(cap)) == NULL) {
 		rc = ck_age__fail(CK_AGE_OTHER, CK_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -528,6 +585,9 @@ int ck_age__stream_open(const struct ck_age_sink *dst, const struct ck_age_sourc
 out:
 	ck_memzero(key, sizeof(key));
 	engine_free(e);
-	ck_secret_free(buf);
+	if (buf == small)
+		ck_memzero(small, sizeof(small));
+	else
+		ck_secret_free(buf);
 	return rc;
 }
