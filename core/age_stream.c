@@ -7,15 +7,16 @@
  * Data moves in batches of BATCH chunk slots of CT_CHUNK bytes each: reads go
  * straight into the slots (plaintext at the slot start, the tag after it),
  * chunks are sealed or opened in place, and the batch leaves with one
- * gathered write. Memory is the batch, whatever the stream length. Chunks of
- * a batch are independent, so they are shared between the calling thread
- * and up to MAX_THREADS - 1 helpers.
+ * gathered write. Memory is two batches, whatever the stream length: while
+ * up to MAX_THREADS - 1 helpers work on one, the calling thread reads the
+ * next into the other, then helps (chunks are independent).
  *
  * The bulk cipher is OpenSSL's ChaCha20-Poly1305 (AVX-512/AVX2 code paths,
  * about 2.5x libsodium 1.0.18's on the same core); the result is the same
  * IETF construction.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -30,7 +31,7 @@
 #define CHUNK CK_AGE_CHUNK_SIZE
 #define TAG CK_AGE__TAG_LEN
 #define CT CK_AGE__CT_CHUNK
-#define BATCH 32
+#define BATCH 16
 #define MAX_THREADS 4
 #define SMALL (4 * CT)     /* up to here: one thread, libsodium, buffer on the stack */
 #define STACK_BUF 4096     /* payload buffers this small live on the stack (wiped) */
@@ -64,8 +65,9 @@ struct engine {
 	pthread_cond_t go, done;
 	struct job *jobs;
 	size_t njobs;
+	atomic_size_t next; /* next job to claim */
 	unsigned gen;
-	int busy, quit;
+	int busy, quit, posted;
 };
 
 static void nonce_of(uint8_t n[12], uint64_t ctr, int final)
@@ -164,11 +166,12 @@ static void run_job(struct engine *e, int id, struct job *j)
 	}
 }
 
+/* Claim jobs until none are left: whoever is free takes the next chunk. */
 static void run_share(struct engine *e, int id)
 {
 	size_t i;
 
-	for (i = (size_t)id; i < e->njobs; i += (size_t)e->nthreads)
+	while ((i = atomic_fetch_add(&e->next, 1)) < e->njobs)
 		run_job(e, id, &e->jobs[i]);
 }
 
@@ -298,35 +301,43 @@ out:
 	return rc;
 }
 
-static void engine_run(struct engine *e, struct job *jobs, size_t n)
+/*
+ * Hand a batch to the helpers and return at once, so the caller can read the
+ * next batch meanwhile; engine_finish() then joins in and waits.
+ */
+static void engine_post(struct engine *e, struct job *jobs, size_t n)
 {
-	size_t i;
-
-	if (e->nthreads == 1 || n < 2) {
-		for (i = 0; i < n; i++)
-			run_job(e, 0, &jobs[i]);
-		return;
-	}
-	pthread_mutex_lock(&e->mu);
 	e->jobs = jobs;
 	e->njobs = n;
+	atomic_store(&e->next, 0);
+	e->posted = e->nthreads > 1 && n > 1;
+	if (!e->posted)
+		return;
+	pthread_mutex_lock(&e->mu);
 	e->busy = e->nthreads - 1;
 	e->gen++;
 	pthread_cond_broadcast(&e->go);
 	pthread_mutex_unlock(&e->mu);
+}
+
+static void engine_finish(struct engine *e)
+{
 	run_share(e, 0);
+	if (!e->posted)
+		return;
 	pthread_mutex_lock(&e->mu);
 	while (e->busy > 0)
 		pthread_cond_wait(&e->done, &e->mu);
 	pthread_mutex_unlock(&e->mu);
 }
 
-static int seal_batch(const struct ck_age_sink *dst, struct engine *e, struct job *jobs,
-                      size_t nch, uint8_t *buf)
+/* Wait for the posted batch, check it and write it out. */
+static int seal_finish(const struct ck_age_sink *dst, struct engine *e, struct job *jobs,
+                       size_t nch, uint8_t *buf)
 {
 	size_t k;
 
-	engine_run(e, jobs, nch);
+	engine_finish(e);
 	for (k = 0; k < nch; k++)
 		if (jobs[k].result != RES_OK)
 			return ck_age__fail(CK_AGE_OTHER, CK_ECRYPTO,
@@ -335,26 +346,41 @@ static int seal_batch(const struct ck_age_sink *dst, struct engine *e, struct jo
 	return ck_age__write(dst, buf, (nch - 1) * CT + jobs[nch - 1].len + TAG);
 }
 
-/* Input of unknown length: a full batch keeps its last chunk back, it may be the final one. */
+/* Fill the free plaintext areas of buf's slots from `filled` on. */
+static int fill_slots(const struct ck_age_source *src, uint8_t *buf, size_t *filled)
+{
+	struct iovec iov[BATCH];
+	size_t j, off, got;
+	int niov = 0, rc;
+
+	for (j = *filled / CHUNK; j < BATCH; j++) {
+		off = j == *filled / CHUNK ? *filled % CHUNK : 0;
+		iov[niov].iov_base = buf + j * CT + off;
+		iov[niov++].iov_len = CHUNK - off;
+	}
+	if ((rc = ck_age__read_full(src, iov, niov, &got)) < 0)
+		return rc;
+	*filled += got;
+	return CK_OK;
+}
+
+/*
+ * Input of unknown length: a full batch keeps its last chunk back, it may be
+ * the final one; it moves to the other buffer, which is filled while this
+ * batch is sealed.
+ */
 static int seal_unknown(const struct ck_age_sink *dst, const struct ck_age_source *src,
-                        struct engine *e, uint8_t *buf)
+                        struct engine *e, uint8_t *bufs[2])
 {
 	struct job jobs[BATCH];
-	struct iovec iov[BATCH];
-	size_t filled = 0, got, j, nch, k, off;
+	size_t filled = 0, next_filled = 0, nch, k;
 	uint64_t ctr = 0;
-	int rc, eof = 0, niov;
+	uint8_t *buf = bufs[0], *other = bufs[1];
+	int rc, rc2, eof;
 
-	while (!eof) {
-		niov = 0;
-		for (j = filled / CHUNK; j < BATCH; j++) {
-			off = j == filled / CHUNK ? filled % CHUNK : 0;
-			iov[niov].iov_base = buf + j * CT + off;
-			iov[niov++].iov_len = CHUNK - off;
-		}
-		if ((rc = ck_age__read_full(src, iov, niov, &got)) < 0)
-			return rc;
-		filled += got;
+	if ((rc = fill_slots(src, buf, &filled)) < 0)
+		return rc;
+	for (;;) {
 		eof = filled < BATCH * CHUNK;
 		nch = !eof ? BATCH - 1 : filled == 0 ? 1 : (filled + CHUNK - 1) / CHUNK;
 		for (k = 0; k < nch; k++) {
@@ -363,15 +389,23 @@ static int seal_unknown(const struct ck_age_sink *dst, const struct ck_age_sourc
 			jobs[k].ctr = ctr + k;
 			jobs[k].mode = eof && k + 1 == nch ? M_SEAL_FINAL : M_SEAL;
 		}
-		if ((rc = seal_batch(dst, e, jobs, nch, buf)) < 0)
+		engine_post(e, jobs, nch);
+		rc = CK_OK;
+		if (!eof) {
+			/* The held-back chunk is in no job: safe to move while they run. */
+			memcpy(other, buf + (BATCH - 1) * CT, CHUNK);
+			next_filled = CHUNK;
+			rc = fill_slots(src, other, &next_filled);
+		}
+		if ((rc2 = seal_finish(dst, e, jobs, nch, buf)) < 0)
+			return rc2;
+		if (rc < 0 || eof)
 			return rc;
 		ctr += nch;
-		if (!eof) {
-			memcpy(buf, buf + (BATCH - 1) * CT, CHUNK);
-			filled = CHUNK;
-		}
+		filled = next_filled;
+		other = buf;
+		buf = buf == bufs[0] ? bufs[1] : bufs[0];
 	}
-	return CK_OK;
 }
 
 /* Input of known length n: the final chunk is known by counting. */
@@ -400,7 +434,8 @@ static int seal_known(const struct ck_age_sink *dst, const struct ck_age_source 
 			return rc;
 		if (got != want)
 			return ck_age__fail(CK_AGE_OTHER, CK_EIO, "age: input shorter than announced");
-		if ((rc = seal_batch(dst, e, jobs, nch, buf)) < 0)
+		engine_post(e, jobs, nch);
+		if ((rc = seal_finish(dst, e, jobs, nch, buf)) < 0)
 			return rc;
 		left -= want;
 		ctr += nch;
@@ -421,7 +456,7 @@ int ck_age__stream_seal(const struct ck_age_sink *dst, const struct ck_age_sourc
 		batch = nchunks < BATCH ? nchunks : BATCH;
 		bufsize = nchunks == 1 ? *known_len + TAG : batch * CT;
 	} else {
-		bufsize = BATCH * CT;
+		bufsize = 2 * BATCH * CT; /* one batch in work, one being read */
 	}
 	ck_random(nonce, sizeof(nonce));
 	if ((rc = ck_age__hkdf(key, fk, 16, nonce, sizeof(nonce), "payload")) < 0)
@@ -437,7 +472,7 @@ int ck_age__stream_seal(const struct ck_age_sink *dst, const struct ck_age_sourc
 	if (known_len != NULL)
 		rc = seal_known(dst, src, e, buf, batch, *known_len);
 	else
-		rc = seal_unknown(dst, src, e, buf);
+		rc = seal_unknown(dst, src, e, (uint8_t *[2]){ buf, buf + BATCH * CT });
 out:
 	ck_memzero(key, sizeof(key));
 	engine_free(e);
@@ -472,13 +507,13 @@ static int release(const struct ck_age_sink *dst, struct job *jobs, size_t n, ui
 int ck_age__stream_open(const struct ck_age_sink *dst, const struct ck_age_source *src,
                         const uint8_t fk[16], const size_t *known_len, uint64_t *written)
 {
-	uint8_t nonce[CK_AGE__NONCE_LEN], key[32], probe[1], *buf = NULL, small[STACK_BUF];
+	uint8_t nonce[CK_AGE__NONCE_LEN], key[32], *buf = NULL, small[STACK_BUF], *cur, *other;
 	struct job jobs[BATCH];
 	struct iovec v;
 	struct engine *e = NULL;
-	size_t cap = BATCH * CT, got, nwin, k, wlen;
+	size_t cap = BATCH * CT, got, next_got, nwin, k, wlen;
 	uint64_t ctr = 0;
-	int rc = CK_EINTERNAL, eof = 0;
+	int rc = CK_EINTERNAL, read_rc, eof, next_eof, dbl;
 
 	*written = 0;
 	v.iov_base = nonce;
@@ -494,24 +529,26 @@ int ck_age__stream_open(const struct ck_age_sink *dst, const struct ck_age_sourc
 	}
 	if ((rc = ck_age__hkdf(key, fk, 16, nonce, sizeof(nonce), "payload")) < 0)
 		goto out;
-	/* With a bound on the length, one read past it proves the end: no probe needed. */
+	/* With a bound on the length, one read past it proves the end: one buffer will do. */
 	if (known_len != NULL && *known_len < cap)
 		cap = *known_len + 1;
+	dbl = cap == BATCH * CT;
 	if ((rc = engine_new(&e, key, 0, known_len ? *known_len : 0)) < 0)
 		goto out;
-	if ((buf = cap <= sizeof(small) ? small : ck_secret_alloc(cap)) == NULL) {
+	if ((buf = cap <= sizeof(small) ? small : ck_secret_alloc(dbl ? 2 * cap : cap)) == NULL) {
 		rc = ck_age__fail(CK_AGE_OTHER, CK_ENOMEM, "out of memory");
 		goto out;
 	}
+	cur = buf;
+	v.iov_base = cur;
+	v.iov_len = cap;
+	if ((rc = ck_age__read_full(src, &v, 1, &got)) < 0) {
+		ck_age__set_failure(CK_AGE_OTHER);
+		goto out;
+	}
+	eof = got < cap;
 	for (;;) {
-		v.iov_base = buf;
-		v.iov_len = cap;
-		if ((rc = ck_age__read_full(src, &v, 1, &got)) < 0) {
-			ck_age__set_failure(CK_AGE_OTHER);
-			goto out;
-		}
-		eof = got < cap;
-		if (!eof && cap % CT != 0) {
+		if (!eof && !dbl) {
 			rc = ck_age__fail(CK_AGE_OTHER, CK_EINTERNAL, "age: payload longer than announced");
 			goto out;
 		}
@@ -522,7 +559,7 @@ int ck_age__stream_open(const struct ck_age_sink *dst, const struct ck_age_sourc
 		nwin = (got + CT - 1) / CT;
 		for (k = 0; k < nwin; k++) {
 			wlen = got - k * CT < CT ? got - k * CT : CT;
-			jobs[k].p = buf + k * CT;
+			jobs[k].p = cur + k * CT;
 			jobs[k].ctr = ctr + k;
 			jobs[k].len = wlen >= TAG ? wlen - TAG : 0;
 			if (wlen == CT)
@@ -532,7 +569,19 @@ int ck_age__stream_open(const struct ck_age_sink *dst, const struct ck_age_sourc
 			else
 				jobs[k].mode = M_OPEN_FINAL;
 		}
-		engine_run(e, jobs, nwin);
+		engine_post(e, jobs, nwin);
+		/* Read ahead into the other buffer while the chunks are opened. */
+		other = cur == buf ? buf + cap : buf;
+		next_got = 0;
+		next_eof = 1;
+		read_rc = CK_OK;
+		if (!eof) {
+			v.iov_base = other;
+			v.iov_len = cap;
+			read_rc = ck_age__read_full(src, &v, 1, &next_got);
+			next_eof = next_got < cap;
+		}
+		engine_finish(e);
 		for (k = 0; k < nwin; k++) {
 			if (jobs[k].result == RES_FAIL) {
 				if ((rc = release(dst, jobs, k, written)) < 0)
@@ -552,34 +601,33 @@ int ck_age__stream_open(const struct ck_age_sink *dst, const struct ck_age_sourc
 				break;
 		}
 		if (k < nwin) {
-			/* A final chunk: release it, then the input must end. */
+			/* A final chunk: release it (as the reference does), then the input must end. */
 			if ((rc = release(dst, jobs, k + 1, written)) < 0)
 				goto out;
-			if (k + 1 < nwin) {
+			if (k + 1 < nwin || next_got > 0) {
 				rc = PAYLOAD_FAIL("data after the final chunk");
 				goto out;
 			}
-			if (!eof) {
-				v.iov_base = probe;
-				v.iov_len = 1;
-				if ((rc = ck_age__read_full(src, &v, 1, &got)) < 0) {
-					ck_age__set_failure(CK_AGE_OTHER);
-					goto out;
-				}
-				if (got > 0) {
-					rc = PAYLOAD_FAIL("data after the final chunk");
-					goto out;
-				}
+			if ((rc = read_rc) < 0) {
+				ck_age__set_failure(CK_AGE_OTHER);
+				goto out;
 			}
 			break;
 		}
 		if ((rc = release(dst, jobs, nwin, written)) < 0)
 			goto out;
+		if ((rc = read_rc) < 0) {
+			ck_age__set_failure(CK_AGE_OTHER);
+			goto out;
+		}
 		if (eof) {
 			rc = PAYLOAD_FAIL("truncated: no final chunk");
 			goto out;
 		}
 		ctr += nwin;
+		cur = other;
+		got = next_got;
+		eof = next_eof;
 	}
 	rc = CK_OK;
 out:

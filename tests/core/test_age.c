@@ -148,9 +148,10 @@ static void roundtrip_stream(size_t n, int armor, size_t step, struct ck_age_rec
 
 static void streaming_sizes(void **state)
 {
-	/* Around 64 KiB chunks and around the 32-chunk batch of the stream engine. */
-	static const size_t sizes[] = { 0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 31 * CHUNK,
-		                        32 * CHUNK, 32 * CHUNK + 1, 63 * CHUNK, 64 * CHUNK + 5 };
+	/* Around 64 KiB chunks and around the 16-chunk batches of the stream engine. */
+	static const size_t sizes[] = { 0,          1,           CHUNK - 1,  CHUNK,
+		                        CHUNK + 1,  15 * CHUNK,  16 * CHUNK, 16 * CHUNK + 1,
+		                        17 * CHUNK, 32 * CHUNK,  33 * CHUNK + 5 };
 	struct ck_age_identities *ids = ids_of(sk1);
 	struct ck_age_recipients *rs = rs_of(pk1);
 	size_t i;
