@@ -1,14 +1,26 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* One-time library setup named by a command's `needs` (git's run_builtin). */
+#include "ck/http.h"
 #include "cli.h"
 #include "cmds.h"
 
+static unsigned done;
+
 int cli_setup_needs(unsigned needs)
 {
-	(void)needs;
+	int rc;
+
+	if ((needs & CK_NEEDS_NET) && !(done & CK_NEEDS_NET)) {
+		if ((rc = ck_net_init()) < 0)
+			return rc;
+		done |= CK_NEEDS_NET;
+	}
 	return CK_OK;
 }
 
 void cli_teardown(void)
 {
+	if (done & CK_NEEDS_NET)
+		ck_net_cleanup();
+	done &= ~CK_NEEDS_NET;
 }

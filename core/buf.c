@@ -139,27 +139,29 @@ void ck_buf_reset(struct ck_buf *b)
 void ck_buf_truncate(struct ck_buf *b, size_t n)
 {
 	CK_ASSERT(n <= ck_buf_len(b));
-	if (b->flags & F_VIEW) {
+	if ((b->flags & F_VIEW) || b->ptr == NULL) {
 		b->len = b->off + n;
 		return;
 	}
 	ck_memzero(b->ptr + b->off + n, ck_buf_len(b) - n);
 	b->len = b->off + n;
-	if (b->ptr != NULL)
-		b->ptr[b->len] = 0;
+	b->ptr[b->len] = 0;
 }
 
 int ck_buf_grow(struct ck_buf *b, size_t n)
 {
-	size_t need, cap, live;
+	size_t need, cap, live, max;
 	uint8_t *p;
 
 	check(b);
 	if (b->flags & F_VIEW)
 		return ck_err_set(CK_EINTERNAL, "buf: write to a read-only view");
+	if (b->max == 0) /* a zeroed struct (e.g. inside calloc'd memory) */
+		b->max = CK_BUF_MAX;
+	max = b->max;
 	live = b->len - b->off;
-	if (n > b->max || live > b->max - n)
-		return ck_err_set(CK_ETOOBIG, "input exceeds the limit of %zu bytes", b->max);
+	if (n > max || live > max - n)
+		return ck_err_set(CK_ETOOBIG, "input exceeds the limit of %zu bytes", max);
 	need = live + n + 1;
 	if (b->ptr != NULL && b->len + n + 1 <= b->cap)
 		return CK_OK;
@@ -174,8 +176,8 @@ int ck_buf_grow(struct ck_buf *b, size_t n)
 	cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap = cap > (SIZE_MAX >> 1) ? need : cap * 2;
-	if (cap > b->max + 1)
-		cap = b->max + 1 > need ? b->max + 1 : need;
+	if (cap > max + 1)
+		cap = max + 1 > need ? max + 1 : need;
 	p = (b->flags & F_SECURE) ? ck_secret_alloc(cap) : ck_alloc(cap);
 	if (p == NULL)
 		return ck_err_set(CK_ENOMEM, "out of memory");
@@ -204,14 +206,26 @@ int ck_buf_reserve(struct ck_buf *b, size_t n, uint8_t **out)
 
 int ck_buf_put(struct ck_buf *b, const void *p, size_t n)
 {
+	const uint8_t *src = p;
+	size_t rel = 0;
+	int inside, rc;
 	uint8_t *dst;
-	int rc;
 
 	if (n == 0)
 		return (b->flags & F_VIEW) ? ck_buf_grow(b, 0) : CK_OK;
+	/*
+	 * Appending part of the buffer to itself: growing may move or compact
+	 * the storage, so remember where the source sits among the live bytes.
+	 */
+	inside = b->ptr != NULL && !(b->flags & F_VIEW) && src >= b->ptr + b->off &&
+	         src < b->ptr + b->len;
+	if (inside)
+		rel = (size_t)(src - (b->ptr + b->off));
 	if ((rc = ck_buf_reserve(b, n, &dst)) < 0)
 		return rc;
-	memmove(dst, p, n);
+	if (inside)
+		src = b->ptr + b->off + rel;
+	memmove(dst, src, n);
 	return CK_OK;
 }
 

@@ -30,15 +30,16 @@ size_t ck_b64_encoded_len(size_t n, enum ck_b64 v)
 
 int ck_b64_encode(struct ck_buf *out, const void *in, size_t n, enum ck_b64 v)
 {
-	size_t elen = ck_b64_encoded_len(n, v);
+	size_t elen;
 	uint8_t *dst;
 	int rc;
 
-	if ((rc = ck_buf_grow(out, elen + 1)) < 0)
-		return rc;
+	if (n > CK_BUF_MAX)
+		return ck_err_set(CK_ETOOBIG, "base64: input of %zu bytes too large", n);
+	elen = ck_b64_encoded_len(n, v);
 	if ((rc = ck_buf_reserve(out, elen, &dst)) < 0)
 		return rc;
-	/* sodium writes the NUL too; grow reserved room for it. */
+	/* sodium writes the NUL too, into the byte the buffer keeps for it. */
 	sodium_bin2base64((char *)dst, elen + 1, in, n, sodium_variant(v));
 	return CK_OK;
 }
@@ -103,15 +104,15 @@ static int hex_encode(struct ck_buf *out, const uint8_t *in, size_t n, int upper
 	size_t i;
 	int rc;
 
-	if ((rc = ck_buf_grow(out, 2 * n + 1)) < 0)
-		return rc;
+	if (n > CK_BUF_MAX)
+		return ck_err_set(CK_ETOOBIG, "hex: input of %zu bytes too large", n);
 	if ((rc = ck_buf_reserve(out, 2 * n, &dst)) < 0)
 		return rc;
 	sodium_bin2hex((char *)dst, 2 * n + 1, in, n);
 	if (upper) {
+		/* Branch-free like sodium's codec: 'a'..'f' (>= 0x61) lose 0x20. */
 		for (i = 0; i < 2 * n; i++)
-			if (dst[i] >= 'a')
-				dst[i] = (uint8_t)(dst[i] - 'a' + 'A');
+			dst[i] = (uint8_t)(dst[i] - (((0x60u - dst[i]) >> 8) & 0x20u));
 	}
 	return CK_OK;
 }

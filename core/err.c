@@ -10,9 +10,13 @@ static _Thread_local struct ck_err last;
 
 CK_VPRINTF(3) static int vset(int code, int exit_status, const char *fmt, va_list ap)
 {
+	char msg[CK_ERR_MSG_MAX];
+
+	/* Format first: callers may pass ck_err_last()->msg as an argument. */
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	memcpy(last.msg, msg, sizeof(last.msg));
 	last.code = code;
 	last.exit_override = exit_status;
-	vsnprintf(last.msg, sizeof(last.msg), fmt, ap);
 	return code;
 }
 
@@ -44,7 +48,9 @@ int ck_err_context(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(ctx, sizeof(ctx), fmt, ap);
 	va_end(ap);
-	snprintf(joined, sizeof(joined), "%s: %s", ctx, last.msg);
+	/* Overlong messages are cut; the return value only quiets -Wformat-truncation. */
+	if (snprintf(joined, sizeof(joined), "%s: %s", ctx, last.msg) < 0)
+		return last.code ? last.code : CK_EINTERNAL;
 	memcpy(last.msg, joined, sizeof(last.msg));
 	return last.code ? last.code : CK_EINTERNAL;
 }

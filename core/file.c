@@ -96,36 +96,48 @@ int ck_fd_write_all(int fd, const void *p, size_t n)
 	return CK_OK;
 }
 
-static int fsync_dir_of(const char *path)
+/* fsync the directory dir (a copy of the target path, cut by dirname()). */
+static void fsync_dir(char *dir)
 {
-	char *copy = ck_strdup(path);
-	int fd, rc = CK_OK;
+	int fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (copy == NULL)
-		return ck_err_set(CK_ENOMEM, "out of memory");
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
 		/* Some file systems refuse fsync on directories; the rename is done. */
 		(void)fsync(fd);
 		close(fd);
 	}
-	ck_free(copy);
-	return rc;
 }
 
 int ck_file_write_atomic(const char *path, const void *p, size_t n, mode_t mode)
 {
 	struct ck_buf tmp = CK_BUF_INIT;
+	const char *shown = path;
+	char *real = NULL, *dir = NULL;
 	struct stat st;
 	uint8_t rnd[6];
-	int fd = -1, rc = CK_EINTERNAL;
+	int fd = -1, exists = 0, rc = CK_EINTERNAL;
 
+	/* Replace the file a symlink points to, not the link (keeps the link). */
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		if ((real = realpath(path, NULL)) == NULL) {
+			rc = ck_err_set(CK_EIO, "%s: cannot resolve symlink: %s", path,
+			                strerror(errno));
+			goto out;
+		}
+		path = real;
+	}
 	if (stat(path, &st) == 0) {
 		if (!S_ISREG(st.st_mode)) {
-			rc = ck_err_set(CK_EIO, "%s: not a regular file", path);
+			rc = ck_err_set(CK_EIO, "%s: not a regular file", shown);
 			goto out;
 		}
 		mode = st.st_mode & 07777;
+		exists = 1;
+	}
+	/* Everything that can fail for want of memory happens before the rename. */
+	if ((dir = ck_strdup(path)) == NULL) {
+		rc = ck_err_set(CK_ENOMEM, "out of memory");
+		goto out;
 	}
 	ck_random(rnd, sizeof(rnd));
 	if ((rc = ck_buf_printf(&tmp, "%s.cloak-tmp-%02x%02x%02x%02x%02x%02x", path, rnd[0],
@@ -133,33 +145,50 @@ int ck_file_write_atomic(const char *path, const void *p, size_t n, mode_t mode)
 		goto out;
 	fd = open(ck_buf_cstr(&tmp), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode & 0777);
 	if (fd < 0) {
-		rc = ck_err_set(CK_EIO, "%s: cannot create temporary file: %s", path,
+		rc = ck_err_set(CK_EIO, "%s: cannot create temporary file: %s", shown,
 		                strerror(errno));
 		goto out;
 	}
-	/* open() applied the umask; the target's own mode must win. */
-	if (fchmod(fd, mode) != 0 || (rc = ck_fd_write_all(fd, p, n)) < 0 || fsync(fd) != 0) {
-		rc = ck_err_set(CK_EIO, "%s: cannot write: %s", path, strerror(errno));
+	/*
+	 * open() applied the umask; the target's own mode must win. Keep its
+	 * owner too when we may (root editing someone else's file); failing
+	 * that is not an error, as with editors.
+	 */
+	if (exists && (st.st_uid != geteuid() || st.st_gid != getegid()))
+		(void)!fchown(fd, st.st_uid, st.st_gid);
+	if (fchmod(fd, mode) != 0) {
+		rc = ck_err_set(CK_EIO, "%s: cannot write: %s", shown, strerror(errno));
+		goto out;
+	}
+	if ((rc = ck_fd_write_all(fd, p, n)) < 0) {
+		rc = ck_err_context("%s", shown);
+		goto out;
+	}
+	if (fsync(fd) != 0) {
+		rc = ck_err_set(CK_EIO, "%s: cannot write: %s", shown, strerror(errno));
 		goto out;
 	}
 	if (close(fd) != 0) {
 		fd = -1;
-		rc = ck_err_set(CK_EIO, "%s: cannot write: %s", path, strerror(errno));
+		rc = ck_err_set(CK_EIO, "%s: cannot write: %s", shown, strerror(errno));
 		goto out;
 	}
 	fd = -1;
 	if (rename(ck_buf_cstr(&tmp), path) != 0) {
-		rc = ck_err_set(CK_EIO, "%s: cannot replace: %s", path, strerror(errno));
+		rc = ck_err_set(CK_EIO, "%s: cannot replace: %s", shown, strerror(errno));
 		goto out;
 	}
 	ck_buf_reset(&tmp); /* renamed: nothing to remove */
-	rc = fsync_dir_of(path);
+	fsync_dir(dir);
+	rc = CK_OK;
 out:
 	if (fd >= 0)
 		close(fd);
 	if (ck_buf_len(&tmp) > 0)
 		unlink(ck_buf_cstr(&tmp));
 	ck_buf_dispose(&tmp);
+	ck_free(dir);
+	free(real); /* from realpath() */
 	return rc;
 }
 
@@ -208,7 +237,8 @@ int ck_tmpdir_create(struct ck_buf *out, const char *prefix)
 		                base, strerror(errno));
 		goto out;
 	}
-	rc = ck_buf_putb(out, &path);
+	if ((rc = ck_buf_putb(out, &path)) < 0)
+		(void)rmdir(ck_buf_cstr(&path)); /* nobody will know it exists */
 out:
 	ck_buf_dispose(&path);
 	return rc;
@@ -233,6 +263,13 @@ static void wipe_file(int dirfd, const char *name)
 	close(fd);
 }
 
+static int is_subdir(int dirfd, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
 int ck_tmpdir_remove(const char *path)
 {
 	DIR *d = opendir(path);
@@ -245,7 +282,7 @@ int ck_tmpdir_remove(const char *path)
 	while ((e = readdir(d)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		if (e->d_type == DT_DIR) {
+		if (e->d_type == DT_DIR || (e->d_type == DT_UNKNOWN && is_subdir(dfd, e->d_name))) {
 			struct ck_buf sub = CK_BUF_INIT;
 
 			if (ck_buf_printf(&sub, "%s/%s", path, e->d_name) == CK_OK)

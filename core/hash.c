@@ -3,16 +3,15 @@
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "ck/alloc.h"
 #include "ck/hash.h"
 #include "ck/secret.h"
 #include "ossl.h"
 
-static const EVP_MD *md_of(enum ck_hash_alg alg)
+static const char *md_name(enum ck_hash_alg alg)
 {
-	return alg == CK_SHA512 ? EVP_sha512() : EVP_sha256();
+	return alg == CK_SHA512 ? "SHA2-512" : "SHA2-256";
 }
 
 static size_t len_of(enum ck_hash_alg alg)
@@ -22,12 +21,12 @@ static size_t len_of(enum ck_hash_alg alg)
 
 void ck_sha256(uint8_t out[static CK_SHA256_LEN], const void *p, size_t n)
 {
-	CK_ASSERT(EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL) == 1);
+	CK_ASSERT(EVP_Digest(p, n, out, NULL, ck__ossl_md(CK_SHA256), NULL) == 1);
 }
 
 void ck_sha512(uint8_t out[static CK_SHA512_LEN], const void *p, size_t n)
 {
-	CK_ASSERT(EVP_Digest(p, n, out, NULL, EVP_sha512(), NULL) == 1);
+	CK_ASSERT(EVP_Digest(p, n, out, NULL, ck__ossl_md(CK_SHA512), NULL) == 1);
 }
 
 struct ck_hash {
@@ -43,7 +42,7 @@ struct ck_hash *ck_hash_new(enum ck_hash_alg alg)
 		return NULL;
 	}
 	h->ctx = EVP_MD_CTX_new();
-	if (h->ctx == NULL || EVP_DigestInit_ex(h->ctx, md_of(alg), NULL) != 1) {
+	if (h->ctx == NULL || EVP_DigestInit_ex(h->ctx, ck__ossl_md(alg), NULL) != 1) {
 		ck__ossl_err(CK_ENOMEM, "hash: cannot initialise");
 		ck_hash_free(h);
 		return NULL;
@@ -69,17 +68,6 @@ void ck_hash_free(struct ck_hash *h)
 	ck_free(h);
 }
 
-int ck_hmac(enum ck_hash_alg alg, uint8_t *out, const void *key, size_t keylen,
-            const void *msg, size_t n)
-{
-	unsigned int len = 0;
-	static const uint8_t nokey[1];
-
-	if (HMAC(md_of(alg), keylen ? key : nokey, (int)keylen, msg, n, out, &len) == NULL)
-		return ck__ossl_err(CK_ECRYPTO, "hmac failed");
-	return CK_OK;
-}
-
 struct ck_hmac_ctx {
 	EVP_MAC_CTX *ctx;
 	size_t len;
@@ -88,7 +76,6 @@ struct ck_hmac_ctx {
 struct ck_hmac_ctx *ck_hmac_new(enum ck_hash_alg alg, const void *key, size_t keylen)
 {
 	struct ck_hmac_ctx *h = ck_calloc(1, sizeof(*h));
-	EVP_MAC *mac = NULL;
 	OSSL_PARAM params[2];
 	static const uint8_t nokey[1];
 
@@ -97,18 +84,14 @@ struct ck_hmac_ctx *ck_hmac_new(enum ck_hash_alg alg, const void *key, size_t ke
 		return NULL;
 	}
 	h->len = len_of(alg);
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-	                                             alg == CK_SHA512 ? "SHA512" : "SHA256", 0);
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)md_name(alg), 0);
 	params[1] = OSSL_PARAM_construct_end();
-	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	if (mac == NULL || (h->ctx = EVP_MAC_CTX_new(mac)) == NULL ||
+	if (ck__ossl_hmac() == NULL || (h->ctx = EVP_MAC_CTX_new(ck__ossl_hmac())) == NULL ||
 	    EVP_MAC_init(h->ctx, keylen ? key : nokey, keylen, params) != 1) {
 		ck__ossl_err(CK_ECRYPTO, "hmac: cannot initialise");
-		EVP_MAC_free(mac);
 		ck_hmac_free(h);
 		return NULL;
 	}
-	EVP_MAC_free(mac);
 	return h;
 }
 
@@ -130,6 +113,37 @@ void ck_hmac_free(struct ck_hmac_ctx *h)
 		return;
 	EVP_MAC_CTX_free(h->ctx);
 	ck_free(h);
+}
+
+int ck_hmac(enum ck_hash_alg alg, uint8_t *out, const void *key, size_t keylen,
+            const void *msg, size_t n)
+{
+	struct ck_hmac_ctx *h = ck_hmac_new(alg, key, keylen);
+
+	if (h == NULL)
+		return ck_err_last()->code;
+	ck_hmac_update(h, msg, n);
+	ck_hmac_final(h, out);
+	ck_hmac_free(h);
+	return CK_OK;
+}
+
+int ck_hmac_verify(enum ck_hash_alg alg, const uint8_t *tag, size_t taglen, const void *key,
+                   size_t keylen, const void *msg, size_t n)
+{
+	uint8_t mac[CK_SHA512_LEN];
+	int rc = CK_EINTERNAL;
+
+	if (taglen < CK_HMAC_MIN_TAG_LEN || taglen > len_of(alg)) {
+		rc = ck_err_set(CK_EINVAL, "hmac: unsupported tag length %zu", taglen);
+		goto out;
+	}
+	if ((rc = ck_hmac(alg, mac, key, keylen, msg, n)) < 0)
+		goto out;
+	rc = ck_memeq(mac, tag, taglen) ? CK_OK : ck_err_set(CK_EAUTH, "hmac: tag mismatch");
+out:
+	ck_memzero(mac, sizeof(mac));
+	return rc;
 }
 
 int ck_hkdf_sha256(uint8_t *out, size_t outlen, const void *ikm, size_t ikmlen,

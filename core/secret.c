@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -27,9 +28,11 @@ struct hdr { size_t n; size_t pad; };
 
 void *ck_secret_alloc(size_t n)
 {
-	struct hdr *h = ck_calloc(1, sizeof(*h) + n);
+	struct hdr *h;
 
-	if (h == NULL)
+	if (n > SIZE_MAX - sizeof(*h))
+		return NULL;
+	if ((h = ck_calloc(1, sizeof(*h) + n)) == NULL)
 		return NULL;
 	h->n = n;
 	return h + 1;

@@ -133,6 +133,30 @@ static void random_ops(void **state)
 	ck_buf_dispose(&mirror);
 }
 
+/* Appending a buffer's own bytes survives the move that growing makes. */
+static void self_append(void **state)
+{
+	struct ck_buf b = CK_BUF_INIT;
+	int i;
+
+	assert_int_equal(ck_buf_puts(&b, "ab"), CK_OK);
+	for (i = 0; i < 12; i++)
+		assert_int_equal(ck_buf_putb(&b, &b), CK_OK);
+	assert_int_equal(ck_buf_len(&b), 2u << 12);
+	for (i = 0; i < (2 << 12); i += 2)
+		assert_memory_equal(ck_buf_data(&b) + i, "ab", 2);
+	/* After a consume the live bytes start later; compaction moves them. */
+	ck_buf_reset(&b);
+	assert_int_equal(ck_buf_puts(&b, "0123456789"), CK_OK);
+	assert_int_equal(ck_buf_consume(&b, 6), CK_OK);
+	assert_int_equal(ck_buf_put(&b, ck_buf_data(&b) + 1, 3), CK_OK);
+	assert_string_equal(ck_buf_cstr(&b), "6789789");
+	ck_buf_dispose(&b);
+	/* Truncating an empty, never-allocated buffer is fine. */
+	ck_buf_truncate(&b, 0);
+	assert_string_equal(ck_buf_cstr(&b), "");
+}
+
 /* Every allocation failure is reported as CK_ENOMEM and nothing changes. */
 static void oom_loop(void **state)
 {
@@ -162,6 +186,7 @@ int main(void)
 		cmocka_unit_test(printf_and_detach),
 		cmocka_unit_test(secure_and_views),
 		cmocka_unit_test(random_ops),
+		cmocka_unit_test(self_append),
 		cmocka_unit_test(oom_loop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

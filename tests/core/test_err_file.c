@@ -24,6 +24,31 @@ static void errors(void **state)
 	assert_int_equal(ck_err_exit_code(CK_EAUTH), 51);
 	assert_string_equal(ck_err_class(CK_EAUTH), "auth");
 	assert_string_equal(ck_err_class(CK_ENOTFOUND), "not-found");
+	/* The previous message may be an argument of the next one. */
+	ck_err_set(CK_EINVAL, "inner");
+	ck_err_set(CK_EIO, "outer: %s", ck_err_last()->msg);
+	assert_string_equal(ck_err_last()->msg, "outer: inner");
+}
+
+static void atomic_write_symlink(void **state)
+{
+	const char *dir = ckt_tmpdir();
+	char target[4096], link[4096];
+	struct ck_buf b = CK_BUF_INIT;
+	struct stat st;
+
+	snprintf(target, sizeof(target), "%s/real.yaml", dir);
+	snprintf(link, sizeof(link), "%s/link.yaml", dir);
+	assert_int_equal(ck_file_write_atomic(target, "one\n", 4, 0640), CK_OK);
+	assert_int_equal(symlink("real.yaml", link), 0);
+	assert_int_equal(ck_file_write_atomic(link, "two\n", 4, 0644), CK_OK);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode)); /* the link is kept */
+	ckt_read(&b, target);
+	assert_string_equal(ck_buf_cstr(&b), "two\n");
+	assert_int_equal(stat(target, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0640);
+	ck_buf_dispose(&b);
 }
 
 static void atomic_write(void **state)
@@ -92,6 +117,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(errors),
 		cmocka_unit_test(atomic_write),
+		cmocka_unit_test(atomic_write_symlink),
 		cmocka_unit_test(read_limit),
 		cmocka_unit_test(private_tmpdir),
 	};

@@ -22,7 +22,9 @@ int ck_fd_write_all(int fd, const void *p, size_t n) CK_WUR;
 
 /*
  * Atomic replace. mode is used when the target does not exist yet (e.g. 0600
- * for keys, 0644 otherwise); an existing target keeps its mode.
+ * for keys, 0644 otherwise); an existing target keeps its mode (and its owner
+ * when the process may set it). A symlink is followed: the file it points to
+ * is replaced and the link stays. CK_EIO (message names path), CK_ENOMEM.
  */
 int ck_file_write_atomic(const char *path, const void *p, size_t n, mode_t mode) CK_WUR;
 

@@ -29,11 +29,28 @@ void ck_hash_update(struct ck_hash *h, const void *p, size_t n);
 void ck_hash_final(struct ck_hash *h, uint8_t *out);
 void ck_hash_free(struct ck_hash *h);
 
-/* HMAC; out receives 32 (SHA-256) or 64 (SHA-512) bytes. */
+/*
+ * HMAC; out receives 32 (SHA-256) or 64 (SHA-512) bytes. A zero-length key is
+ * allowed. CK_ENOMEM or CK_ECRYPTO on failure.
+ */
 int ck_hmac(enum ck_hash_alg alg, uint8_t *out, const void *key, size_t keylen,
             const void *msg, size_t n) CK_WUR;
 
-/* Streaming HMAC (age header MAC, SigV4 chains use the one-shot form). */
+/* Shortest truncated HMAC tag ck_hmac_verify accepts (128 bits). */
+#define CK_HMAC_MIN_TAG_LEN 16
+
+/*
+ * Verify a full or truncated HMAC tag in constant time: tag must equal the
+ * first taglen bytes of HMAC(key, msg). taglen from CK_HMAC_MIN_TAG_LEN to the
+ * full length, else CK_EINVAL. CK_EAUTH on mismatch.
+ */
+int ck_hmac_verify(enum ck_hash_alg alg, const uint8_t *tag, size_t taglen, const void *key,
+                   size_t keylen, const void *msg, size_t n) CK_WUR;
+
+/*
+ * Streaming HMAC (age header MAC, SigV4 chains use the one-shot form).
+ * new: NULL on failure (CK_ENOMEM / CK_ECRYPTO, message set).
+ */
 struct ck_hmac_ctx;
 struct ck_hmac_ctx *ck_hmac_new(enum ck_hash_alg alg, const void *key, size_t keylen);
 void ck_hmac_update(struct ck_hmac_ctx *h, const void *p, size_t n);

@@ -78,6 +78,13 @@ struct ck_doc_node {
 	char *foot_comment;
 	unsigned blank_before;  /* blank lines before this node (and its head comment) */
 	uint32_t line, col;     /* 1-based source position; 0 for built nodes */
+	/*
+	 * Layout as read, for faithful re-emission: 1 + the indentation of this
+	 * node's block content relative to its parent's (map entries under their
+	 * key, "- " under its key, block scalar text under its key or "- ");
+	 * 0 = unknown, the writer uses its options.
+	 */
+	unsigned char src_indent;
 };
 
 struct ck_doc_arena;
@@ -106,22 +113,54 @@ void ck_doc_free(struct ck_doc *d);
 
 /*
  * Readers. The text need not be NUL-terminated. Errors: CK_EINVAL with
- * "line L, column C: what is wrong"; CK_ETOOBIG beyond limits (nesting depth
- * over 512, more than 1<<24 nodes, alias expansion bombs).
+ * "doc: line L, column C: what is wrong" (columns count characters);
+ * CK_ETOOBIG beyond limits (nesting depth over 512, more than 1<<24 nodes,
+ * aliases that expand to more than 1<<22 nodes beyond the real ones).
+ *
+ * YAML: libyaml's event parser; UTF-8 input only (a leading BOM is
+ * skipped). Anchors are per document; an alias to an anchor whose node is
+ * still open (a cycle) is an error. Aliases stay alias nodes (target set),
+ * merge keys "<<" stay ordinary pairs: expanding is the caller's choice.
+ * Directives (%YAML, %TAG) are consumed; tags are stored resolved, the YAML
+ * namespace shortened to "!!x".
+ *
+ * JSON: RFC 8259, strict (no comments, trailing commas, NaN, control
+ * characters or lone surrogates; a leading BOM is skipped). Our own parser,
+ * not jansson's: numbers keep their exact text (big integers included),
+ * every node gets its line and column, strings go straight into the
+ * (secure) arena, no allocation per node. Any value may be the root.
+ *
+ * Duplicate keys: with CK_DOC_NO_DUP_KEYS an error naming both lines (YAML:
+ * as go-yaml v3, scalar keys compared by text). Without it every pair is
+ * kept in order, and the lookups below see the last one (as encoding/json
+ * and jansson keep the last).
+ *
+ * Secure trees: a CK_DOC_SECURE tree keeps every node and string in secret
+ * memory, and the readers wipe their own buffers; libyaml's scanner,
+ * though, builds each scalar in a small heap buffer it frees unwiped.
  */
 int ck_doc_parse_yaml(struct ck_doc **out, const char *text, size_t n, unsigned flags) CK_WUR;
 int ck_doc_parse_json(struct ck_doc **out, const char *text, size_t n, unsigned flags) CK_WUR;
-/* JSON if the first non-blank byte is '{' or '[', else YAML. */
+/*
+ * JSON if the first non-blank byte is '{' or '[', else YAML. When JSON
+ * fails there, YAML is tried (flow YAML starts with brackets too); if both
+ * fail the JSON error is reported.
+ */
 int ck_doc_parse(struct ck_doc **out, const char *text, size_t n, unsigned flags) CK_WUR;
 
 struct ck_doc_yaml_opts {
-	unsigned indent;        /* spaces per level; 0 means 2 */
-	int indent_sequences;   /* 1: "key:\n  - a" ; 0: "key:\n- a" (kubectl style) */
-	int keep_styles;        /* 1: honour node styles; 0: writer picks the simplest safe style */
+	unsigned indent;        /* spaces per level; 0: as read (src_indent) where known, else 2 */
+	int indent_sequences;   /* 1: "key:\n  - a" ; 0: "key:\n- a" (kubectl style);
+	                           -1: as read where known, else 0 */
+	int keep_styles;        /* 1: honour node styles; 0: writer picks the simplest safe style
+	                           (go-yaml v3's choices) */
 	int explicit_start;     /* 1: "---" before every document */
 	int no_comments;        /* 1: drop comments */
 };
-#define CK_DOC_YAML_OPTS_INIT { 2, 0, 1, 0, 0 }
+/* Faithful re-emission: styles, layout and comments as read. */
+#define CK_DOC_YAML_OPTS_INIT { 0, -1, 1, 0, 0 }
+/* go-yaml v3 Encoder with SetIndent(4), as sops writes YAML. */
+#define CK_DOC_YAML_OPTS_GO { 4, 1, 0, 0, 0 }
 
 struct ck_doc_json_opts {
 	const char *indent;     /* per level: "\t", "  ", or "" / NULL for compact */
@@ -174,7 +213,12 @@ int ck_doc_map_insert(struct ck_doc *d, struct ck_doc_node *map, size_t i,
 /* Remove the pair with this key; 1 if removed, 0 if absent. */
 int ck_doc_map_remove(struct ck_doc_node *map, const char *key);
 
-/* Lookups (no allocation). Aliases are followed. NULL when absent/wrong kind. */
+/*
+ * Lookups (no allocation). Aliases are followed, in the arguments and in the
+ * nodes returned (read kids[] directly to see alias nodes). With duplicate
+ * keys, get/set see the last pair; remove drops all of them. NULL when
+ * absent or of the wrong kind. Linear in the map's size.
+ */
 size_t ck_doc_map_len(const struct ck_doc_node *map);   /* pairs */
 struct ck_doc_node *ck_doc_map_key(const struct ck_doc_node *map, size_t i);
 struct ck_doc_node *ck_doc_map_value(const struct ck_doc_node *map, size_t i);
@@ -187,6 +231,18 @@ const char *ck_doc_map_get_str(const struct ck_doc_node *map, const char *key);
 const struct ck_doc_node *ck_doc_resolve(const struct ck_doc_node *n);
 /* 1 if n is a scalar whose text equals s. */
 int ck_doc_scalar_is(const struct ck_doc_node *n, const char *s);
+
+/*
+ * Compare trees: kinds, text, tags, anchors, alias names, key order, and
+ * the type of each scalar (ck_doc_scalar_type: '1' and 1 differ). With
+ * CK_DOC_EQ_STYLES also the exact styles, with CK_DOC_EQ_COMMENTS also
+ * comments and blank_before. Source positions are never compared.
+ * 1 if equal, 0 if not.
+ */
+#define CK_DOC_EQ_STYLES   1u
+#define CK_DOC_EQ_COMMENTS 2u
+int ck_doc_node_equal(const struct ck_doc_node *a, const struct ck_doc_node *b, unsigned flags);
+int ck_doc_equal(const struct ck_doc *a, const struct ck_doc *b, unsigned flags);
 
 /* Resolve a node's type (go-yaml v3 rules; see the enum). */
 enum ck_doc_type ck_doc_scalar_type(const struct ck_doc_node *n);
