@@ -33,10 +33,11 @@
 #define CT CK_AGE__CT_CHUNK
 #define BATCH 16
 #define MAX_THREADS 4
-#define SMALL (4 * CT)     /* up to here: one thread, libsodium, buffer on the stack */
-#define STACK_BUF 4096     /* payload buffers this small live on the stack (wiped) */
+#define SMALL (4 * CT) /* up to here: one thread, libsodium, buffer on the stack */
+#define STACK_BUF 4096 /* payload buffers this small live on the stack (wiped) */
 
-#define PAYLOAD_FAIL(...) ck_age__fail(CK_AGE_PAYLOAD_FAILURE, CK_EAUTH, "age: payload: " __VA_ARGS__)
+#define PAYLOAD_FAIL(...)                                                                          \
+	ck_age__fail(CK_AGE_PAYLOAD_FAILURE, CK_EAUTH, "age: payload: " __VA_ARGS__)
 
 enum mode { M_SEAL, M_SEAL_FINAL, M_OPEN_FINAL, M_OPEN_TRY, M_SKIP };
 enum result { RES_FAIL = 0, RES_OK, RES_FINAL };
@@ -147,8 +148,8 @@ static void run_job(struct engine *e, int id, struct job *j)
 	case M_SEAL:
 	case M_SEAL_FINAL:
 		j->result = seal_chunk(e, id, j->p, j->len, j->ctr, j->mode == M_SEAL_FINAL)
-		                    ? RES_OK
-		                    : RES_FAIL;
+		                ? RES_OK
+		                : RES_FAIL;
 		break;
 	case M_OPEN_FINAL:
 		j->result = open_chunk(e, id, j->p, j->len, j->ctr, 1) ? RES_FINAL : RES_FAIL;
@@ -158,7 +159,8 @@ static void run_job(struct engine *e, int id, struct job *j)
 		if (open_chunk(e, id, j->p, j->len, j->ctr, 0))
 			j->result = RES_OK;
 		else
-			j->result = open_chunk(e, id, j->p, j->len, j->ctr, 1) ? RES_FINAL : RES_FAIL;
+			j->result =
+			    open_chunk(e, id, j->p, j->len, j->ctr, 1) ? RES_FINAL : RES_FAIL;
 		break;
 	case M_SKIP:
 		j->result = RES_FAIL;
@@ -433,7 +435,8 @@ static int seal_known(const struct ck_age_sink *dst, const struct ck_age_source 
 		if ((rc = ck_age__read_full(src, iov, (int)nch, &got)) < 0)
 			return rc;
 		if (got != want)
-			return ck_age__fail(CK_AGE_OTHER, CK_EIO, "age: input shorter than announced");
+			return ck_age__fail(CK_AGE_OTHER, CK_EIO,
+			                    "age: input shorter than announced");
 		engine_post(e, jobs, nch);
 		if ((rc = seal_finish(dst, e, jobs, nch, buf)) < 0)
 			return rc;
@@ -472,7 +475,7 @@ int ck_age__stream_seal(const struct ck_age_sink *dst, const struct ck_age_sourc
 	if (known_len != NULL)
 		rc = seal_known(dst, src, e, buf, batch, *known_len);
 	else
-		rc = seal_unknown(dst, src, e, (uint8_t *[2]){ buf, buf + BATCH * CT });
+		rc = seal_unknown(dst, src, e, (uint8_t *[2]){buf, buf + BATCH * CT});
 out:
 	ck_memzero(key, sizeof(key));
 	engine_free(e);
@@ -549,7 +552,8 @@ int ck_age__stream_open(const struct ck_age_sink *dst, const struct ck_age_sourc
 	eof = got < cap;
 	for (;;) {
 		if (!eof && !dbl) {
-			rc = ck_age__fail(CK_AGE_OTHER, CK_EINTERNAL, "age: payload longer than announced");
+			rc = ck_age__fail(CK_AGE_OTHER, CK_EINTERNAL,
+			                  "age: payload longer than announced");
 			goto out;
 		}
 		if (got == 0) {
@@ -588,20 +592,24 @@ int ck_age__stream_open(const struct ck_age_sink *dst, const struct ck_age_sourc
 					goto out;
 				wlen = got - k * CT < CT ? got - k * CT : CT;
 				if (wlen < TAG)
-					rc = PAYLOAD_FAIL("truncated: chunk %llu is shorter than its tag",
-					                  (unsigned long long)(ctr + k));
+					rc = PAYLOAD_FAIL(
+					    "truncated: chunk %llu is shorter than its tag",
+					    (unsigned long long)(ctr + k));
 				else if (jobs[k].mode == M_SKIP)
 					rc = PAYLOAD_FAIL("empty final chunk after data");
 				else
-					rc = PAYLOAD_FAIL("chunk %llu failed authentication (tampered or "
-					                  "truncated)", (unsigned long long)(ctr + k));
+					rc = PAYLOAD_FAIL(
+					    "chunk %llu failed authentication (tampered or "
+					    "truncated)",
+					    (unsigned long long)(ctr + k));
 				goto out;
 			}
 			if (jobs[k].result == RES_FINAL)
 				break;
 		}
 		if (k < nwin) {
-			/* A final chunk: release it (as the reference does), then the input must end. */
+			/* A final chunk: release it (as the reference does), then the input must
+			 * end. */
 			if ((rc = release(dst, jobs, k + 1, written)) < 0)
 				goto out;
 			if (k + 1 < nwin || next_got > 0) {
