@@ -5,7 +5,7 @@
 
 #include "ck/alloc.h"
 #include "ck/sops_meta.h"
-#include "sops_int.h"
+#include "ck/sops_internal.h"
 
 static const char *const rule_names[] = {
 	NULL,

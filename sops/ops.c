@@ -6,7 +6,7 @@
 #include "ck/sops_config.h"
 #include "ck/sops_ops.h"
 #include "ck/sops_path.h"
-#include "sops_int.h"
+#include "ck/sops_internal.h"
 #include "stores.h"
 #include "yaml.h"
 
@@ -155,8 +155,15 @@ int ck_sops_op_encrypt(struct ck_buf *out, struct ck_buf *plain, const struct ck
 
 	if ((rc = ck_sops_file_read(&f, plain, in, CK_SOPS_PLAINTEXT)) < 0)
 		goto out;
-	if ((rc = ck_sops_resolve_meta(&f->meta, o)) < 0 || (rc = load_cfg(o, &cfg)) < 0 ||
-	    (rc = ck_sops_file_encrypt(f, ctx, CK_SOPS_NEW_DATAKEY)) < 0)
+	if ((rc = ck_sops_resolve_meta(&f->meta, o)) < 0 || (rc = load_cfg(o, &cfg)) < 0)
+		goto out;
+	if (in == CK_SOPS_FMT_BINARY) {
+		/* selection rules could only leave `data` in clear: ignored */
+		f->meta.rule = CK_SOPS_RULE_NONE;
+		ck_free(f->meta.rule_value);
+		f->meta.rule_value = NULL;
+	}
+	if ((rc = ck_sops_file_encrypt(f, ctx, CK_SOPS_NEW_DATAKEY)) < 0)
 		goto out;
 	emit_opts(&eo, o, cfg, out_format(o, in));
 	rc = ck_sops_file_emit(out, f, out_format(o, in), &eo);

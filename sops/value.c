@@ -9,8 +9,8 @@
 #include "ck/alloc.h"
 #include "ck/rand.h"
 #include "ck/secret.h"
-#include "sops_int.h"
-#include "value.h"
+#include "ck/sops_internal.h"
+#include "ck/sops_cipher.h"
 
 #define ENC_PREFIX "ENC[AES256_GCM,data:"
 #define ENC_PREFIX_LEN (sizeof(ENC_PREFIX) - 1)

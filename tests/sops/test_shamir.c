@@ -2,7 +2,7 @@
 /* Shamir secret sharing over GF(2^8) (sops/shamir.c). */
 #include <string.h>
 
-#include "../../sops/sops_int.h"
+#include "ck/sops_internal.h"
 #include "ck/rand.h"
 #include "ck_test.h"
 

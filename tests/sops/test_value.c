@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../sops/sops_int.h"
-#include "../../sops/value.h"
+#include "ck/sops_internal.h"
+#include "ck/sops_cipher.h"
 #include "ck/aead.h"
 #include "ck_test.h"
 

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../sops/sops_int.h"
+#include "ck/sops_internal.h"
 #include "ck/secret.h"
 #include "ck/sops.h"
 #include "ck_test.h"
