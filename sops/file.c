@@ -304,16 +304,18 @@ static int unwrap_group(struct ck_sops_keyctx *ctx, const struct ck_sops_group *
 		ck_buf_reset(out);
 		if ((rc = ks->unwrap(k, out, ctx)) == CK_OK)
 			return CK_OK;
+		/* the report is best effort: without memory it is only shorter */
 		ck_buf_init(&d, 0);
-		(void)ck_sops_key_describe(k, &d);
-		(void)ck_buf_printf(&ctx->report, "%sgroup %zu: %s %s: %s",
-		                    ck_buf_len(&ctx->report) ? "; " : "", gi, ks->name, ck_buf_cstr(&d),
-		                    ck_err_last()->msg);
+		if (ck_sops_key_describe(k, &d) < 0 ||
+		    ck_buf_printf(&ctx->report, "%sgroup %zu: %s %s: %s",
+		                  ck_buf_len(&ctx->report) ? "; " : "", gi, ks->name, ck_buf_cstr(&d),
+		                  ck_err_last()->msg) < 0)
+			ck_buf_reset(&d);
 		ck_buf_dispose(&d);
 	}
-	if (n == 0)
-		(void)ck_buf_printf(&ctx->report, "%sgroup %zu: no keys", ck_buf_len(&ctx->report) ? "; " : "",
-		                    gi);
+	if (n == 0 && ck_buf_printf(&ctx->report, "%sgroup %zu: no keys",
+	                            ck_buf_len(&ctx->report) ? "; " : "", gi) < 0)
+		return CK_ENOMEM;
 	return rc < 0 ? rc : CK_ENOKEY;
 }
 

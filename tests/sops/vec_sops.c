@@ -3,8 +3,9 @@
  * Real sops files from getsops/sops (vectors/sops: sops 1.x to 3.13, YAML,
  * JSON, dotenv, INI, binary, PGP-wrapped data keys, every metadata layout).
  * The PGP test keys are imported by this test into a throw-away GNUPGHOME
- * (gpg's agent for it is stopped at the end). For every file: the data key
- * recovered through `gpg --decrypt` equals data_key_hex, the decrypted tree
+ * (gpg's agent for it is stopped at the end); the two files sops 3.7
+ * encrypted to age only use the age test identities. For every file: the
+ * data key recovered through gpg or age equals data_key_hex, the decrypted tree
  * equals the recorded plaintext (types and order), the MAC verifies, or
  * fails with exit status 51 where the record says mac_ok false (and then
  * --ignore-mac still decrypts).
@@ -149,7 +150,7 @@ static enum ck_sops_format store_of(const char *name)
 }
 
 struct counts {
-	size_t files, key_ok, tree_ok, mac_ok, mac_fail_51, age_pending;
+	size_t files, key_ok, tree_ok, mac_ok, mac_fail_51;
 };
 
 static void one(const char *name, struct counts *c)
@@ -175,14 +176,8 @@ static void one(const char *name, struct counts *c)
 	if (ck_sops_file_read(&f, &text, store_of(json_string_value(json_object_get(exp, "store"))),
 	                      0) != CK_OK)
 		fail_msg("%s: %s", name, ck_err_last()->msg);
-	if (ck_sops_file_datakey(f, &ctx) != CK_OK) {
-		/* TODO(sops): drop once the age key source is in main */
-		if (strstr(ck_err_last()->msg, "age support not yet available") != NULL) {
-			c->age_pending++;
-			goto out;
-		}
+	if (ck_sops_file_datakey(f, &ctx) != CK_OK)
 		fail_msg("%s: data key: %s", name, ck_err_last()->msg);
-	}
 	assert_int_equal(ck_buf_len(&want_key), 32);
 	assert_memory_equal(f->datakey, ck_buf_data(&want_key), 32);
 	c->key_ok++;
@@ -208,7 +203,6 @@ static void one(const char *name, struct counts *c)
 	if (!same_value(&f->tree->docs[0], json_object_get(exp, "plaintext"), &where))
 		fail_msg("%s: plaintext differs at %s", name, ck_buf_cstr(&where));
 	c->tree_ok++;
-out:
 	c->files++;
 	ck_sops_file_free(f);
 	ck_sops_keyctx_dispose(&ctx);
@@ -247,13 +241,12 @@ static void all_files(void **state)
 		free(names[i]);
 	}
 	printf("vectors/sops: %zu files; data key == data_key_hex: %zu; plaintext tree as "
-	       "recorded: %zu; MAC verified: %zu; MAC missing -> exit 51: %zu; age-only, age "
-	       "key source pending: %zu\n",
-	       c.files, c.key_ok, c.tree_ok, c.mac_ok, c.mac_fail_51, c.age_pending);
+	       "recorded: %zu; MAC verified: %zu; MAC missing -> exit 51: %zu\n",
+	       c.files, c.key_ok, c.tree_ok, c.mac_ok, c.mac_fail_51);
 	assert_true(c.files >= 22);
 	assert_int_equal(c.mac_fail_51, 1);
-	assert_int_equal(c.mac_ok + c.mac_fail_51 + c.age_pending, c.files);
-	assert_true(c.age_pending <= 2);
+	assert_int_equal(c.mac_ok + c.mac_fail_51, c.files);
+	assert_int_equal(c.key_ok, c.files);
 }
 
 int main(void)
