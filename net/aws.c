@@ -40,6 +40,7 @@ struct ck_aws {
 	time_t (*now)(void *);
 	void (*sleep_ms)(void *, long);
 	void *seam;
+	struct ck_http_response resp; /* kept between calls: its secure body is reused */
 };
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -621,9 +622,9 @@ static const struct creds *ensure_creds(struct ck_aws *a, int *rc);
 static int sts_call(struct ck_aws *a, const char *action, const struct ck_buf *form,
                     const struct creds *signer, struct creds *out)
 {
-	struct ck_buf url, host, path, akid, secret, token, body, hostline, authline, what;
+	struct ck_buf url, host, path, akid, secret, token, body, hostline, authline;
 	struct ck_http_request req = { 0 };
-	struct ck_http_response resp = CK_HTTP_RESPONSE_INIT;
+	struct ck_http_response *resp = &a->resp;
 	struct ck_http_retry rt;
 	struct ck_sigv4_out so;
 	const char *hdrs[8];
@@ -640,10 +641,8 @@ static int sts_call(struct ck_aws *a, const char *action, const struct ck_buf *f
 	ck_buf_init_secure(&body, 0);
 	ck_buf_init(&hostline, 0);
 	ck_buf_init_secure(&authline, 0);
-	ck_buf_init(&what, 0);
 	ck_sigv4_out_init(&so);
 	snprintf(region, sizeof(region), "%s", a->region && a->region[0] ? a->region : "us-east-1");
-	(void)ck_buf_printf(&what, "sts %s", action);
 	if ((rc = endpoint_for(a, &url, "STS", "sts", a->region)) < 0 ||
 	    (rc = split_url(ck_buf_cstr(&url), &host, &path)) < 0)
 		goto out;
@@ -691,37 +690,37 @@ static int sts_call(struct ck_aws *a, const char *action, const struct ck_buf *f
 	rt.retryable = aws_retryable;
 	rt.sleep_ms = a->sleep_ms;
 	rt.arg = a->seam;
-	if ((rc = ck_http_send_retry(a->http, &req, &rt, &resp)) < 0) {
+	if ((rc = ck_http_send_retry(a->http, &req, &rt, resp)) < 0) {
 		ck_err_context("aws: sts %s", action);
 		goto out;
 	}
-	if (resp.status != 200) {
+	if (resp->status != 200) {
 		struct ck_buf code, msg;
 		char c[128], m[400];
 
 		ck_buf_init(&code, 256);
 		ck_buf_init(&msg, 1024);
 		c[0] = m[0] = '\0';
-		if (xml_text(&code, ck_buf_cstr(&resp.body), ck_buf_len(&resp.body), "Code") == 1)
+		if (xml_text(&code, ck_buf_cstr(&resp->body), ck_buf_len(&resp->body), "Code") == 1)
 			ck_net__oneline(c, sizeof(c), ck_buf_cstr(&code), ck_buf_len(&code));
-		if (xml_text(&msg, ck_buf_cstr(&resp.body), ck_buf_len(&resp.body), "Message") == 1)
+		if (xml_text(&msg, ck_buf_cstr(&resp->body), ck_buf_len(&resp->body), "Message") == 1)
 			ck_net__oneline(m, sizeof(m), ck_buf_cstr(&msg), ck_buf_len(&msg));
 		ck_buf_dispose(&code);
 		ck_buf_dispose(&msg);
-		rc = code_for(c[0] ? c : NULL, resp.status);
+		rc = code_for(c[0] ? c : NULL, resp->status);
 		if (c[0])
 			ck_err_set(rc, "aws: sts %s: %s%s%s", action, c, m[0] ? ": " : "", m);
 		else
-			ck_err_set(rc, "aws: sts %s: HTTP %ld", action, resp.status);
+			ck_err_set(rc, "aws: sts %s: HTTP %ld", action, resp->status);
 		goto out;
 	}
 	if ((rc = ck_aws_sts_parse_credentials(&akid, &secret, &token, &exp,
-	                                        ck_buf_cstr(&resp.body),
-	                                        ck_buf_len(&resp.body))) < 0)
+	                                        ck_buf_cstr(&resp->body),
+	                                        ck_buf_len(&resp->body))) < 0)
 		goto out;
 	rc = creds_set(out, ck_buf_cstr(&akid), ck_buf_cstr(&secret), ck_buf_cstr(&token), exp);
 out:
-	ck_http_response_dispose(&resp);
+	ck_http_response_dispose(resp);
 	ck_sigv4_out_dispose(&so);
 	ck_buf_dispose(&url);
 	ck_buf_dispose(&host);
@@ -732,7 +731,6 @@ out:
 	ck_buf_dispose(&body);
 	ck_buf_dispose(&hostline);
 	ck_buf_dispose(&authline);
-	ck_buf_dispose(&what);
 	return rc;
 }
 
@@ -1081,6 +1079,7 @@ void ck_aws_free(struct ck_aws *a)
 	if (a == NULL)
 		return;
 	ck_http_client_free(a->http);
+	ck_http_response_dispose(&a->resp);
 	sfree(a->profile);
 	sfree(a->region);
 	sfree(a->endpoint);
@@ -1113,7 +1112,7 @@ static int json_call(struct ck_aws *a, const struct jcall *j, const struct ck_bu
 {
 	struct ck_buf url, host, path, hostline, targetline, authline;
 	struct ck_http_request req = { 0 };
-	struct ck_http_response resp = CK_HTTP_RESPONSE_INIT;
+	struct ck_http_response *resp = &a->resp;
 	struct ck_http_retry rt;
 	struct ck_sigv4_out so;
 	const struct creds *cr;
@@ -1180,17 +1179,17 @@ static int json_call(struct ck_aws *a, const struct jcall *j, const struct ck_bu
 	rt.retryable = aws_retryable;
 	rt.sleep_ms = a->sleep_ms;
 	rt.arg = a->seam;
-	if ((rc = ck_http_send_retry(a->http, &req, &rt, &resp)) < 0) {
+	if ((rc = ck_http_send_retry(a->http, &req, &rt, resp)) < 0) {
 		ck_err_context("aws: %s", j->what);
 		goto out;
 	}
-	if (resp.status != 200) {
-		rc = ck_aws_error_from_response(j->what, resp.status, ck_buf_cstr(&resp.body),
-		                                ck_buf_len(&resp.body),
-		                                ck_http_response_header(&resp, "x-amzn-ErrorType"));
+	if (resp->status != 200) {
+		rc = ck_aws_error_from_response(j->what, resp->status, ck_buf_cstr(&resp->body),
+		                                ck_buf_len(&resp->body),
+		                                ck_http_response_header(resp, "x-amzn-ErrorType"));
 		goto out;
 	}
-	if ((rc = ck_doc_parse_json(out, ck_buf_cstr(&resp.body), ck_buf_len(&resp.body),
+	if ((rc = ck_doc_parse_json(out, ck_buf_cstr(&resp->body), ck_buf_len(&resp->body),
 	                            CK_DOC_SECURE | CK_DOC_NO_COMMENTS)) < 0 ||
 	    (*out)->ndocs != 1 || (*out)->docs[0] == NULL ||
 	    ck_doc_resolve((*out)->docs[0])->kind != CK_DOC_MAP) {
@@ -1201,7 +1200,7 @@ static int json_call(struct ck_aws *a, const struct jcall *j, const struct ck_bu
 	}
 	rc = CK_OK;
 out:
-	ck_http_response_dispose(&resp);
+	ck_http_response_dispose(resp);
 	ck_sigv4_out_dispose(&so);
 	ck_buf_dispose(&url);
 	ck_buf_dispose(&host);
