@@ -32,6 +32,8 @@ struct ck_aws {
 	char *region;
 	char *endpoint;             /* config.endpoint_url */
 	char *role_arn, *role_session, *external_id;
+	char *wi_token;             /* config.web_identity_token (secret memory) */
+	char *wi_role;              /* config.web_identity_role_arn */
 	struct creds fixed;         /* config.creds */
 	struct creds cur;
 	char where[96];
@@ -743,7 +745,7 @@ static void session_name(const struct ck_aws *a, char *out, size_t cap, const ch
 }
 
 static int web_identity(struct ck_aws *a, const char *role, const char *token_file,
-                        const char *session, struct creds *out)
+                        const char *token, const char *session, struct creds *out)
 {
 	struct ck_buf tok, form;
 	char sn[128];
@@ -752,8 +754,12 @@ static int web_identity(struct ck_aws *a, const char *role, const char *token_fi
 
 	ck_buf_init_secure(&tok, MAX_FILE);
 	ck_buf_init_secure(&form, 0);
-	/* re-read every time: the projected token rotates */
-	if ((rc = ck_file_read(&tok, token_file, MAX_FILE)) < 0) {
+	if (token_file == NULL) {
+		if ((rc = ck_buf_puts(&tok, token)) < 0)
+			goto out;
+		token_file = "(given token)";
+	} else if ((rc = ck_file_read(&tok, token_file, MAX_FILE)) < 0) {
+		/* re-read every time: the projected token rotates */
 		rc = ck_err_set(CK_ENOTFOUND, "aws: cannot read web identity token file %s",
 		                token_file);
 		goto out;
@@ -831,7 +837,7 @@ static int from_profile(struct ck_aws *a, const struct files *f, const char *pro
 	}
 	if (ck_buf_len(&role) > 0 && depth == 0) {
 		if (ck_buf_len(&wif) > 0) {
-			rc = web_identity(a, ck_buf_cstr(&role), ck_buf_cstr(&wif), NULL, out);
+			rc = web_identity(a, ck_buf_cstr(&role), ck_buf_cstr(&wif), NULL, NULL, out);
 			if (rc == CK_OK)
 				snprintf(a->where, sizeof(a->where), "profile %s (web identity)", profile);
 			goto out;
@@ -900,6 +906,12 @@ static int resolve(struct ck_aws *a, struct creds *out)
 		snprintf(a->where, sizeof(a->where), "configuration");
 		goto assume;
 	}
+	if (a->wi_token != NULL) {
+		if ((rc = web_identity(a, a->wi_role, NULL, a->wi_token, a->role_session, &base)) < 0)
+			goto out;
+		snprintf(a->where, sizeof(a->where), "web identity (given token)");
+		goto assume;
+	}
 	k = env(a, "AWS_ACCESS_KEY_ID");
 	s = env(a, "AWS_SECRET_ACCESS_KEY");
 	if (k == NULL && s == NULL) {
@@ -917,7 +929,7 @@ static int resolve(struct ck_aws *a, struct creds *out)
 	role = env(a, "AWS_ROLE_ARN");
 	wif = env(a, "AWS_WEB_IDENTITY_TOKEN_FILE");
 	if (role != NULL && wif != NULL) {
-		if ((rc = web_identity(a, role, wif, env(a, "AWS_ROLE_SESSION_NAME"), &base)) < 0)
+		if ((rc = web_identity(a, role, wif, NULL, env(a, "AWS_ROLE_SESSION_NAME"), &base)) < 0)
 			goto out;
 		snprintf(a->where, sizeof(a->where), "web identity");
 		goto assume;
@@ -1024,8 +1036,14 @@ int ck_aws_new(struct ck_aws **out, const struct ck_aws_config *c)
 	    (c->endpoint_url && !(a->endpoint = sdup(c->endpoint_url, 0))) ||
 	    (c->role_arn && !(a->role_arn = sdup(c->role_arn, 0))) ||
 	    (c->role_session_name && !(a->role_session = sdup(c->role_session_name, 0))) ||
-	    (c->external_id && !(a->external_id = sdup(c->external_id, 0)))) {
+	    (c->external_id && !(a->external_id = sdup(c->external_id, 0))) ||
+	    (c->web_identity_token && !(a->wi_token = sdup(c->web_identity_token, 1))) ||
+	    (c->web_identity_role_arn && !(a->wi_role = sdup(c->web_identity_role_arn, 0)))) {
 		rc = ck_err_set(CK_ENOMEM, "aws: out of memory");
+		goto out;
+	}
+	if (a->wi_token != NULL && a->wi_role == NULL) {
+		rc = ck_err_set(CK_EINVAL, "aws: a web identity token needs web_identity_role_arn");
 		goto out;
 	}
 	if (c->creds.access_key_id != NULL &&
@@ -1086,6 +1104,9 @@ void ck_aws_free(struct ck_aws *a)
 	sfree(a->role_arn);
 	sfree(a->role_session);
 	sfree(a->external_id);
+	if (a->wi_token != NULL)
+		ck_secret_free(a->wi_token);
+	sfree(a->wi_role);
 	creds_clear(&a->fixed);
 	creds_clear(&a->cur);
 	ck_free(a);

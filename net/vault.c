@@ -377,7 +377,7 @@ static int exchange(struct ck_vault *v, const char *method, const char *path, co
 	int nh = 0, rc = CK_EINTERNAL, list = strcmp(method, "LIST") == 0, write;
 
 	ck_buf_init(&url, 0);
-	ck_buf_init(&what, 512);
+	ck_buf_init(&what, 0);
 	ck_vault_response_dispose(out);
 	write = strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
 	        strcmp(method, "DELETE") == 0;

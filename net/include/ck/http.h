@@ -33,7 +33,8 @@
 /*
  * Process-wide setup (curl_global_init), once; thread-safe and idempotent.
  * ck_http_client_new() calls it too; programs call it early (CK_NEEDS_NET)
- * and ck_net_cleanup() at exit, after every client is freed.
+ * and ck_net_cleanup() at exit, after every client is freed (no libcurl
+ * client can be made after it).
  */
 int ck_net_init(void) CK_WUR;
 void ck_net_cleanup(void);
