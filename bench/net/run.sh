@@ -13,8 +13,9 @@
 # Usage: bench/net/run.sh [BUILD_DIR]  (default build/release)
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
-build=${1:-$root/build/release}
-bin=$build/bench/net/bench_net_vault
+build=${1:-build/release}
+case $build in /*) ;; *) build=$root/$build ;; esac
+bin=$build/bench/bench_net_vault
 n=${N:-3000}
 [ -x "$bin" ] || { echo "bench/net: $bin not built (cmake --build $build)"; exit 1; }
 tmp=$(mktemp -d)

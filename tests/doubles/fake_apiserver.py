@@ -1615,7 +1615,15 @@ class Handler(BaseHTTPRequestHandler):
             raise bad_request("the API version in the data (%s) does not match the expected "
                               "API version (%s)" % (av, res.api_version(version)))
 
+    def _meta_only(self):
+        return "as=PartialObjectMetadata" in (self.headers.get("Accept") or "")
+
     def _out(self, res, version, obj, strip=False):
+        if self._meta_only():
+            # PartialObjectMetadata (the metadata-only view client-go's
+            # metadata informers ask for through the Accept header).
+            return {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
+                    "metadata": obj.get("metadata", {})}
         o = obj
         want = res.api_version(version)
         if strip and not res.crd:
@@ -1676,6 +1684,9 @@ class Handler(BaseHTTPRequestHandler):
             out = {"kind": res.kind + "List", "apiVersion": res.api_version(version),
                    "metadata": md, "items": [self._out(res, version, o, strip=True)
                                              for o in items]}
+            if self._meta_only():
+                out["kind"] = "PartialObjectMetadataList"
+                out["apiVersion"] = "meta.k8s.io/v1"
             payload = json.dumps(out, separators=(",", ":")).encode()
         return self._send(200, payload)
 
@@ -2106,6 +2117,17 @@ def main(argv=None):
             f.write("%d\n" % fk.port)
         os.replace(tmp, a.port_file)
     print("PORT %d" % fk.port, flush=True)
+    try:
+        import stat
+        if stat.S_ISFIFO(os.fstat(0).st_mode):
+            # Started by a test through a pipe: exit when the test goes away.
+            def watch_stdin():
+                while sys.stdin.buffer.read(4096):
+                    pass
+                fk.server.shutdown()
+            threading.Thread(target=watch_stdin, daemon=True).start()
+    except OSError:
+        pass
     try:
         fk.server.serve_forever(poll_interval=0.05)
     except KeyboardInterrupt:
