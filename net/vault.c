@@ -842,20 +842,20 @@ int ck_vault_request(struct ck_vault *v, const char *method, const char *path,
 
 /* ---- KV ----------------------------------------------------------------- */
 
-void ck_vault_kv_dispose(struct ck_vault_kv *kv)
-{
-	if (kv == NULL)
-		return;
-	ck_vault_response_dispose(&kv->r);
-	memset(kv, 0, sizeof(*kv));
-}
-
 static void kv_reset_view(struct ck_vault_kv *kv)
 {
 	kv->data = kv->metadata = kv->custom_metadata = NULL;
 	kv->version = 0;
 	kv->created_time = kv->deletion_time = "";
 	kv->deleted = kv->destroyed = 0;
+}
+
+void ck_vault_kv_dispose(struct ck_vault_kv *kv)
+{
+	if (kv == NULL)
+		return;
+	ck_vault_response_dispose(&kv->r);
+	kv_reset_view(kv);
 }
 
 int ck_vault_kv_parse(struct ck_vault_kv *kv, int kv_version, time_t now)
@@ -979,15 +979,23 @@ int ck_vault_kv_read_path(struct ck_vault *v, struct ck_vault_kv *out, const cha
 		snprintf(q, sizeof(q), "version=%lld", (long long)version);
 	rc = request(v, "GET", logical, q, NULL, 0, &out->r);
 	if (rc == CK_ENOTFOUND && kv_version == 2 && out->r.data != NULL) {
-		/* 404 with a body: a deleted or destroyed version */
-		if (ck_vault_kv_parse(out, 2, now_of(v)) == CK_ENOTFOUND)
+		/* 404 with a body: a deleted or destroyed version (metadata only) */
+		if (ck_vault_kv_parse(out, 2, now_of(v)) == CK_ENOTFOUND && out->data == NULL)
 			return reprefix(logical);
+		ck_vault_kv_dispose(out);
 		return ck_err_set(CK_ENOTFOUND, "vault: %s: not found", logical);
 	}
-	if (rc < 0)
+	if (rc < 0) {
+		ck_vault_kv_dispose(out);
 		return rc;
-	if ((rc = ck_vault_kv_parse(out, kv_version, now_of(v))) < 0)
-		return reprefix(logical);
+	}
+	if ((rc = ck_vault_kv_parse(out, kv_version, now_of(v))) < 0) {
+		rc = reprefix(logical);
+		/* nothing of a body we could not take as a secret stays around */
+		if (!out->deleted && !out->destroyed)
+			ck_vault_kv_dispose(out);
+		return rc;
+	}
 	return CK_OK;
 }
 

@@ -174,8 +174,9 @@ void ck_http_client_cancel(struct ck_http_client *c);
 
 /*
  * Send one request and wait for the whole response (or the end of the
- * stream). resp is emptied first (its body storage is kept for reuse when it
- * is of the kind the request asks for), then filled. Returns CK_OK when a response
+ * stream). resp (CK_HTTP_RESPONSE_INIT, or used before) is emptied first
+ * (its body storage is kept for reuse when it is of the kind the request
+ * asks for), then filled. Returns CK_OK when a response
  * arrived (any status), else:
  *   CK_ENET      connect/DNS/TLS failure, reset, timeout, cancelled, too many redirects
  *   CK_ETOOBIG   buffered body over the limit (the body is discarded)
