@@ -376,12 +376,13 @@ static int has_suffix(const char *s, const char *suf)
 	return l >= m && strcasecmp(s + l - m, suf) == 0;
 }
 
-static int emit(const struct args *a, const struct ck_buf *out)
+/* Output to -w (atomically; plaintext files are created 0600) or stdout. */
+static int emit(const struct args *a, const struct ck_buf *out, mode_t mode)
 {
 	int rc;
 
 	if (a->out_file != NULL) {
-		if ((rc = ck_file_write_atomic(a->out_file, ck_buf_data(out), ck_buf_len(out), 0644)) <
+		if ((rc = ck_file_write_atomic(a->out_file, ck_buf_data(out), ck_buf_len(out), mode)) <
 		    0)
 			ck_err_context("%s", a->out_file);
 		return rc;
@@ -420,7 +421,7 @@ static int run_raw(const struct args *a, const struct ck_rsa *pub, const char *d
 	if ((rc = ck_seal_value_seal(&out, pub, scope, a->ns ? a->ns : dns, a->name,
 	                             ck_buf_data(&in), ck_buf_len(&in))) < 0)
 		goto out;
-	rc = emit(a, &out); /* no trailing newline, as kubeseal */
+	rc = emit(a, &out, 0644); /* no trailing newline, as kubeseal */
 out:
 	ck_buf_dispose(&in);
 	ck_buf_dispose(&out);
@@ -463,7 +464,7 @@ static int run_recovery(const struct args *a, enum ck_seal_format fmt)
 		goto out;
 	if (a->out_file == NULL)
 		cli_warn_if_world_readable_stdout();
-	rc = emit(a, &out);
+	rc = emit(a, &out, 0600);
 out:
 	ck_seal_keyring_free(kr);
 	ck_buf_dispose(&in);
@@ -516,7 +517,7 @@ static int run_seal(const struct args *a, const struct ck_rsa *pub, const char *
 	if ((rc = ck_seal_stream_seal(&out, ck_buf_cstr(&in), ck_buf_len(&in), pub, &o,
 	                              (enum ck_seal_format)fmt)) < 0)
 		goto out;
-	rc = emit(a, &out);
+	rc = emit(a, &out, 0644);
 out:
 	ck_buf_dispose(&in);
 	ck_buf_dispose(&file);

@@ -54,6 +54,9 @@ expect_out "password: aHVudGVyMg=="
 expect_out "user: YWRtaW4="
 expect_out "name: app"
 expect_exit 0 "$CLOAK" seal --recovery-unseal --recovery-private-key other-key.pem,key.pem <sealed.json
+expect_exit 0 "$CLOAK" seal --recovery-unseal --recovery-private-key key.pem -f sealed.json -w plain.json
+[ "$(stat -c %a plain.json)" = 600 ] && pass || fail "unsealed -w file mode $(stat -c %a plain.json)"
+expect_exit 0 "$CLOAK" seal --recovery-unseal --recovery-private-key other-key.pem,key.pem <sealed.json
 expect_out '"password": "aHVudGVyMg=="'
 expect_exit 0 "$CLOAK" seal --recovery-unseal --recovery-private-key other-key.pem --recovery-private-key key-secret.yaml <sealed.json
 expect_out '"user": "YWRtaW4="'
