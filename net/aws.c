@@ -1432,6 +1432,7 @@ int ck_aws_sm_get_secret_value(struct ck_aws *a, struct ck_aws_secret *out,
 	int rc = CK_EINTERNAL;
 
 	ck_buf_init(&body, 0);
+	ck_aws_secret_dispose(out); /* nothing stale survives a failure */
 	if (secret_id == NULL || secret_id[0] == '\0') {
 		rc = ck_err_set(CK_EINVAL, "aws: secretsmanager GetSecretValue: a secret name or "
 		                "ARN is required");

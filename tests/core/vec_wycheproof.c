@@ -40,7 +40,7 @@
 static const char *dir;
 
 struct counts {
-	size_t valid, invalid, acc_yes, acc_no, na, total, extra;
+	size_t valid, invalid, acc_yes, acc_no, na, total, extra, oneshot;
 	const char *na_why, *extra_what;
 };
 
@@ -83,6 +83,9 @@ static void report(const char *file, json_t *j, const struct counts *c)
 	printf("\n");
 	if (c->extra)
 		printf("%-44s + %zu %s\n", "", c->extra, c->extra_what);
+	if (c->oneshot)
+		printf("%-44s + the same %zu vectors through the one-shot helpers\n", "",
+		       c->oneshot);
 	assert_int_equal(n, c->total);
 	assert_int_equal(n, (size_t)json_integer_value(json_object_get(j, "numberOfTests")));
 }
@@ -153,6 +156,56 @@ static void aead_file(const char *file, enum ck_aead_alg alg)
 				c.invalid++;
 			} else {
 				fail_msg("%s: unexpected result %s", file, res);
+			}
+			/* The one-shot helpers (their own code path) on the same vector. */
+			if (alg == CK_CHACHA20_POLY1305 && ck_buf_len(&iv) == CK_CHACHA_NONCE_LEN) {
+				struct ck_buf comb = CK_BUF_INIT, back = CK_BUF_INIT;
+				uint8_t *cp, *bp;
+				int r;
+
+				assert_int_equal(ck_buf_reserve(&comb, ck_buf_len(&msg) + 16, &cp), CK_OK);
+				assert_int_equal(ck_buf_reserve(&back, ck_buf_len(&msg) + 1, &bp), CK_OK);
+				assert_int_equal(ck_chacha20poly1305_seal(cp, ck_buf_data(&key),
+				                                          ck_buf_data(&iv), ck_buf_data(&aad),
+				                                          ck_buf_len(&aad), ck_buf_data(&msg),
+				                                          ck_buf_len(&msg)),
+				                 CK_OK);
+				/* Open the vector's own ct || tag. */
+				memcpy(cp, ck_buf_data(&ct), ck_buf_len(&ct));
+				memcpy(cp + ck_buf_len(&ct), ck_buf_data(&tag), ck_buf_len(&tag));
+				r = ck_chacha20poly1305_open(bp, ck_buf_data(&key), ck_buf_data(&iv),
+				                             ck_buf_data(&aad), ck_buf_len(&aad), cp,
+				                             ck_buf_len(&ct) + ck_buf_len(&tag));
+				if (strcmp(res, "valid") == 0) {
+					assert_int_equal(r, CK_OK);
+					assert_memory_equal(bp, ck_buf_data(&msg), ck_buf_len(&msg));
+				} else {
+					assert_int_equal(r, CK_EAUTH);
+				}
+				c.oneshot++;
+				ck_buf_dispose(&comb);
+				ck_buf_dispose(&back);
+			}
+			if (alg == CK_AES256_GCM && taglen == 16 && ck_buf_len(&iv) > 0) {
+				uint8_t t16[16];
+				int r;
+
+				assert_int_equal(ck_aes256gcm_seal(dst, t16, ck_buf_data(&key),
+				                                   ck_buf_data(&iv), ck_buf_len(&iv),
+				                                   ck_buf_data(&aad), ck_buf_len(&aad),
+				                                   ck_buf_data(&msg), ck_buf_len(&msg)),
+				                 CK_OK);
+				r = ck_aes256gcm_open(dst, ck_buf_data(&tag), ck_buf_data(&key),
+				                      ck_buf_data(&iv), ck_buf_len(&iv), ck_buf_data(&aad),
+				                      ck_buf_len(&aad), ck_buf_data(&ct), ck_buf_len(&ct));
+				if (strcmp(res, "valid") == 0) {
+					assert_memory_equal(t16, ck_buf_data(&tag), 16);
+					assert_int_equal(r, CK_OK);
+					assert_memory_equal(dst, ck_buf_data(&msg), ck_buf_len(&msg));
+				} else {
+					assert_int_equal(r, CK_EAUTH);
+				}
+				c.oneshot++;
 			}
 			/* Truncated tags: the API's 4..15-byte GCM tags are tag prefixes. */
 			if (alg == CK_AES256_GCM && strcmp(res, "valid") == 0 && taglen == 16) {

@@ -40,6 +40,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def setup(self):
         super().setup()
+        try:  # answers go out at once (no Nagle / delayed-ACK stalls)
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
         with self.server.lock:
             self.server.connections += 1
             self.conn_id = self.server.connections
@@ -70,9 +74,11 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         if status != 204:
             self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
+        # headers and body in one write
+        self._headers_buffer.append(b"\r\n")
         if body and self.command != "HEAD":
-            self.wfile.write(body)
+            self._headers_buffer.append(body)
+        self.flush_headers()
 
     def send_json(self, status, obj, headers=None, ctype="application/json"):
         self.send_raw(status, json.dumps(obj).encode(), ctype, headers)

@@ -24,7 +24,7 @@ per key version, so ciphertexts are opaque, authenticated and bound to
 their key, version and (for derived keys) context.
 
 Control endpoints (no token), all JSON:
-  POST /_control/clock        {"advance": s} | {"set": epoch}; GET -> {"now"}
+  POST /_control/clock        {"advance": s} | {"set": epoch} | {"reset": true}; GET -> {"now"}
   POST /_control/namespace    {"name": "ns1/ns2"}
   POST /_control/mount        {"path", "type": "kv"|"transit", "version": 1|2, "ns"?}
   POST /_control/policy       {"name", "ns"?, "rules": [{"path", "capabilities"}]}
@@ -120,6 +120,7 @@ class State:
         self.auths = {}           # (ns, mount) -> config
         self.fails = []
         self.sealed = False
+        self.index = 0
         self.initialized = True
         self.standby = False
         self.standby_mode = "503"
@@ -201,8 +202,13 @@ class H(doublelib.Handler):
                     raise VaultError(400, ["error parsing JSON"])
             with self.st.lock:
                 status, obj, hdrs = self.route(method, logical, query, body)
+                if method in ("POST", "DELETE") and status < 400:
+                    # read-your-writes: the state index after this write
+                    self.st.index += 1
+                    hdrs = dict(hdrs or {})
+                    hdrs["X-Vault-Index"] = "idx-%d" % self.st.index
             if status == 204:
-                self.send_raw(204)
+                self.send_raw(204, headers=hdrs)
             else:
                 self.reply(status, obj, hdrs)
         except VaultError as e:
@@ -766,6 +772,9 @@ class H(doublelib.Handler):
             return True
         with st.lock:
             if what == "clock":
+                if body.get("reset"):
+                    st.fixed = None
+                    st.offset = 0.0
                 if "advance" in body:
                     if st.fixed is not None:
                         st.fixed += float(body["advance"])
