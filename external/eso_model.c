@@ -748,11 +748,20 @@ static int parse_es(struct pctx *c, const struct ck_doc_node *root, const struct
 		problem(c, spec, CK_EINVAL, "spec.syncWindows: only in external-secrets.io/v1");
 	if ((n = get_map(c, spec, "secretStoreRef", "spec", 0)) != NULL)
 		parse_store_ref(c, n, "spec.secretStoreRef", &es->store);
-	if ((ri = get_str(c, spec, "refreshInterval", "spec", 0)) != NULL && !valid_duration(ri))
-		problem(c, ck_doc_map_get(spec, "refreshInterval"), CK_EINVAL,
-		        "spec.refreshInterval: \"%s\" is not a duration (e.g. 1h, 15m0s)", ri);
+	es->refresh_interval_ms = 3600000; /* CRD default 1h0m0s */
+	if ((ri = get_str(c, spec, "refreshInterval", "spec", 0)) != NULL) {
+		if (!valid_duration(ri) || ri[0] == '-')
+			problem(c, ck_doc_map_get(spec, "refreshInterval"), CK_EINVAL,
+			        "spec.refreshInterval: \"%s\" is not a duration (e.g. 1h, 15m0s)", ri);
+		else
+			es->refresh_interval_ms = duration_ms(ri);
+	}
 	v = 0;
-	(void)get_enum(c, spec, "refreshPolicy", "spec", refresh, NULL, &v);
+	if (get_enum(c, spec, "refreshPolicy", "spec", refresh, NULL, &v) == 0)
+		es->refresh_policy = v == 0 ? CK_EXT_REFRESH_CREATED_ONCE
+		                     : v == 1 ? CK_EXT_REFRESH_PERIODIC : CK_EXT_REFRESH_ON_CHANGE;
+	if (ck_doc_map_get(spec, "refreshPolicy") == NULL)
+		es->refresh_policy = CK_EXT_REFRESH_PERIODIC;
 	es->creation = CK_EXT_CREATE_OWNER;
 	es->deletion = CK_EXT_DELETE_RETAIN;
 	if ((tgt = get_map(c, spec, "target", "spec", 0)) != NULL) {
@@ -1170,6 +1179,7 @@ static int parse_store(struct pctx *c, const struct ck_doc_node *root, struct ck
 	if ((spec = get_map(c, root, "spec", "", 1)) == NULL)
 		return CK_OK;
 	check_fields(c, spec, "spec", known, NULL);
+	st->controller = get_str(c, spec, "controller", "spec", 0);
 	if ((m = get_map(c, spec, "retrySettings", "spec", 0)) != NULL) {
 		static const char *const k2[] = { "maxRetries", "retryInterval", NULL };
 		const struct ck_doc_node *mr = R(ck_doc_map_get(m, "maxRetries"));
@@ -1499,7 +1509,7 @@ static int holds_secret(const char *text, size_t n)
 			p++;
 			len--;
 		}
-		if (len >= 5 && (memcmp(p, "kind:", 5) == 0 || memcmp(p, "kind\":", 6) == 0)) {
+		if ((len >= 5 && memcmp(p, "kind:", 5) == 0) || (len >= 6 && memcmp(p, "kind\":", 6) == 0)) {
 			const char *v = (const char *)memchr(p, ':', len) + 1;
 			size_t vl = len - (size_t)(v - p);
 

@@ -1120,3 +1120,28 @@ out:
 	ck_doc_free(d);
 	return rc;
 }
+
+void ck_ext_condition_for(struct ck_ext_condition *out, int rc, const struct ck_ext_secret *sec)
+{
+	out->status = "True";
+	if (rc < 0) {
+		out->status = "False";
+		out->reason = "SecretSyncedError";
+		out->message = "could not get secret data from provider";
+		return;
+	}
+	switch (sec->outcome) {
+	case CK_EXT_RETAINED:
+		out->reason = "SecretSynced";
+		out->message = "secret retained due to DeletionPolicy=Retain";
+		return;
+	case CK_EXT_DELETED:
+		out->reason = "SecretDeleted";
+		out->message = "secret deleted due to DeletionPolicy=Delete";
+		return;
+	default:
+		out->reason = "SecretSynced";
+		out->message = "secret synced";
+		return;
+	}
+}
