@@ -20,6 +20,7 @@
 #include "ck/err.h"
 #include "ck/hash.h"
 #include "ck/secret.h"
+#include "ext_int.h"
 #include "ext_regex.h"
 #include "tmpl_int.h"
 
@@ -983,46 +984,18 @@ static int f_ceil(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 
 /* ------------------------------------------------ sprig: strings/encoding */
 
-static int b64_decode_go(struct tstate *s, const struct tv *in, struct tv *out, enum ck_b64 v)
+static int b64_decode_go(struct tstate *s, const struct tv *in, struct tv *out, int url)
 {
-	struct sb clean = SB_INIT(s);
-	size_t k;
+	size_t bad = 0;
 	int rc;
 
-	/* Go's decoder skips \r and \n; anything else must be valid */
-	for (k = 0; k < in->u.s.n; k++)
-		if (in->u.s.p[k] != '\r' && in->u.s.p[k] != '\n' &&
-		    (rc = sb_putc(&clean, in->u.s.p[k])) < 0)
-			return rc;
 	ck_buf_reset(s->scratch);
-	rc = ck_b64_decode(s->scratch, clean.p ? clean.p : "", clean.n, v, 0);
+	rc = ck_ext__go_b64decode(s->scratch, in->u.s.p, in->u.s.n, url, &bad);
 	if (rc == CK_EINVAL) {
-		/* sprig returns the error text as the value */
-		static const char *const alpha[] = {
-			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
-			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
-		};
-		const char *al = alpha[v == CK_B64_URL];
-		size_t bad = 0;
+		/* sprig returns the decoder's error text as the value */
 		char msg[64];
-		int len;
+		int len = snprintf(msg, sizeof(msg), "illegal base64 data at input byte %zu", bad);
 
-		ck_err_clear();
-		while (bad < clean.n && clean.p[bad] && strchr(al, clean.p[bad]))
-			bad++;
-		if (bad < clean.n && clean.p[bad] == '=') {
-			/* padding in the wrong place or a short group */
-			if (bad % 4 < 2)
-				;
-			else
-				while (bad < clean.n && clean.p[bad] == '=')
-					bad++;
-			if (bad >= clean.n)
-				bad = clean.n - (clean.n % 4 ? clean.n % 4 : 0);
-		} else if (bad >= clean.n) {
-			bad = clean.n - clean.n % 4;
-		}
-		len = snprintf(msg, sizeof(msg), "illegal base64 data at input byte %zu", bad);
 		ck_buf_reset(s->scratch);
 		return ret_copy(s, out, msg, (size_t)len);
 	}
@@ -1043,7 +1016,7 @@ static int f_b64enc(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 
 static int f_b64dec(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
-	return b64_decode_go(s, &a[0], out, CK_B64_STD);
+	return b64_decode_go(s, &a[0], out, 0);
 }
 
 /* Unicode case mapping for ASCII, Latin-1, Greek and Cyrillic basics. */
@@ -2614,6 +2587,23 @@ static int f_sprigslice(struct tstate *s, struct tv *out, struct tv *a, size_t n
 	return CK_OK;
 }
 
+static int f_fromyaml(struct tstate *s, struct tv *out, struct tv *a, size_t n)
+{
+	return ck_ext__yaml_to_tv(s, a[0].u.s.p, a[0].u.s.n, out);
+}
+
+static int f_toyaml(struct tstate *s, struct tv *out, struct tv *a, size_t n)
+{
+	int rc = ck_ext__tv_to_yaml(s, &a[0], out);
+
+	if (rc == CK_EINVAL || rc == CK_ETOOBIG) {
+		ck_err_clear(); /* ESO swallows marshal errors: "" */
+		*out = tv_str("", 0);
+		return CK_OK;
+	}
+	return rc;
+}
+
 /* ------------------------------------------------------------ the table */
 
 #define B(name, fn, nin, fl, p0, p1) { name, fn, nin, (uint8_t)(TF_BUILTIN | (fl)), { p0, p1, 0, 0 } }
@@ -2731,7 +2721,8 @@ static const struct tfunc funcs[] = {
 	E("mustToPrettyJson", f_musttoprettyjson, 1, 0, P_ANY, 0, 0),
 	E("toRawJson", f_torawjson, 1, 0, P_ANY, 0, 0),
 	E("mustToRawJson", f_torawjson, 1, 0, P_ANY, 0, 0),
-	U("fromYaml"), U("toYaml"),
+	E("fromYaml", f_fromyaml, 1, 0, P_STR, 0, 0),
+	E("toYaml", f_toyaml, 1, 0, P_ANY, 0, 0),
 	E("dict", f_dict, 1, V, P_ANY, 0, 0),
 	E("get", f_get, 2, 0, P_MAP, P_STR, 0),
 	E("set", f_set, 3, 0, P_MAP, P_STR, P_ANY),

@@ -292,6 +292,10 @@ int ck_ext__tv_truth(const struct tv *v);
 /* sprig's empty(). */
 int ck_ext__tv_empty(const struct tv *v);
 
+/* ESO's fromYaml (a map; "Error" holds a parse error) and toYaml. */
+int ck_ext__yaml_to_tv(struct tstate *s, const char *text, size_t n, struct tv *out) CK_WUR;
+int ck_ext__tv_to_yaml(struct tstate *s, const struct tv *v, struct tv *out) CK_WUR;
+
 /* sprig strval: string form of any value (fmt %v for non-strings). */
 int ck_ext__strval(struct tstate *s, const struct tv *v, struct tv *out) CK_WUR;
 

@@ -12,7 +12,8 @@
 #define CHUNK 65536
 
 /* A fixed test identity (the C2SP spec example: 0x42 * 32). */
-static const char sk1[] = "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX";
+static const char sk1[] =
+    "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX";
 static const char pk1[] = "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj";
 
 static struct ck_age_identities *ids_of(const char *text)
@@ -48,8 +49,8 @@ static size_t chunks_of(size_t n)
 
 static void whole_buffer_sizes(void **state)
 {
-	static const size_t sizes[] = { 0, 1, 31, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK,
-		                        3 * CHUNK + 7 };
+	static const size_t sizes[] = {0,     1,         31,        CHUNK - 1,
+	                               CHUNK, CHUNK + 1, 2 * CHUNK, 3 * CHUNK + 7};
 	struct ck_age_identities *ids = ids_of(sk1);
 	struct ck_age_recipients *rs = rs_of(pk1);
 	size_t i, hdr;
@@ -75,8 +76,8 @@ static void whole_buffer_sizes(void **state)
 				assert_memory_equal(ck_buf_data(&ct),
 				                    "-----BEGIN AGE ENCRYPTED FILE-----\n", 35);
 			}
-			assert_int_equal(ck_age_decrypt(&out, ids, ck_buf_data(&ct), ck_buf_len(&ct)),
-			                 CK_OK);
+			assert_int_equal(
+			    ck_age_decrypt(&out, ids, ck_buf_data(&ct), ck_buf_len(&ct)), CK_OK);
 			assert_int_equal(ck_age_last_failure(), CK_AGE_OK);
 			assert_int_equal(ck_buf_len(&out), sizes[i]);
 			assert_memory_equal(ck_buf_data(&out), pt, sizes[i]);
@@ -126,10 +127,10 @@ static void roundtrip_stream(size_t n, int armor, size_t step, struct ck_age_rec
 {
 	uint8_t *pt = random_bytes(n);
 	struct ck_buf ct = CK_BUF_INIT, out = CK_BUF_INIT;
-	struct dribble d = { pt, n, 0, step };
-	struct ck_age_source src = { dribble_read, &d };
-	struct ck_age_sink dst = { buf_write, &ct };
-	struct ck_age_sink dst2 = { buf_write, &out };
+	struct dribble d = {pt, n, 0, step};
+	struct ck_age_source src = {dribble_read, &d};
+	struct ck_age_sink dst = {buf_write, &ct};
+	struct ck_age_sink dst2 = {buf_write, &out};
 	uint64_t written = 0;
 
 	assert_int_equal(ck_age_encrypt_stream(&dst, &src, rs, armor), CK_OK);
@@ -148,9 +149,10 @@ static void roundtrip_stream(size_t n, int armor, size_t step, struct ck_age_rec
 
 static void streaming_sizes(void **state)
 {
-	/* Around 64 KiB chunks and around the 32-chunk batch of the stream engine. */
-	static const size_t sizes[] = { 0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 31 * CHUNK,
-		                        32 * CHUNK, 32 * CHUNK + 1, 63 * CHUNK, 64 * CHUNK + 5 };
+	/* Around 64 KiB chunks and around the 16-chunk batches of the stream engine. */
+	static const size_t sizes[] = {0,          1,          CHUNK - 1,     CHUNK,
+	                               CHUNK + 1,  15 * CHUNK, 16 * CHUNK,    16 * CHUNK + 1,
+	                               17 * CHUNK, 32 * CHUNK, 33 * CHUNK + 5};
 	struct ck_age_identities *ids = ids_of(sk1);
 	struct ck_age_recipients *rs = rs_of(pk1);
 	size_t i;
@@ -169,7 +171,7 @@ static void streaming_sizes(void **state)
 static void several_recipients(void **state)
 {
 	struct ck_buf s1, s2, s3, p1 = CK_BUF_INIT, p2 = CK_BUF_INIT, p3 = CK_BUF_INIT,
-	                      ct = CK_BUF_INIT, out = CK_BUF_INIT;
+	                          ct = CK_BUF_INIT, out = CK_BUF_INIT;
 	struct ck_age_recipients *rs = NULL;
 	struct ck_age_identities *a, *b, *c;
 	static const char msg[] = "a 32-byte sops data key........";
@@ -248,7 +250,8 @@ static void passphrase(void **state)
 	assert_int_equal(ck_age_identities_add_passphrase_fn(&lazy, ask, "hunter2"), CK_OK);
 	assert_int_equal(ck_age_encrypt(&ct2, mixed, "x", 1, 0), CK_OK);
 	asked = 0;
-	assert_int_equal(ck_age_decrypt(&out, lazy, ck_buf_data(&ct2), ck_buf_len(&ct2)), CK_ENOKEY);
+	assert_int_equal(ck_age_decrypt(&out, lazy, ck_buf_data(&ct2), ck_buf_len(&ct2)),
+	                 CK_ENOKEY);
 	assert_int_equal(asked, 0);
 	assert_int_equal(ck_age_decrypt(&out, lazy, ck_buf_data(&ct), ck_buf_len(&ct)), CK_OK);
 	assert_int_equal(asked, 1);
@@ -277,12 +280,13 @@ static void identity_files(void **state)
 	char text[512];
 
 	(void)state;
-	snprintf(text, sizeof(text), "# created: 2024-01-01T00:00:00Z\r\n# public key: %s\r\n\r\n%s\r\n",
-	         pk1, sk1);
+	snprintf(text, sizeof(text),
+	         "# created: 2024-01-01T00:00:00Z\r\n# public key: %s\r\n\r\n%s\r\n", pk1, sk1);
 	assert_int_equal(ck_age_identities_add_text(&ids, text, strlen(text)), CK_OK);
 	assert_int_equal(ck_age_identities_count(ids), 1);
 	assert_int_equal(ck_age_identities_recipients(&r, ids), CK_OK);
-	assert_string_equal(ck_buf_cstr(&r), "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj\n");
+	assert_string_equal(ck_buf_cstr(&r),
+	                    "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj\n");
 	/* No final newline is fine too. */
 	assert_int_equal(ck_age_identities_add_text(&ids, sk1, strlen(sk1)), CK_OK);
 	assert_int_equal(ck_age_identities_count(ids), 2);
@@ -293,7 +297,8 @@ static void identity_files(void **state)
 	assert_null(strstr(ck_err_last()->msg, "GFPYY"));
 	assert_int_equal(ck_age_identities_count(ids), 2);
 	/* Case as written: lower-case secret keys are not age identities. */
-	snprintf(text, sizeof(text), "age-secret-key-1gfpyysjzgfpyysjzgfpyysjzgfpyysjzgfpyysjzgfpyysjzgfpq4egaex");
+	snprintf(text, sizeof(text),
+	         "age-secret-key-1gfpyysjzgfpyysjzgfpyysjzgfpyysjzgfpyysjzgfpyysjzgfpq4egaex");
 	assert_int_equal(ck_age_identities_add_text(&ids, text, strlen(text)), CK_EINVAL);
 	/* Leading space, trailing space, bad checksum. */
 	snprintf(text, sizeof(text), " %s", sk1);
@@ -346,12 +351,13 @@ static void keygen(void **state)
 	(void)state;
 	ck_buf_init_secure(&file, 0);
 	assert_int_equal(ck_age_keygen_file(&file, &pub), CK_OK);
-	assert_int_equal(regcomp(&re,
-	                         "^# created: [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
-	                         "(Z|[+-][0-9]{2}:[0-9]{2})\n# public key: (age1[02-9ac-hj-np-z]{58})\n"
-	                         "AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58}\n$",
-	                         REG_EXTENDED),
-	                 0);
+	assert_int_equal(
+	    regcomp(&re,
+	            "^# created: [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+	            "(Z|[+-][0-9]{2}:[0-9]{2})\n# public key: (age1[02-9ac-hj-np-z]{58})\n"
+	            "AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58}\n$",
+	            REG_EXTENDED),
+	    0);
 	assert_int_equal(regexec(&re, ck_buf_cstr(&file), 3, m, 0), 0);
 	regfree(&re);
 	assert_int_equal(ck_age_identities_add_text(&ids, ck_buf_cstr(&file), ck_buf_len(&file)),
@@ -369,11 +375,12 @@ static void keygen(void **state)
 }
 
 /* Decrypt through the streaming API, counting released bytes. */
-static int stream_decrypt(const struct ck_buf *ct, struct ck_age_identities *ids, struct ck_buf *out)
+static int stream_decrypt(const struct ck_buf *ct, struct ck_age_identities *ids,
+                          struct ck_buf *out)
 {
-	struct dribble d = { ck_buf_data(ct), ck_buf_len(ct), 0, (size_t)-1 };
-	struct ck_age_source src = { dribble_read, &d };
-	struct ck_age_sink dst = { buf_write, out };
+	struct dribble d = {ck_buf_data(ct), ck_buf_len(ct), 0, (size_t)-1};
+	struct ck_age_source src = {dribble_read, &d};
+	struct ck_age_sink dst = {buf_write, out};
 
 	return ck_age_decrypt_stream(&dst, &src, ids, CK_AGE_ARMOR_AUTO, NULL);
 }
@@ -518,11 +525,15 @@ static void armor(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(whole_buffer_sizes), cmocka_unit_test(streaming_sizes),
-		cmocka_unit_test(several_recipients), cmocka_unit_test(passphrase),
-		cmocka_unit_test(identity_files),     cmocka_unit_test(recipients),
-		cmocka_unit_test(keygen),             cmocka_unit_test(tampering),
-		cmocka_unit_test(armor),
+	    cmocka_unit_test(whole_buffer_sizes),
+	    cmocka_unit_test(streaming_sizes),
+	    cmocka_unit_test(several_recipients),
+	    cmocka_unit_test(passphrase),
+	    cmocka_unit_test(identity_files),
+	    cmocka_unit_test(recipients),
+	    cmocka_unit_test(keygen),
+	    cmocka_unit_test(tampering),
+	    cmocka_unit_test(armor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1753,7 +1753,10 @@ class Handler(BaseHTTPRequestHandler):
                 if etype == "ERROR":
                     self._chunk(b"")
                     return
-            while True:
+                if drop_after is not None and sent >= drop_after:
+                    dropped = True
+                    break
+            while not dropped:
                 batch = []
                 with store.lock:
                     while True:
