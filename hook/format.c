@@ -43,8 +43,10 @@ static int text(struct ck_buf *o, const struct ck_hook_report *r, unsigned fl, c
 			prev = f->path;
 			files++;
 		}
-		if (ck_buf_printf(o, "  %s:%lu: %s%s%s: %s\n", f->path, (unsigned long)f->line,
-		                  C(fl, RED BOLD), ck_hook_rule_info(f->rule)->id, C(fl, RESET), f->message) < 0 ||
+		if ((f->line > 0 ? ck_buf_printf(o, "  %s:%lu: ", f->path, (unsigned long)f->line)
+		                 : ck_buf_printf(o, "  %s: ", f->path)) < 0 ||
+		    ck_buf_printf(o, "%s%s%s: %s\n", C(fl, RED BOLD), ck_hook_rule_info(f->rule)->id,
+		                  C(fl, RESET), f->message) < 0 ||
 		    (f->fix[0] && ck_buf_printf(o, "    %sfix:%s %s\n", C(fl, GREEN), C(fl, RESET), f->fix) < 0) ||
 		    ck_buf_printf(o, "    %sfingerprint: %s%s\n", C(fl, DIM), f->fingerprint, C(fl, RESET)) < 0)
 			return CK_ENOMEM;

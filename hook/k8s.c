@@ -64,7 +64,7 @@ static int collect(struct ck_hook__file *f, struct vals *v, const struct ck_doc_
 			}
 			if (val->kind == CK_DOC_SCALAR && ck_hook__is_placeholder(val->text, val->len))
 				continue;
-			if (v->plain == 0) {
+			if (v->plain == 0 || (val->line != 0 && val->line < v->first_line)) {
 				v->first_line = val->line ? val->line : (key ? key->line : 0);
 				v->first_key = kt;
 				v->first_field = fields[k];
@@ -280,22 +280,23 @@ static int scope_check(struct ck_hook__file *f, const struct ck_doc_node *root, 
 		                             "SealedSecret %s is annotated both cluster-wide and "
 		                             "namespace-wide", ssid)) < 0)
 			return rc;
-	if (tannos != NULL && (own[0] == 1) != (tpl[0] == 1))
-		if ((rc = ck_hook_report_add(f->r, CK_HOOK_SEALED_SCOPE, f->path, line, "tpl-cluster", 11,
+	/*
+	 * kubeseal copies the scope annotation into the template; a template
+	 * that names another scope than the resource was sealed under one
+	 * label and will be opened under the other.
+	 */
+	if (tpl[0] == 1 || tpl[1] == 1) {
+		static const char *const sname[3] = { "strict", "namespace-wide", "cluster-wide" };
+		int os = own[0] == 1 ? 2 : own[1] == 1 ? 1 : 0, ts = tpl[0] == 1 ? 2 : 1;
+
+		if (os != ts &&
+		    (rc = ck_hook_report_add(f->r, CK_HOOK_SEALED_SCOPE, f->path, line, "tpl-scope", 9,
 		                             "seal again with the scope you mean: cloak seal --scope SCOPE",
-		                             "SealedSecret %s: cluster-wide on %s but not on %s (kubeseal "
-		                             "writes both; the controller reads metadata.annotations)",
-		                             ssid, own[0] == 1 ? "metadata" : "spec.template.metadata",
-		                             own[0] == 1 ? "spec.template.metadata" : "metadata")) < 0)
+		                             "SealedSecret %s: the template says %s but metadata.annotations "
+		                             "(what the controller reads) says %s", ssid, sname[ts],
+		                             sname[os])) < 0)
 			return rc;
-	if (tannos != NULL && own[0] != 1 && tpl[0] != 1 && (own[1] == 1) != (tpl[1] == 1))
-		if ((rc = ck_hook_report_add(f->r, CK_HOOK_SEALED_SCOPE, f->path, line, "tpl-namespace", 13,
-		                             "seal again with the scope you mean: cloak seal --scope SCOPE",
-		                             "SealedSecret %s: namespace-wide on %s but not on %s (kubeseal "
-		                             "writes both; the controller reads metadata.annotations)",
-		                             ssid, own[1] == 1 ? "metadata" : "spec.template.metadata",
-		                             own[1] == 1 ? "spec.template.metadata" : "metadata")) < 0)
-			return rc;
+	}
 	/* the template names another object: the values were sealed for that one */
 	if (tmd != NULL && own[0] != 1) {
 		const char *tns = ck_hook__str(ck_doc_map_get(tmd, "namespace"));

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ck/alloc.h"
 #include "ck/bech32.h"
 #include "hook_int.h"
 
@@ -27,6 +28,7 @@ struct scan {
 	struct { uint32_t line; size_t off; } aws[16];
 	size_t naws;
 	size_t span_a, span_b; /* current span */
+	size_t first;          /* r->n when this scan started */
 };
 
 static int is_alnum(unsigned char c)
@@ -75,13 +77,41 @@ static int tok_char(unsigned char c)
 	return is_alnum(c) || c == '_' || c == '-';
 }
 
+/* Drop this scan's secret-assignment finding at line (the AWS finding replaces it). */
+static void drop_assignment(struct scan *s, uint32_t line)
+{
+	struct ck_hook_report *r = s->r;
+	size_t i;
+
+	for (i = s->first; i < r->n; i++) {
+		if (r->v[i].rule != CK_HOOK_ASSIGNMENT || r->v[i].line != line)
+			continue;
+		ck_free(r->v[i].path);
+		ck_free(r->v[i].message);
+		ck_free(r->v[i].fix);
+		ck_free(r->v[i].fingerprint);
+		memmove(&r->v[i], &r->v[i + 1], (r->n - i - 1) * sizeof(r->v[0]));
+		r->n--;
+		return;
+	}
+}
+
 static int report(struct scan *s, enum ck_hook_rule rule, size_t off, const char *key, size_t klen,
                   const char *fix, const char *what, const char *prefix, size_t len)
 {
 	uint32_t line = line_of(s, off);
+	size_t i;
 
 	if (ck_hook__cover_has(s->cover, line))
 		return CK_OK;
+	/* a specific detector wins over the generic assignment rule on a line */
+	if (rule != CK_HOOK_ASSIGNMENT) {
+		drop_assignment(s, line);
+	} else {
+		for (i = s->first; i < s->r->n; i++)
+			if (s->r->v[i].line == line && s->r->v[i].rule != CK_HOOK_ASSIGNMENT)
+				return CK_OK;
+	}
 	return ck_hook_report_add(s->r, rule, s->path, line, key, klen, fix,
 	                          "%s (%s... %zu characters, redacted)", what, prefix, len);
 }
@@ -201,7 +231,8 @@ static int aws_secret_char(unsigned char c)
 
 /*
  * An access key id is reported only with a secret access key (exactly 40
- * characters of [A-Za-z0-9/+], mixed case and a digit) within five lines.
+ * characters of [A-Za-z0-9/+], mixed case and a digit) within five lines;
+ * the finding is on the secret's line.
  */
 static int aws_pair(struct scan *s)
 {
@@ -219,9 +250,8 @@ static int aws_pair(struct scan *s)
 			if (p[hi] == '\n')
 				lines++;
 		for (j = lo; j < hi; j++) {
-			size_t r;
+			size_t r, q;
 			int up = 0, low = 0, dig = 0;
-			size_t q;
 
 			if (!aws_secret_char((unsigned char)p[j]))
 				continue;
@@ -233,12 +263,15 @@ static int aws_pair(struct scan *s)
 					dig |= p[q] >= '0' && p[q] <= '9';
 				}
 				if (up && low && dig && memmem(p + j, r, "EXAMPLE", 7) == NULL) {
+					char what[96];
 					int rc;
 
-					rc = report(s, CK_HOOK_AWS, s->aws[a].off, p + j, r,
+					snprintf(what, sizeof(what),
+					         "AWS secret access key next to the access key id on line %u",
+					         (unsigned)s->aws[a].line);
+					rc = report(s, CK_HOOK_AWS, j, p + j, r,
 					            "deactivate the key in IAM and remove both values; keep "
-					            "credentials in a secret store",
-					            "AWS access key id with its secret access key", "AKIA", 20);
+					            "credentials in a secret store", what, "", r);
 					if (rc < 0)
 						return rc;
 					break;
@@ -665,6 +698,7 @@ int ck_hook__check_patterns(struct ck_hook_report *r, const char *path, const ch
 
 	memset(&s, 0, sizeof(s));
 	s.r = r;
+	s.first = r->n;
 	s.path = path;
 	s.p = data;
 	s.n = n;

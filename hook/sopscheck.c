@@ -210,7 +210,8 @@ struct leaf {
 	struct ck_sops_node *n;
 	uint32_t line;
 	unsigned char enc, sel, empty;
-	char *path;
+	char *path;  /* server.token */
+	char *tpath; /* ["server"]["token"] (sops tree path) */
 };
 
 struct leaves {
@@ -222,13 +223,16 @@ static void leaves_dispose(struct leaves *l)
 {
 	size_t i;
 
-	for (i = 0; i < l->n; i++)
+	for (i = 0; i < l->n; i++) {
 		ck_free(l->v[i].path);
+		ck_free(l->v[i].tpath);
+	}
 	ck_free(l->v);
 	memset(l, 0, sizeof(*l));
 }
 
-static int add_leaf(struct leaves *l, struct ck_sops_node *n, const struct ck_buf *path)
+static int add_leaf(struct leaves *l, struct ck_sops_node *n, const struct ck_buf *path,
+                    const struct ck_buf *tpath)
 {
 	struct leaf *x;
 
@@ -250,7 +254,8 @@ static int add_leaf(struct leaves *l, struct ck_sops_node *n, const struct ck_bu
 	x->line = n->line;
 	x->empty = n->len == 0;
 	x->enc = n->type == CK_SOPS_STR && ck_hook__is_enc(n->u.s, n->len);
-	if ((x->path = ck_strdup(ck_buf_len(path) ? ck_buf_cstr(path) : "(value)")) == NULL)
+	if ((x->path = ck_strdup(ck_buf_len(path) ? ck_buf_cstr(path) : "(value)")) == NULL ||
+	    (x->tpath = ck_strdup(ck_buf_cstr(tpath))) == NULL)
 		return ck_err_set(CK_ENOMEM, "hook: out of memory");
 	/* sops cannot walk a uint64; it is plaintext whatever the rule says */
 	if (n->type == CK_SOPS_UINT)
@@ -259,9 +264,10 @@ static int add_leaf(struct leaves *l, struct ck_sops_node *n, const struct ck_bu
 	return CK_OK;
 }
 
-static int walk(struct leaves *l, struct ck_sops_node *n, struct ck_buf *path, int depth)
+static int walk(struct leaves *l, struct ck_sops_node *n, struct ck_buf *path, struct ck_buf *tpath,
+                int depth)
 {
-	size_t keep = ck_buf_len(path);
+	size_t keep = ck_buf_len(path), tkeep = ck_buf_len(tpath);
 	uint32_t i;
 	int rc = CK_OK;
 
@@ -273,22 +279,30 @@ static int walk(struct leaves *l, struct ck_sops_node *n, struct ck_buf *path, i
 
 			if (k->type == CK_SOPS_COMMENT)
 				continue;
-			if ((keep && ck_buf_putc(path, '.') < 0) || ck_buf_put(path, k->u.s, k->len) < 0)
+			if ((keep && ck_buf_putc(path, '.') < 0) || ck_buf_put(path, k->u.s, k->len) < 0 ||
+			    ck_buf_puts(tpath, "[\"") < 0 || ck_buf_put(tpath, k->u.s, k->len) < 0 ||
+			    ck_buf_puts(tpath, "\"]") < 0)
 				return ck_err_set(CK_ENOMEM, "hook: out of memory");
-			rc = walk(l, &n->u.kids[i + 1], path, depth + 1);
+			rc = walk(l, &n->u.kids[i + 1], path, tpath, depth + 1);
 			ck_buf_truncate(path, keep);
+			ck_buf_truncate(tpath, tkeep);
 		}
 	} else if (n->type == CK_SOPS_SEQ) {
+		uint32_t idx = 0;
+
 		for (i = 0; i < n->len && rc == CK_OK; i++) {
 			if (n->u.kids[i].type == CK_SOPS_COMMENT)
 				continue;
-			if (ck_buf_printf(path, "[%u]", (unsigned)i) < 0)
+			if (ck_buf_printf(path, "[%u]", (unsigned)idx) < 0 ||
+			    ck_buf_printf(tpath, "[%u]", (unsigned)idx) < 0)
 				return ck_err_set(CK_ENOMEM, "hook: out of memory");
-			rc = walk(l, &n->u.kids[i], path, depth + 1);
+			idx++;
+			rc = walk(l, &n->u.kids[i], path, tpath, depth + 1);
 			ck_buf_truncate(path, keep);
+			ck_buf_truncate(tpath, tkeep);
 		}
 	} else if (n->type != CK_SOPS_NULL && n->type != CK_SOPS_COMMENT) {
-		rc = add_leaf(l, n, path);
+		rc = add_leaf(l, n, path, tpath);
 	}
 	return rc;
 }
@@ -304,13 +318,14 @@ static int select_leaves(struct leaves *l, int *ok, const char *data, size_t n,
 {
 	struct ck_sops_file *sf = NULL;
 	struct ck_sops_keyctx ctx;
-	struct ck_buf text, path;
+	struct ck_buf text, path, tpath;
 	size_t d, i;
 	int rc;
 
 	*ok = 0;
 	ck_buf_init_secure(&text, 0);
 	ck_buf_init(&path, 0);
+	ck_buf_init(&tpath, 0);
 	ck_sops_keyctx_init(&ctx);
 	if (ck_buf_put(&text, data, n) < 0) {
 		rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
@@ -319,7 +334,7 @@ static int select_leaves(struct leaves *l, int *ok, const char *data, size_t n,
 	if ((rc = ck_sops_file_read(&sf, &text, fmt, plain ? CK_SOPS_PLAINTEXT : 0)) < 0)
 		goto soft;
 	for (d = 0; d < sf->tree->ndocs; d++)
-		if ((rc = walk(l, &sf->tree->docs[d], &path, 0)) < 0)
+		if ((rc = walk(l, &sf->tree->docs[d], &path, &tpath, 0)) < 0)
 			goto soft;
 	sf->encrypted = 0;
 	if (sf->datakey == NULL) {
@@ -355,7 +370,65 @@ out:
 	ck_sops_keyctx_dispose(&ctx);
 	ck_buf_dispose(&text);
 	ck_buf_dispose(&path);
+	ck_buf_dispose(&tpath);
 	return rc;
+}
+
+/*
+ * Line of a flat store's key ("KEY=" in dotenv, "key =" in INI): their
+ * readers keep no lines.
+ */
+static uint32_t key_line(const char *data, size_t n, const char *key)
+{
+	size_t kl = strlen(key), off = 0;
+	uint32_t line = 1;
+
+	if (kl == 0)
+		return 0;
+	while (off < n) {
+		const char *nl = memchr(data + off, '\n', n - off);
+		size_t end = nl != NULL ? (size_t)(nl - data) : n, j = off;
+
+		while (j < end && (data[j] == ' ' || data[j] == '\t'))
+			j++;
+		if (end - j > kl && memcmp(data + j, key, kl) == 0) {
+			j += kl;
+			while (j < end && (data[j] == ' ' || data[j] == '\t'))
+				j++;
+			if (j < end && (data[j] == '=' || data[j] == ':'))
+				return line;
+		}
+		off = end + 1;
+		line++;
+	}
+	return 0;
+}
+
+/* Line of the sops metadata: `sops:` (YAML), "sops" (JSON), sops_ (dotenv), [sops] (INI). */
+static uint32_t meta_line(const char *data, size_t n, enum ck_sops_format fmt)
+{
+	static const char *const mk[] = { "sops:", "\"sops\"", "sops_", "[sops]" };
+	size_t k = fmt == CK_SOPS_FMT_DOTENV ? 2 : fmt == CK_SOPS_FMT_INI ? 3 : fmt == CK_SOPS_FMT_YAML ? 0 : 1;
+	size_t ml = strlen(mk[k]), off = 0;
+	uint32_t line = 1;
+
+	while (off < n) {
+		const char *nl = memchr(data + off, '\n', n - off);
+		size_t end = nl != NULL ? (size_t)(nl - data) : n, j = off;
+
+		while (k == 1 && j < end && (data[j] == ' ' || data[j] == '\t'))
+			j++;
+		if (end - j >= ml && memcmp(data + j, mk[k], ml) == 0)
+			return line;
+		off = end + 1;
+		line++;
+	}
+	return 0;
+}
+
+static uint32_t leaf_line(const struct leaf *x, const char *data, size_t n)
+{
+	return x->line != 0 ? x->line : key_line(data, n, x->path);
 }
 
 /* Every document is a Kubernetes object (apiVersion and kind). */
@@ -432,14 +505,15 @@ static int plaintext(struct ck_hook__file *f, const struct ck_hook__sopscfg *c,
 		rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
 		goto out;
 	}
-	rc = ck_hook_report_add(f->r, CK_HOOK_SOPS_UNENCRYPTED, f->path, l.v[first].line, c->path,
+	rc = ck_hook_report_add(f->r, CK_HOOK_SOPS_UNENCRYPTED, f->path,
+	                        leaf_line(&l.v[first], f->data, f->n), c->path,
 	                        strlen(c->path), ck_buf_cstr(&fix),
 	                        "%s matches a creation rule of %s but is not encrypted: %zu value%s in "
 	                        "plaintext (first: %s)", f->path, c->path, cnt, cnt == 1 ? "" : "s",
 	                        l.v[first].path);
 	for (i = 0; i < l.n && rc == CK_OK; i++)
 		if (l.v[i].sel)
-			rc = ck_hook__cover_add(&f->cover, l.v[i].line);
+			rc = ck_hook__cover_add(&f->cover, leaf_line(&l.v[i], f->data, f->n));
 out:
 	leaves_dispose(&l);
 	ck_buf_dispose(&fix);
@@ -474,7 +548,8 @@ static int encrypted(struct ck_hook__file *f, const struct ck_hook__sopscfg *c,
 	ck_buf_init(&desc, 0);
 	ck_buf_init(&names, 0);
 	if (sf->meta.mac == NULL || sf->meta.mac[0] == '\0') {
-		if ((rc = ck_hook_report_add(f->r, CK_HOOK_SOPS_PARTIAL, f->path, 0, "no-mac", 6,
+		if ((rc = ck_hook_report_add(f->r, CK_HOOK_SOPS_PARTIAL, f->path,
+		                             meta_line(f->data, f->n, fmt), "no-mac", 6,
 		                             "encrypt the file again (cloak sops decrypt --ignore-mac, then "
 		                             "cloak sops encrypt)",
 		                             "%s has sops metadata without a MAC", f->path)) < 0)
@@ -496,7 +571,8 @@ static int encrypted(struct ck_hook__file *f, const struct ck_hook__sopscfg *c,
 			rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
 			goto out;
 		}
-		if ((rc = ck_hook_report_add(f->r, CK_HOOK_SOPS_KEYS, f->path, 0, ck_buf_cstr(&names),
+		if ((rc = ck_hook_report_add(f->r, CK_HOOK_SOPS_KEYS, f->path,
+		                             meta_line(f->data, f->n, fmt), ck_buf_cstr(&names),
 		                             ck_buf_len(&names), ck_buf_cstr(&fix),
 		                             "%s is encrypted for none of the keys its %s rule names (%.200s)",
 		                             f->path, c->path, ck_buf_cstr(&names))) < 0)
@@ -516,7 +592,7 @@ static int encrypted(struct ck_hook__file *f, const struct ck_hook__sopscfg *c,
 	for (i = 0; i < lm.n; i++) {
 		int sel = (okm && lm.v[i].sel) || (okc && lc.v[i].sel);
 
-		if (!sel || lm.v[i].enc || ck_hook__cover_has(&f->cover, lm.v[i].line))
+		if (!sel || lm.v[i].enc || ck_hook__cover_has(&f->cover, leaf_line(&lm.v[i], f->data, f->n)))
 			continue;
 		if (cnt++ == 0)
 			first = i;
@@ -532,12 +608,13 @@ static int encrypted(struct ck_hook__file *f, const struct ck_hook__sopscfg *c,
 			goto out;
 		}
 		ck_buf_reset(&fix);
-		if (ck_buf_printf(&fix, "cloak sops set %s PATH VALUE (or decrypt and encrypt the file again)",
-		                  f->path) < 0) {
+		if (ck_buf_printf(&fix, "cloak sops set %s '%s' '\"VALUE\"' (or decrypt and encrypt "
+		                  "the file again)", f->path, lm.v[first].tpath) < 0) {
 			rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
 			goto out;
 		}
-		rc = ck_hook_report_add(f->r, CK_HOOK_SOPS_PARTIAL, f->path, lm.v[first].line,
+		rc = ck_hook_report_add(f->r, CK_HOOK_SOPS_PARTIAL, f->path,
+		                        leaf_line(&lm.v[first], f->data, f->n),
 		                        lm.v[first].path, strlen(lm.v[first].path), ck_buf_cstr(&fix),
 		                        "%s is only partly encrypted: %zu value%s that %s (%s) encrypts "
 		                        "%s plaintext (first: %s)", f->path, cnt, cnt == 1 ? "" : "s",
