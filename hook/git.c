@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <git2.h>
+#include <git2/sys/repository.h>
 
 #include "ck/alloc.h"
 #include "ck/file.h"
@@ -56,10 +57,71 @@ static int gerr(int code, int gitrc, const char *what)
 	return ck_err_set(code, "hook: %s: %s", what, e != NULL && e->message ? e->message : "git error");
 }
 
+static const char *env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+/*
+ * libgit2 1.5's GIT_REPOSITORY_OPEN_FROM_ENV refuses $GIT_WORK_TREE and
+ * $GIT_COMMON_DIR ("unimplemented"); git sets them for `git --work-tree`
+ * and some worktree set-ups. Then open $GIT_DIR (or search from the current
+ * directory) and apply the work tree, index and object directory by hand.
+ */
+static int open_env_by_hand(git_repository **out)
+{
+	const char *gitdir = env("GIT_DIR"), *wt = env("GIT_WORK_TREE");
+	const char *idx = env("GIT_INDEX_FILE"), *objs = env("GIT_OBJECT_DIRECTORY");
+	git_index *index = NULL;
+	git_odb *odb = NULL;
+	int g;
+
+	g = gitdir != NULL ? git_repository_open_ext(out, gitdir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL)
+	                   : git_repository_open_ext(out, ".", 0, env("GIT_CEILING_DIRECTORIES"));
+	if (g < 0)
+		return gerr(g == GIT_ENOTFOUND ? CK_ENOTFOUND : CK_EIO, g, "cannot open the git repository");
+	if (wt != NULL) {
+		const char *cur = git_repository_workdir(*out);
+		char a[PATH_MAX], b[PATH_MAX];
+
+		/* set_workdir leaks a little in libgit2 1.5: only when it changes something */
+		if (cur == NULL || realpath(cur, a) == NULL || realpath(wt, b) == NULL || strcmp(a, b) != 0) {
+			if ((g = git_repository_set_workdir(*out, wt, 0)) < 0)
+				goto fail;
+		}
+	}
+	if (idx != NULL) {
+		if ((g = git_index_open(&index, idx)) < 0)
+			goto fail;
+		g = git_repository_set_index(*out, index);
+		git_index_free(index);
+		if (g < 0)
+			goto fail;
+	}
+	if (objs != NULL) {
+		if ((g = git_odb_open(&odb, objs)) < 0)
+			goto fail;
+		g = git_repository_set_odb(*out, odb);
+		git_odb_free(odb);
+		if (g < 0)
+			goto fail;
+	}
+	return CK_OK;
+fail:
+	git_repository_free(*out);
+	*out = NULL;
+	return gerr(CK_EIO, g, "cannot open the git repository as the environment says");
+}
+
 static int open_repo(git_repository **out, const char *path)
 {
 	int g;
 
+	*out = NULL;
+	if (path == NULL && (env("GIT_WORK_TREE") != NULL || env("GIT_COMMON_DIR") != NULL))
+		return open_env_by_hand(out);
 	if (path == NULL)
 		g = git_repository_open_ext(out, NULL, GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
 	else
