@@ -27,50 +27,68 @@ struct ck_hook_config {
 /* ---- path patterns ---- */
 
 /*
- * Backtracking match: '*' and '?' never cross '/', "**" does, and "**\/"
- * also matches no component at all. Patterns are limited to a few stars at
- * parse time (CK_HOOK__MAX_STARS), which bounds the backtracking.
+ * Pattern match in O(|pattern| x |path|): walk the pattern once, keeping the
+ * set of path positions reachable so far. '*' and '?' never cross '/', "**"
+ * does, and "**\/" matches zero or more whole components.
  */
+static int match_set(const char *p, const char *s, size_t sl, unsigned char *cur, unsigned char *nxt)
+{
+	size_t k;
+
+	memset(cur, 0, sl + 1);
+	cur[0] = 1;
+	while (*p) {
+		int any = 0;
+
+		memset(nxt, 0, sl + 1);
+		if (p[0] == '*' && p[1] == '*' && p[2] == '/') {
+			for (k = 0; k <= sl; k++) {
+				nxt[k] = cur[k] || (k > 0 && s[k - 1] == '/' && any);
+				any |= cur[k];
+			}
+			p += 3;
+		} else if (p[0] == '*' && p[1] == '*') {
+			for (k = 0; k <= sl; k++) {
+				any |= cur[k];
+				nxt[k] = (unsigned char)any;
+			}
+			p += 2;
+		} else if (p[0] == '*') {
+			for (k = 0; k <= sl; k++) {
+				if (k > 0 && s[k - 1] == '/')
+					any = 0;
+				any |= cur[k];
+				nxt[k] = (unsigned char)any;
+			}
+			p++;
+		} else {
+			for (k = 0; k < sl; k++)
+				if (cur[k] && (*p == '?' ? s[k] != '/' : s[k] == *p))
+					nxt[k + 1] = 1;
+			p++;
+		}
+		memcpy(cur, nxt, sl + 1);
+	}
+	return cur[sl];
+}
+
 static int match_here(const char *p, const char *s)
 {
-	size_t i;
+	unsigned char small[2][512];
+	unsigned char *a = small[0], *b = small[1];
+	size_t sl = strlen(s);
+	int m;
 
-	for (;;) {
-		if (p[0] == '*' && p[1] == '*') {
-			const char *rest = p + 2;
-
-			if (*rest == '/') {
-				if (match_here(rest + 1, s))
-					return 1;
-				for (i = 0; s[i]; i++)
-					if (s[i] == '/' && match_here(rest + 1, s + i + 1))
-						return 1;
-				return 0;
-			}
-			for (i = 0;; i++) {
-				if (match_here(rest, s + i))
-					return 1;
-				if (s[i] == '\0')
-					return 0;
-			}
-		}
-		if (*p == '*') {
-			for (i = 0;; i++) {
-				if (match_here(p + 1, s + i))
-					return 1;
-				if (s[i] == '\0' || s[i] == '/')
-					return 0;
-			}
-		}
-		if (*p == '\0')
-			return *s == '\0';
-		if (*s == '\0')
+	if (sl + 1 > sizeof(small[0])) {
+		a = ck_calloc(2, sl + 1);
+		if (a == NULL)
 			return 0;
-		if (*p == '?' ? *s == '/' : *p != *s)
-			return 0;
-		p++;
-		s++;
+		b = a + sl + 1;
 	}
+	m = match_set(p, s, sl, a, b);
+	if (a != small[0])
+		ck_free(a);
+	return m;
 }
 
 int ck_hook_glob_match(const char *pattern, const char *path)
@@ -181,18 +199,10 @@ static int parse_allow(struct allow *a, const struct ck_doc_node *m, const char 
 		if (strcmp(k->text, "paths") == 0) {
 			if ((rc = str_list(&a->paths, &a->npaths, v, source, "paths")) < 0)
 				return rc;
-			for (j = 0; j < a->npaths; j++) {
-				const char *q;
-				size_t stars = 0;
-
-				for (q = a->paths[j]; *q; q++)
-					stars += *q == '*';
-				if (stars > CK_HOOK__MAX_STARS || strlen(a->paths[j]) > 4096)
-					return ck_err_set(CK_EINVAL, "%s:%lu: path pattern '%.64s' is too complex "
-					                  "(at most %d stars)", source,
-					                  (unsigned long)(v ? v->line : k->line), a->paths[j],
-					                  CK_HOOK__MAX_STARS);
-			}
+			for (j = 0; j < a->npaths; j++)
+				if (strlen(a->paths[j]) > 4096)
+					return ck_err_set(CK_EINVAL, "%s:%lu: path pattern '%.64s...' is too long",
+					                  source, (unsigned long)(v ? v->line : k->line), a->paths[j]);
 		} else if (strcmp(k->text, "fingerprints") == 0) {
 			if ((rc = str_list(&a->fps, &a->nfps, v, source, "fingerprints")) < 0)
 				return rc;

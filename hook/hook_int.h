@@ -10,8 +10,6 @@
 #include "ck/doc.h"
 #include "ck/hook.h"
 
-#define CK_HOOK__MAX_STARS 8
-
 /* "doc: line L, column C: what" (and similar) -> L, or 0. */
 uint32_t ck_hook__err_line(const char *msg);
 /* "SOURCE:L: what" -> L (the first ":digits:" group), or 0. */
