@@ -155,10 +155,13 @@ static int read_blob(git_odb_object **out, git_odb *odb, const git_oid *id, size
 
 /* ---- snapshots: index, tree, working tree ---- */
 
+enum snap_kind { SNAP_INDEX, SNAP_TREE, SNAP_WORKTREE };
+
 struct snap {
+	enum snap_kind kind;
 	git_repository *repo;
 	git_odb *odb;
-	git_index *index;    /* index snapshot */
+	git_index *index;    /* index snapshot (also read for the working tree's ignore rules) */
 	git_tree *tree;      /* tree snapshot */
 	const char *root;    /* working-tree snapshot: the directory */
 };
@@ -187,14 +190,14 @@ static int snap_read(void *ctx, const char *path, struct ck_buf *out, size_t max
 {
 	struct snap *s = ctx;
 
-	if (s->index != NULL) {
+	if (s->kind == SNAP_INDEX && s->index != NULL) {
 		const git_index_entry *e = git_index_get_bypath(s->index, path, 0);
 
 		if (e == NULL || !regular_mode(e->mode))
 			return CK_ENOTFOUND;
 		return put_blob(out, s->odb, &e->id, max);
 	}
-	if (s->tree != NULL) {
+	if (s->kind == SNAP_TREE && s->tree != NULL) {
 		git_tree_entry *e = NULL;
 		int rc;
 
@@ -207,7 +210,7 @@ static int snap_read(void *ctx, const char *path, struct ck_buf *out, size_t max
 		git_tree_entry_free(e);
 		return rc;
 	}
-	if (s->root != NULL) {
+	if (s->kind == SNAP_WORKTREE && s->root != NULL) {
 		struct ck_buf full;
 		struct stat st;
 		int rc;
@@ -361,6 +364,7 @@ int ck_hook_run_staged(struct ck_hook_report *r, const char *repo)
 	int g, rc;
 
 	memset(&s, 0, sizeof(s));
+	s.kind = SNAP_INDEX;
 	if ((rc = open_repo(&s.repo, repo)) < 0)
 		goto out;
 	if (git_repository_is_bare(s.repo)) {
@@ -713,6 +717,7 @@ int ck_hook_audit(struct ck_hook_report *r, const struct ck_hook_audit_opts *o)
 		rc = gerr(CK_EIO, g, "cannot open the object database");
 		goto out;
 	}
+	s.kind = o->worktree ? SNAP_WORKTREE : SNAP_TREE;
 	if (o->worktree) {
 		if (s.repo != NULL) {
 			if (git_repository_is_bare(s.repo)) {

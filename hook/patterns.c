@@ -119,12 +119,46 @@ static int report(struct scan *s, enum ck_hook_rule rule, size_t off, const char
 static const char FIX_REMOVE[] =
 	"remove it from the file, rotate it, and keep it encrypted: cloak sops encrypt --in-place FILE";
 
-/* -----BEGIN ... PRIVATE KEY----- followed by a key body. */
+/* Start of the next line: after a newline or after the two characters \n (JSON, code). */
+static size_t next_line(const char *p, size_t q, size_t end)
+{
+	for (; q < end; q++) {
+		if (p[q] == '\n')
+			return q + 1;
+		if (p[q] == '\\' && q + 1 < end && p[q + 1] == 'n')
+			return q + 2;
+	}
+	return end;
+}
+
+static size_t skip_blanks(const char *p, size_t q, size_t end)
+{
+	while (q < end && (p[q] == ' ' || p[q] == '\t' || p[q] == '\r' || p[q] == '"' || p[q] == '\''))
+		q++;
+	return q;
+}
+
+/* "Proc-Type: ...", "DEK-Info: ...", "Version: ..." (RFC 1421 / OpenPGP armor headers) */
+static int header_line(const char *p, size_t q, size_t end)
+{
+	size_t j = q;
+
+	while (j < end && ((p[j] >= 'A' && p[j] <= 'Z') || (p[j] >= 'a' && p[j] <= 'z') || p[j] == '-'))
+		j++;
+	return j > q && j < end && p[j] == ':';
+}
+
+/*
+ * -----BEGIN ... PRIVATE KEY----- followed by a key body: after optional
+ * armor headers and a blank line, the next line starts with 40 or more
+ * base64 characters (PEM lines are 64). The marker alone, as code that
+ * looks for it has it, is not a key.
+ */
 static int pem(struct scan *s, size_t i)
 {
 	const char *p = s->p;
-	size_t n = s->n, j = i + 11, k, lab, end, best = 0, bstart = 0;
-	const char *l;
+	size_t n = s->n, j = i + 11, k, lab, end, q, r;
+	int h;
 
 	if (n - i < 30 || memcmp(p + i, "-----BEGIN ", 11) != 0)
 		return CK_OK;
@@ -132,38 +166,27 @@ static int pem(struct scan *s, size_t i)
 	for (k = j; k < n && k < j + 48 && p[k] != '\n'; k++)
 		if (p[k] == '-')
 			break;
-	if (k + 5 > n || memcmp(p + k, "-----", 5) != 0)
+	if (k + 5 > n || memcmp(p + k, "-----", 5) != 0 ||
+	    memmem(p + lab, k - lab, "PRIVATE KEY", 11) == NULL)
 		return CK_OK;
-	if ((l = memmem(p + lab, k - lab, "PRIVATE KEY", 11)) == NULL)
-		return CK_OK;
-	/* the body: a run of >= 40 base64 characters within 1 KiB, before -----END */
-	end = k + 5 + 1024 < n ? k + 5 + 1024 : n;
-	for (j = k + 5; j < end; j++) {
-		size_t r;
-
-		if (p[j] == '-' && j + 8 < n && memcmp(p + j, "-----END", 8) == 0)
-			break;
-		if (p[j] == '\\' && j + 1 < n && p[j + 1] == 'n') { /* "\n" inside a JSON string */
-			j++;
+	end = k + 5 + 2048 < n ? k + 5 + 2048 : n;
+	q = next_line(p, k + 5, end);
+	for (h = 0; h < 8 && q < end; h++) {
+		q = skip_blanks(p, q, end);
+		if (header_line(p, q, end) || p[q] == '\n' || (p[q] == '\\' && q + 1 < end && p[q + 1] == 'n')) {
+			q = next_line(p, q, end);
 			continue;
 		}
-		if (!is_b64((unsigned char)p[j]))
-			continue;
-		r = run_of(p, j, end, is_b64);
-		if (r > best) {
-			best = r;
-			bstart = j;
-		}
-		j += r;
+		break;
 	}
-	if (best < 40 && memmem(p + k, end - k, "Proc-Type:", 10) == NULL)
+	r = q < end ? run_of(p, q, end, is_b64) : 0;
+	if (r < 40)
 		return CK_OK;
 	{
 		char what[96];
 
 		snprintf(what, sizeof(what), "%.*s block", (int)(k - lab), p + lab);
-		return report(s, CK_HOOK_PRIVATE_KEY, i, p + bstart, best, FIX_REMOVE,
-		              "PEM private key", what, best);
+		return report(s, CK_HOOK_PRIVATE_KEY, i, p + q, r, FIX_REMOVE, "PEM private key", what, r);
 	}
 }
 

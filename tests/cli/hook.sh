@@ -232,6 +232,9 @@ expect_out "untracked.yaml:8: k8s-secret-plaintext"
 grep -q "untracked-ignored.yaml" "$T/out" && fail "ignored file audited" || pass
 (cd secrets && "$CLOAK" audit --worktree . >"$T/out" 2>&1); [ $? -eq 0 ] && pass || fail "audit of a subdirectory: $(cat "$T/out")"
 expect_exit 1 "$CLOAK" audit --worktree untracked.yaml
+printf 'allow:\n  - paths: [untracked.yaml]\n' > .cloak.yaml   # the working tree's allowlist, untracked
+expect_exit 0 "$CLOAK" audit --worktree untracked.yaml
+rm .cloak.yaml
 expect_exit 2 "$CLOAK" audit --worktree no-such-file
 expect_err_line "no-such-file: no such file"
 expect_exit 2 "$CLOAK" audit --rev no-such-rev
