@@ -2,6 +2,7 @@
 /* One-time library setup named by a command's `needs` (git's run_builtin). */
 #include "ck/hook_git.h"
 #include "ck/http.h"
+#include "ck/sops_net.h"
 #include "cli.h"
 #include "cmds.h"
 
@@ -14,6 +15,8 @@ int cli_setup_needs(unsigned needs)
 	if ((needs & CK_NEEDS_NET) && !(done & CK_NEEDS_NET)) {
 		if ((rc = ck_net_init()) < 0)
 			return rc;
+		/* the sops key sources that need the network (Vault transit, AWS KMS) */
+		ck_sops_net_register();
 		done |= CK_NEEDS_NET;
 	}
 	if ((needs & CK_NEEDS_GIT) && !(done & CK_NEEDS_GIT)) {
