@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -453,15 +454,37 @@ struct audit {
 	const struct filt *f;
 	size_t max;
 	struct ck_buf path;
+	struct jobs *jobs;
 	int rc;
 };
 
+struct job {
+	char *path;
+	git_oid id;
+};
+
+struct jobs {
+	struct job *v;
+	size_t n, cap;
+};
+
+static void jobs_dispose(struct jobs *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->n; i++)
+		ck_free(j->v[i].path);
+	ck_free(j->v);
+	memset(j, 0, sizeof(*j));
+}
+
+/* Collect the blobs to check (the walk itself reads only trees). */
 static int tree_cb(const char *root, const git_tree_entry *e, void *payload)
 {
 	struct audit *a = payload;
 	git_filemode_t mode = git_tree_entry_filemode(e);
-	git_odb_object *o = NULL;
-	int big = 0, m;
+	struct jobs *j = a->jobs;
+	int m;
 
 	ck_buf_reset(&a->path);
 	if (ck_buf_puts(&a->path, root) < 0 || ck_buf_puts(&a->path, git_tree_entry_name(e)) < 0) {
@@ -473,24 +496,153 @@ static int tree_cb(const char *root, const git_tree_entry *e, void *payload)
 		return m == 0 ? 1 : 0; /* 1: skip this subtree */
 	if (m != 1)
 		return 0;
-	if (!regular_mode(mode)) {
-		a->r->skipped++;
+	if (!regular_mode(mode) ||
+	    ck_hook_config_skips(ck_hook_scanner_config(a->sc), ck_buf_cstr(&a->path))) {
+		a->r->skipped++; /* symlinks, submodules, allowlisted paths: not even read */
 		return 0;
 	}
-	if (ck_hook_config_skips(ck_hook_scanner_config(a->sc), ck_buf_cstr(&a->path))) {
-		a->r->skipped++; /* allowlisted: not even read */
-		return 0;
+	if (j->n == j->cap) {
+		size_t nc = j->cap ? j->cap * 2 : 1024;
+		struct job *nv = ck_calloc(nc, sizeof(*nv));
+
+		if (nv == NULL) {
+			a->rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
+			return -1;
+		}
+		if (j->n > 0)
+			memcpy(nv, j->v, j->n * sizeof(*nv));
+		ck_free(j->v);
+		j->v = nv;
+		j->cap = nc;
 	}
-	if ((a->rc = read_blob(&o, a->s->odb, git_tree_entry_id(e), a->max, &big)) < 0)
+	if ((j->v[j->n].path = ck_strdup(ck_buf_cstr(&a->path))) == NULL) {
+		a->rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
 		return -1;
-	if (big) {
-		a->r->skipped++;
-		return 0;
 	}
-	a->rc = ck_hook_scan_blob(a->sc, a->r, ck_buf_cstr(&a->path), git_odb_object_data(o),
-	                          git_odb_object_size(o), NULL);
-	git_odb_object_free(o);
-	return a->rc < 0 ? -1 : 0;
+	git_oid_cpy(&j->v[j->n].id, git_tree_entry_id(e));
+	j->n++;
+	return 0;
+}
+
+/*
+ * One audit worker: its own repository handle, tree, scanner and report
+ * (libgit2 objects are not shared between threads), every step-th job.
+ */
+struct worker {
+	const char *gitdir;
+	git_oid tree;
+	const struct jobs *jobs;
+	size_t start, step, max;
+	struct ck_hook_report r;
+	int rc;
+	char err[CK_ERR_MSG_MAX];
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	struct snap s;
+	struct ck_hook_src src;
+	struct ck_hook_scanner *sc = NULL;
+	size_t i;
+	int g, rc;
+
+	memset(&s, 0, sizeof(s));
+	s.kind = SNAP_TREE;
+	if ((g = git_repository_open_ext(&s.repo, w->gitdir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL)) < 0 ||
+	    (g = git_repository_odb(&s.odb, s.repo)) < 0 || (g = git_tree_lookup(&s.tree, s.repo, &w->tree)) < 0) {
+		rc = gerr(CK_EIO, g, "cannot open the repository");
+		goto out;
+	}
+	src.read = snap_read;
+	src.ctx = &s;
+	if ((rc = ck_hook_scanner_new(&sc, &src, 0)) < 0)
+		goto out;
+	for (i = w->start; i < w->jobs->n && rc == CK_OK; i += w->step) {
+		git_odb_object *o = NULL;
+		int big = 0;
+
+		if ((rc = read_blob(&o, s.odb, &w->jobs->v[i].id, w->max, &big)) < 0)
+			break;
+		if (big) {
+			w->r.skipped++;
+			continue;
+		}
+		rc = ck_hook_scan_blob(sc, &w->r, w->jobs->v[i].path, git_odb_object_data(o),
+		                       git_odb_object_size(o), NULL);
+		git_odb_object_free(o);
+	}
+out:
+	if (rc < 0)
+		snprintf(w->err, sizeof(w->err), "%s", ck_err_last()->msg);
+	w->rc = rc;
+	ck_hook_scanner_free(sc);
+	snap_dispose(&s);
+	return NULL;
+}
+
+/* Threads for an audit: up to 4 on a big tree, 1 where libgit2's environment matters. */
+static size_t nworkers(size_t njobs)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	const char *e = getenv("CLOAK_AUDIT_THREADS");
+
+	if (e != NULL && e[0] >= '1' && e[0] <= '9' && e[1] == '\0')
+		return (size_t)(e[0] - '0');
+	if (njobs < 512 || cpus < 2 || env("GIT_OBJECT_DIRECTORY") != NULL ||
+	    env("GIT_ALTERNATE_OBJECT_DIRECTORIES") != NULL)
+		return 1;
+	return cpus > 4 ? 4 : (size_t)cpus;
+}
+
+static int audit_tree(struct audit *a, struct ck_hook_report *r)
+{
+	struct jobs jobs;
+	struct worker w[9];
+	pthread_t th[9];
+	size_t n, i, k;
+	int g, rc = CK_OK;
+
+	memset(&jobs, 0, sizeof(jobs));
+	memset(w, 0, sizeof(w));
+	a->jobs = &jobs;
+	if ((g = git_tree_walk(a->s->tree, GIT_TREEWALK_PRE, tree_cb, a)) < 0) {
+		rc = a->rc < 0 ? a->rc : gerr(CK_EIO, g, "cannot walk the tree");
+		goto out;
+	}
+	n = nworkers(jobs.n);
+	for (i = 0; i < n; i++) {
+		w[i].gitdir = git_repository_path(a->s->repo);
+		git_oid_cpy(&w[i].tree, git_tree_id(a->s->tree));
+		w[i].jobs = &jobs;
+		w[i].start = i;
+		w[i].step = n;
+		w[i].max = a->max;
+		ck_hook_report_init(&w[i].r);
+	}
+	for (i = 1; i < n; i++)
+		if (pthread_create(&th[i], NULL, work, &w[i]) != 0)
+			break;
+	work(&w[0]);
+	for (k = 1; k < i; k++)
+		pthread_join(th[k], NULL);
+	if (i < n) {
+		rc = ck_err_set(CK_EINTERNAL, "hook: cannot start audit threads");
+		goto merge;
+	}
+	for (k = 0; k < n && rc == CK_OK; k++)
+		if (w[k].rc < 0)
+			rc = ck_err_set(w[k].rc, "%s", w[k].err);
+merge:
+	for (k = 0; k < n; k++) {
+		if (rc == CK_OK)
+			rc = ck_hook__report_merge(r, &w[k].r);
+		ck_hook_report_dispose(&w[k].r);
+	}
+out:
+	jobs_dispose(&jobs);
+	a->jobs = NULL;
+	return rc;
 }
 
 static int is_nested_repo(const char *dir)
@@ -510,7 +662,7 @@ static int walk_dir(struct audit *a, const char *root, const char *rel, int dept
 {
 	struct ck_buf dirp, relp;
 	struct dirent **ents = NULL;
-	int n, i, rc = CK_OK;
+	int n = 0, i, rc = CK_OK;
 
 	if (depth > 256)
 		return CK_OK;
@@ -775,9 +927,7 @@ int ck_hook_audit(struct ck_hook_report *r, const struct ck_hook_audit_opts *o)
 	a.f = &f;
 	a.max = ck_hook_config_max_size(ck_hook_scanner_config(a.sc));
 	if (s.tree != NULL) {
-		if ((g = git_tree_walk(s.tree, GIT_TREEWALK_PRE, tree_cb, &a)) < 0 && a.rc == CK_OK)
-			a.rc = gerr(CK_EIO, g, "cannot walk the tree");
-		rc = a.rc;
+		rc = audit_tree(&a, r);
 	} else {
 		size_t rl = strlen(s.root);
 		char *root = ck_strdup(s.root);

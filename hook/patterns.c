@@ -7,7 +7,6 @@
  * finding is rarely a false positive. Matches are never printed: messages
  * name the kind of secret, its public prefix and its length.
  */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -445,6 +444,30 @@ static int vault(struct scan *s, size_t i)
 
 /* ---- assignments of high-entropy values to secret-looking names ---- */
 
+/* log2 without libm: x = m * 2^e, m in [1, 2), ln m by its atanh series (error < 1e-6). */
+static double lg2(double x)
+{
+	double y, y2, ln = 0, t;
+	int e = 0, k;
+
+	while (x >= 2) {
+		x /= 2;
+		e++;
+	}
+	while (x < 1) {
+		x *= 2;
+		e--;
+	}
+	y = (x - 1) / (x + 1);
+	y2 = y * y;
+	t = y;
+	for (k = 1; k <= 13; k += 2) {
+		ln += t / k;
+		t *= y2;
+	}
+	return e + 2 * ln / 0.69314718055994530942;
+}
+
 static double entropy(const char *v, size_t n)
 {
 	unsigned cnt[256];
@@ -458,7 +481,7 @@ static double entropy(const char *v, size_t n)
 		if (cnt[i] > 0) {
 			double q = (double)cnt[i] / (double)n;
 
-			h -= q * log2(q);
+			h -= q * lg2(q);
 		}
 	}
 	return h;
