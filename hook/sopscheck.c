@@ -214,6 +214,19 @@ static int find_cfg(struct ck_hook__sopscfg **out, struct ck_hook_scanner *s, co
 	int rc = CK_OK;
 
 	*out = NULL;
+	/* the common case: this directory was seen before (no allocation) */
+	if (sl == NULL || (size_t)(sl - file) < 1024) {
+		char d[1024];
+		size_t dl = sl != NULL ? (size_t)(sl - file) : 0;
+		void *v;
+
+		memcpy(d, file, dl);
+		d[dl] = '\0';
+		if (ck_hook__strmap_get(&s->sops, d, &v)) {
+			*out = v;
+			return CK_OK;
+		}
+	}
 	ck_buf_init(&dir, 0);
 	ck_buf_init(&p, 0);
 	ck_buf_init(&text, 0);
