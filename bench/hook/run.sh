@@ -45,18 +45,18 @@ staged=$(git diff --cached --name-only | wc -l)
 # median and minimum wall time (ms) of RUNS runs of a command, and its exit status
 timeit() {
 	python3 - "$RUNS" "$@" <<'PY'
-import os, statistics, subprocess, sys, time
+import resource, statistics, subprocess, sys, time
 runs = int(sys.argv[1]); cmd = sys.argv[2:]
 wall, cpu = [], []
 for k in range(runs + 1):                      # one warm-up run
-    r0 = os.times()
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     rc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
     w = (time.perf_counter() - t) * 1000
-    r1 = os.times()
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     if k:
         wall.append(w)
-        cpu.append(((r1.children_user - r0.children_user) + (r1.children_system - r0.children_system)) * 1000)
+        cpu.append(((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)) * 1000)
 print("%.1f %.1f %.1f %d" % (statistics.median(wall), min(wall), statistics.median(cpu), rc))
 PY
 }
