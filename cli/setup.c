@@ -2,6 +2,7 @@
 /* One-time library setup named by a command's `needs` (git's run_builtin). */
 #include "ck/hook_git.h"
 #include "ck/http.h"
+#include "ck/sops_net.h"
 #include "cli.h"
 #include "cmds.h"
 
@@ -12,8 +13,12 @@ int cli_setup_needs(unsigned needs)
 	int rc;
 
 	if ((needs & CK_NEEDS_NET) && !(done & CK_NEEDS_NET)) {
-		if ((rc = ck_net_init()) < 0)
-			return rc;
+		/*
+		 * libcurl itself loads when the first HTTP client is made, so a
+		 * command that ends up not using the network never pays for it.
+		 */
+		/* the sops key sources that need the network (Vault transit, AWS KMS) */
+		ck_sops_net_register();
 		done |= CK_NEEDS_NET;
 	}
 	if ((needs & CK_NEEDS_GIT) && !(done & CK_NEEDS_GIT)) {

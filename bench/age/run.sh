@@ -7,14 +7,14 @@
 #
 # Input comes from a file generated once from /dev/urandom (page cache, so
 # the disk is out of the picture); output goes to /dev/null. Each figure is
-# the best of AGE_BENCH_RUNS runs (default 3): the machine is shared.
+# the best of AGE_BENCH_RUNS interleaved runs (default 5): the machine is shared.
 # AGE_BENCH_MB changes the size (default 1024).
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build/release}
 case $build in /*) ;; *) build=$root/$build ;; esac
 mb=${AGE_BENCH_MB:-1024}
-runs=${AGE_BENCH_RUNS:-3}
+runs=${AGE_BENCH_RUNS:-5}
 cloak=$build/cli/cloak
 
 if [ ! -x "$cloak" ]; then
@@ -29,19 +29,19 @@ trap 'rm -rf "$tmp"' EXIT
 key=$root/testkeys/age/identity.txt
 rcpt=$(cat "$root/testkeys/age/recipient.txt")
 
-# measure NAME CMD...: best wall time of $runs runs; CPU and peak RSS of that run.
-measure() {
-	local name=$1 best="" line
+# once NAME CMD...: run once; keep the fastest run per NAME (wall, then its CPU and peak RSS).
+once() {
+	local name=$1 line prev
 	shift
-	for _ in $(seq "$runs"); do
-		/usr/bin/time -f "%e %U %S %M" -o "$tmp/t" "$@" >/dev/null 2>"$tmp/err" ||
-			{ echo "$name failed: $(cat "$tmp/err")" >&2; exit 1; }
-		line=$(tail -1 "$tmp/t")
-		if [ -z "$best" ] || awk -v a="${line%% *}" -v b="${best%% *}" 'BEGIN { exit !(a < b) }'; then
-			best=$line
-		fi
-	done
-	echo "$name $best" >>"$tmp/results"
+	/usr/bin/time -f "%e %U %S %M" -o "$tmp/t" "$@" >/dev/null 2>"$tmp/err" ||
+		{ echo "$name failed: $(cat "$tmp/err")" >&2; exit 1; }
+	line=$(tail -1 "$tmp/t")
+	prev=$(awk -v n="$name" '$1 == n { print $2 }' "$tmp/results" 2>/dev/null)
+	if [ -z "$prev" ] || awk -v a="${line%% *}" -v b="$prev" 'BEGIN { exit !(a < b) }'; then
+		grep -v "^$name " "$tmp/results" >"$tmp/r2" 2>/dev/null || true
+		echo "$name $line" >>"$tmp/r2"
+		mv "$tmp/r2" "$tmp/results"
+	fi
 }
 
 row() { # row OP TOOL -> "wall MiB/s cpu rss"
@@ -53,7 +53,6 @@ speed() { awk -v op="$1" -v mb="$2" '$1 == op "-cloak" { c = $2 } $1 == op "-age
 
 bench_size() {
 	local size=$1
-	rm -f "$tmp/results"
 	head -c $((size << 20)) /dev/urandom >"$tmp/plain"
 	age -r "$rcpt" -o "$tmp/cipher" "$tmp/plain"
 	# The figures mean nothing if the output is wrong: check once, untimed.
@@ -61,11 +60,13 @@ bench_size() {
 		{ echo "cloak cannot decrypt age's output" >&2; exit 1; }
 	"$cloak" age encrypt -r "$rcpt" "$tmp/plain" | age -d -i "$key" | cmp -s - "$tmp/plain" ||
 		{ echo "age cannot decrypt cloak's output" >&2; exit 1; }
-	for _ in 1; do
-		measure encrypt-age age -r "$rcpt" -o /dev/null "$tmp/plain"
-		measure encrypt-cloak "$cloak" age encrypt -r "$rcpt" -o /dev/null "$tmp/plain"
-		measure decrypt-age age -d -i "$key" -o /dev/null "$tmp/cipher"
-		measure decrypt-cloak "$cloak" age decrypt -i "$key" -o /dev/null "$tmp/cipher"
+	: >"$tmp/results"
+	# Interleaved, so that bursts of load from other jobs hit both tools alike.
+	for _ in $(seq "$runs"); do
+		once encrypt-age age -r "$rcpt" -o /dev/null "$tmp/plain"
+		once encrypt-cloak "$cloak" age encrypt -r "$rcpt" -o /dev/null "$tmp/plain"
+		once decrypt-age age -d -i "$key" -o /dev/null "$tmp/cipher"
+		once decrypt-cloak "$cloak" age decrypt -i "$key" -o /dev/null "$tmp/cipher"
 	done
 	echo "$size MiB stream (best of $runs; input in page cache, output /dev/null):"
 	echo "  encrypt  age    $(row encrypt age "$size")"

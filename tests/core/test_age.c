@@ -522,6 +522,157 @@ static void armor(void **state)
 	ck_age_recipients_free(rs);
 }
 
+/* Replace the first occurrence of `from` in b with `to` (test helper). */
+static void edit(struct ck_buf *b, const char *from, const char *to)
+{
+	struct ck_buf n = CK_BUF_INIT;
+	const char *s = ck_buf_cstr(b), *at = strstr(s, from);
+
+	assert_non_null(at);
+	assert_int_equal(ck_buf_put(&n, s, (size_t)(at - s)), CK_OK);
+	assert_int_equal(ck_buf_puts(&n, to), CK_OK);
+	assert_int_equal(
+	    ck_buf_put(&n, at + strlen(from), ck_buf_len(b) - (size_t)(at - s) - strlen(from)),
+	    CK_OK);
+	ck_buf_reset(b);
+	assert_int_equal(ck_buf_putb(b, &n), CK_OK);
+	ck_buf_dispose(&n);
+}
+
+static enum ck_age_failure outcome(const struct ck_buf *ct, struct ck_age_identities *ids)
+{
+	struct ck_buf out = CK_BUF_INIT;
+	int rc = ck_age_decrypt(&out, ids, ck_buf_data(ct), ck_buf_len(ct));
+
+	assert_true(rc == CK_OK || ck_buf_len(&out) == 0);
+	ck_buf_dispose(&out);
+	return rc == CK_OK ? CK_AGE_OK : ck_age_last_failure();
+}
+
+/* Cases from the spec's rejection checklist (section 13) beyond the CCTV files. */
+static void spec_checklist(void **state)
+{
+	struct ck_age_identities *ids = ids_of(sk1), *pw = NULL;
+	struct ck_age_recipients *rs = rs_of(pk1), *prs = NULL;
+	struct ck_buf ct = CK_BUF_INIT, b = CK_BUF_INIT, d = CK_BUF_INIT;
+	char *lf;
+
+	(void)state;
+	assert_int_equal(ck_age_identities_add_passphrase(&pw, "pw", 2), CK_OK);
+	assert_int_equal(ck_age_recipients_add_passphrase(&prs, "pw", 2, 10), CK_OK);
+
+	/* Armour: PGP checksum line, blank at a line end, a short line in the middle. */
+	assert_int_equal(ck_age_encrypt(&ct, rs, "hello", 5, 1), CK_OK);
+	assert_int_equal(outcome(&ct, ids), CK_AGE_OK);
+	assert_int_equal(ck_buf_putb(&b, &ct), CK_OK);
+	edit(&b, "\n-----END", "\n=AbCd\n-----END");
+	assert_int_equal(outcome(&b, ids), CK_AGE_ARMOR_FAILURE);
+	ck_buf_reset(&b);
+	assert_int_equal(ck_buf_putb(&b, &ct), CK_OK);
+	{
+		/* The first data line, then the same with a blank before its LF. */
+		char from[80], to[80];
+		const char *l = ck_buf_cstr(&ct) + 35;
+
+		snprintf(from, sizeof(from), "%.*s\n", (int)(strchr(l, '\n') - l), l);
+		snprintf(to, sizeof(to), "%.*s \n", (int)(strchr(l, '\n') - l), l);
+		edit(&b, from, to);
+	}
+	assert_int_equal(outcome(&b, ids), CK_AGE_ARMOR_FAILURE);
+	ck_buf_reset(&b);
+	assert_int_equal(ck_buf_putb(&b, &ct), CK_OK);
+	lf = (char *)ck_buf_mutable(&b) + 35 + 32;
+	{
+		char first[40], split[48];
+
+		snprintf(first, sizeof(first), "%.32s", lf - 32);
+		snprintf(split, sizeof(split), "%s\n", first);
+		edit(&b, first, split);
+	}
+	assert_int_equal(outcome(&b, ids), CK_AGE_ARMOR_FAILURE);
+	/* Non-canonical padding bits. */
+	ck_buf_reset(&d);
+	assert_int_equal(ck_age_armor_decode(&d,
+	                                     "-----BEGIN AGE ENCRYPTED FILE-----\nAA==\n"
+	                                     "-----END AGE ENCRYPTED FILE-----\n",
+	                                     72),
+	                 CK_OK);
+	assert_int_equal(ck_buf_len(&d), 1);
+	assert_int_equal(ck_age_armor_decode(&d,
+	                                     "-----BEGIN AGE ENCRYPTED FILE-----\nAB==\n"
+	                                     "-----END AGE ENCRYPTED FILE-----\n",
+	                                     72),
+	                 CK_EINVAL);
+
+	/* Header: a blank after the MAC, a CR in a body line. */
+	ck_buf_reset(&ct);
+	assert_int_equal(ck_age_encrypt(&ct, rs, "hello", 5, 0), CK_OK);
+	ck_buf_reset(&b);
+	assert_int_equal(ck_buf_putb(&b, &ct), CK_OK);
+	{
+		const char *m = strstr(ck_buf_cstr(&ct), "\n--- ");
+		char from[64], to[64];
+
+		snprintf(from, sizeof(from), "%.48s\n", m); /* "\n--- " + 43 MAC chars */
+		snprintf(to, sizeof(to), "%.48s \n", m);
+		edit(&b, from, to);
+	}
+	assert_int_equal(outcome(&b, ids), CK_AGE_HEADER_FAILURE);
+	ck_buf_reset(&b);
+	assert_int_equal(ck_buf_putb(&b, &ct), CK_OK);
+	edit(&b, "\n---", "\r\n---");
+	assert_int_equal(outcome(&b, ids), CK_AGE_HEADER_FAILURE);
+
+	/* scrypt: two stanzas, a leading zero, a wrong (but valid) work factor. */
+	ck_buf_reset(&ct);
+	assert_int_equal(ck_age_encrypt(&ct, prs, "hello", 5, 0), CK_OK);
+	assert_int_equal(outcome(&ct, pw), CK_AGE_OK);
+	{
+		const char *s = ck_buf_cstr(&ct), *st = strstr(s, "-> scrypt "),
+		           *end = strstr(s, "\n---");
+		char stanza[256];
+
+		snprintf(stanza, sizeof(stanza), "%.*s", (int)(end + 1 - st), st);
+		ck_buf_reset(&b);
+		assert_int_equal(ck_buf_putb(&b, &ct), CK_OK);
+		{
+			char twice[512];
+
+			snprintf(twice, sizeof(twice), "%s%s", stanza, stanza);
+			edit(&b, stanza, twice);
+		}
+		assert_int_equal(outcome(&b, pw), CK_AGE_HEADER_FAILURE);
+	}
+	ck_buf_reset(&b);
+	assert_int_equal(ck_buf_putb(&b, &ct), CK_OK);
+	edit(&b, " 10\n", " 010\n");
+	assert_int_equal(outcome(&b, pw), CK_AGE_HEADER_FAILURE);
+	ck_buf_reset(&b);
+	assert_int_equal(ck_buf_putb(&b, &ct), CK_OK);
+	edit(&b, " 10\n", " 11\n");
+	assert_int_equal(outcome(&b, pw), CK_AGE_NO_MATCH);
+
+	/* STREAM: one byte after the final chunk; the final chunk cut short. */
+	ck_buf_reset(&ct);
+	assert_int_equal(ck_age_encrypt(&ct, rs, "hello", 5, 0), CK_OK);
+	ck_buf_reset(&b);
+	assert_int_equal(ck_buf_putb(&b, &ct), CK_OK);
+	assert_int_equal(ck_buf_putc(&b, 'x'), CK_OK);
+	assert_int_equal(outcome(&b, ids), CK_AGE_PAYLOAD_FAILURE);
+	ck_buf_truncate(&b, ck_buf_len(&ct) - 1);
+	assert_int_equal(outcome(&b, ids), CK_AGE_PAYLOAD_FAILURE);
+	ck_buf_truncate(&b, ck_buf_len(&ct) - 21); /* shorter than a tag */
+	assert_int_equal(outcome(&b, ids), CK_AGE_PAYLOAD_FAILURE);
+
+	ck_buf_dispose(&ct);
+	ck_buf_dispose(&b);
+	ck_buf_dispose(&d);
+	ck_age_identities_free(ids);
+	ck_age_identities_free(pw);
+	ck_age_recipients_free(rs);
+	ck_age_recipients_free(prs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -534,6 +685,7 @@ int main(void)
 	    cmocka_unit_test(keygen),
 	    cmocka_unit_test(tampering),
 	    cmocka_unit_test(armor),
+	    cmocka_unit_test(spec_checklist),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
