@@ -276,6 +276,14 @@ expect_exit 2 "$CLOAK" hook run --format xml
 expect_exit 2 "$CLOAK" hook nope
 (cd "$T" && "$CLOAK" hook run >/dev/null 2>&1); [ $? -eq 2 ] && pass || fail "hook run outside a repository"
 
+# ---- a linked worktree: its own index, the main repository's hook ----
+git worktree add -q "$T/linked" && cd "$T/linked" || exit 1
+secret_yaml wt linked-value > linked.yaml && git add linked.yaml
+expect_exit 1 git commit -q -m linked
+grep -q "linked.yaml:8: k8s-secret-plaintext" "$T/out" "$T/err" && pass || fail "linked worktree not checked"
+same_as_libgit2 "linked worktree"
+cd "$R" || exit 1
+
 # ---- fast path against libgit2 on random staged changes in a nested tree ----
 Z=$T/random
 mkdir "$Z" && cd "$Z" && git init -q . || exit 1
