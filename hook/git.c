@@ -14,8 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <git2.h>
-#include <git2/sys/repository.h>
+#include "git_dl.h"
 
 #include "ck/alloc.h"
 #include "ck/file.h"
@@ -27,8 +26,16 @@ static int inited;
 
 int ck_hook_git_init(void)
 {
+	static char load_error[256];
+	static int loaded;
+
 	if (inited++ > 0)
 		return CK_OK;
+	if (!loaded && ck__git_load(load_error, sizeof(load_error)) != 0) {
+		inited = 0;
+		return ck_err_set(CK_EINTERNAL, "hook: %s", load_error);
+	}
+	loaded = 1;
 	if (git_libgit2_init() < 0) {
 		inited = 0;
 		return ck_err_set(CK_EINTERNAL, "hook: libgit2 initialisation failed");

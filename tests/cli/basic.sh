@@ -34,7 +34,12 @@ expect_exit 8 env CLOAK_LIBCURL=libnope.so.9 "$CLOAK" seal --cert http://127.0.0
 expect_err_line "cannot load libnope.so.9"
 if command -v ldd >/dev/null; then
 	ldd "$CLOAK" | grep -q libcurl && fail "cloak links libcurl at start-up" || pass
+	ldd "$CLOAK" | grep -q libgit2 && fail "cloak links libgit2 at start-up" || pass
 fi
+# The same for libgit2, which loads when a git command starts.
+(cd "$T" && env CLOAK_LIBGIT2=libnope.so.9 "$CLOAK" audit --worktree) >"$T/out" 2>"$T/err"
+[ $? -eq 2 ] && pass || fail "audit without libgit2 should exit 2"
+expect_err_line "cannot load libnope.so.9" 
 
 # Write errors are not silent.
 if [ -w /dev/full ]; then
