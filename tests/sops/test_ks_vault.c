@@ -201,16 +201,19 @@ static void json_layouts(void **state)
 	o.file_path = "app.json";
 	o.config_path = ks_write("empty.sops.yaml", "stores: {}\n");
 	o.keys[CK_SOPS_K_HC_VAULT] = uri;
-	assert_int_equal(ks_encrypt(&enc, "{\"db\":{\"user\":\"app\",\"password\":\"s3cr3t\"},\"port\":5432}",
-	                            &o, NULL),
-	                 CK_OK);
+	assert_int_equal(
+	    ks_encrypt(&enc, "{\"db\":{\"user\":\"app\",\"password\":\"s3cr3t\"},\"port\":5432}",
+	               &o, NULL),
+	    CK_OK);
 	p = strstr(ck_buf_cstr(&enc), "\t\t\"hc_vault\": [\n\t\t\t{\n");
 	assert_non_null(p);
 	p += strlen("\t\t\"hc_vault\": [\n\t\t\t{\n");
 	q = strstr(p, "\t\t\t}");
 	assert_non_null(q);
 	snprintf(ent, sizeof(ent), "%.*s", (int)(q - p), p);
-	assert_int_equal(sscanf(ent, "\t\t\t\t\"created_at\": \"%63[^\"]\",\n\t\t\t\t\"enc\": \"%511[^\"]\"",
+	assert_int_equal(sscanf(ent,
+	                        "\t\t\t\t\"created_at\": \"%63[^\"]\",\n"
+	                        "\t\t\t\t\"enc\": \"%511[^\"]\"",
 	                        ca, ct),
 	                 2);
 	snprintf(reordered, sizeof(reordered),
@@ -226,8 +229,9 @@ static void json_layouts(void **state)
 	         "\t\t\t\t\"enc\": \"%s\"\n",
 	         vd.url, ca, ct);
 	tmp = ks_replace(ck_buf_cstr(&enc), ent, reordered);
-	old = ks_replace(tmp, "\t\"sops\": {\n", "\t\"sops\": {\n\t\t\"kms\": null,\n\t\t\"gcp_kms\": null,\n"
-	                                         "\t\t\"azure_kv\": null,\n\t\t\"age\": null,\n");
+	old = ks_replace(tmp, "\t\"sops\": {\n",
+	                 "\t\"sops\": {\n\t\t\"kms\": null,\n\t\t\"gcp_kms\": null,\n"
+	                 "\t\t\"azure_kv\": null,\n\t\t\"age\": null,\n");
 	{
 		struct ck_buf pl;
 
