@@ -112,7 +112,7 @@ int ck_sops__vault_parse(struct ck_sops_key *k, const char *s, size_t n)
 	/*
 	 * sops trims the slashes around the path, takes the last segment as the
 	 * key name and path.Join()s the ones between the first and the
-	 * next-to-last as the engine path (path.Join drops empty segments).
+	 * next-to-last as the engine path.
 	 */
 	for (i = 0; i < ns; i++)
 		dirs[nd++] = segs[i];
@@ -122,13 +122,19 @@ int ck_sops__vault_parse(struct ck_sops_key *k, const char *s, size_t n)
 		;
 	memmove(dirs, dirs + i, (nd - i) * sizeof(*dirs));
 	nd -= i;
-	if (nd < 4)
+	/* sops assumes the version comes first; junk before it would land in the engine path */
+	if (nd < 4 || !is_version_seg(&dirs[0]))
 		goto bad;
+	/*
+	 * Stricter than sops: an empty segment ("//") would vanish from the
+	 * engine path (path.Join) and describe() would name another key.
+	 */
+	for (i = 0; i < nd; i++)
+		if (dirs[i].n == 0)
+			goto bad;
 	ck_buf_init(&engine, 0);
 	rc = CK_OK;
 	for (i = 1; i + 2 < nd && rc == CK_OK; i++) {
-		if (dirs[i].n == 0)
-			continue;
 		if ((dirs[i].n == 1 && dirs[i].p[0] == '.') ||
 		    (dirs[i].n == 2 && memcmp(dirs[i].p, "..", 2) == 0)) {
 			ck_buf_dispose(&engine);

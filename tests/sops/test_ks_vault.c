@@ -93,6 +93,9 @@ static void uri_parsing(void **state)
 	expect_refused("https://v", "not seem to be formatted correctly");
 	expect_refused("https://v/v1/sops/keys/", "not seem to be formatted correctly");
 	expect_refused("https://v/v1/sops/keys/k?x=1", "not seem to be formatted correctly");
+	/* stricter than sops where its result would name another key */
+	expect_refused("https://v/v1/a/b/c//k", "not seem to be formatted correctly");
+	expect_refused("https://v/://v1/a/keys/k", "not seem to be formatted correctly");
 }
 
 /* Encrypt with --hc-vault-transit, check what was sent and written, decrypt. */
