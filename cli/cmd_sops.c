@@ -872,6 +872,10 @@ out:
 		kill(writer, SIGKILL);
 		wait_child(writer);
 	}
+	/* ck_tmpdir_remove opens every file to wipe it, which would block on
+	 * the fifo (no reader left): remove the fifo first */
+	if (!a->no_fifo && ck_buf_len(&file) > 0)
+		(void)unlink(ck_buf_cstr(&file));
 	if (ck_buf_len(&dir) > 0 && !a->background)
 		(void)ck_tmpdir_remove(ck_buf_cstr(&dir));
 	ck_buf_dispose(&in);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* One-time library setup named by a command's `needs` (git's run_builtin). */
+#include "ck/hook_git.h"
 #include "ck/http.h"
 #include "ck/sops_net.h"
 #include "cli.h"
@@ -18,6 +19,11 @@ int cli_setup_needs(unsigned needs)
 		ck_sops_net_register();
 		done |= CK_NEEDS_NET;
 	}
+	if ((needs & CK_NEEDS_GIT) && !(done & CK_NEEDS_GIT)) {
+		if ((rc = ck_hook_git_init()) < 0)
+			return rc;
+		done |= CK_NEEDS_GIT;
+	}
 	return CK_OK;
 }
 
@@ -25,5 +31,7 @@ void cli_teardown(void)
 {
 	if (done & CK_NEEDS_NET)
 		ck_net_cleanup();
-	done &= ~CK_NEEDS_NET;
+	if (done & CK_NEEDS_GIT)
+		ck_hook_git_shutdown();
+	done &= ~(CK_NEEDS_NET | CK_NEEDS_GIT);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <string.h>
 
+#include "ck/ctl_kube.h"
 #include "ctl_int.h"
 
 int ck_ctl__put_str(struct ck_doc *d, struct ck_doc_node *map, const char *key,
@@ -87,4 +88,9 @@ int ck_ctl__json_equal(const struct ck_doc_node *a, const struct ck_doc_node *b)
 	default:
 		return 0;
 	}
+}
+
+int ck_ctl_kube_equal(const struct ck_doc_node *a, const struct ck_doc_node *b)
+{
+	return ck_ctl__json_equal(a, b);
 }

@@ -748,11 +748,20 @@ static int parse_es(struct pctx *c, const struct ck_doc_node *root, const struct
 		problem(c, spec, CK_EINVAL, "spec.syncWindows: only in external-secrets.io/v1");
 	if ((n = get_map(c, spec, "secretStoreRef", "spec", 0)) != NULL)
 		parse_store_ref(c, n, "spec.secretStoreRef", &es->store);
-	if ((ri = get_str(c, spec, "refreshInterval", "spec", 0)) != NULL && !valid_duration(ri))
-		problem(c, ck_doc_map_get(spec, "refreshInterval"), CK_EINVAL,
-		        "spec.refreshInterval: \"%s\" is not a duration (e.g. 1h, 15m0s)", ri);
+	es->refresh_interval_ms = 3600000; /* CRD default 1h0m0s */
+	if ((ri = get_str(c, spec, "refreshInterval", "spec", 0)) != NULL) {
+		if (!valid_duration(ri) || ri[0] == '-')
+			problem(c, ck_doc_map_get(spec, "refreshInterval"), CK_EINVAL,
+			        "spec.refreshInterval: \"%s\" is not a duration (e.g. 1h, 15m0s)", ri);
+		else
+			es->refresh_interval_ms = duration_ms(ri);
+	}
 	v = 0;
-	(void)get_enum(c, spec, "refreshPolicy", "spec", refresh, NULL, &v);
+	if (get_enum(c, spec, "refreshPolicy", "spec", refresh, NULL, &v) == 0)
+		es->refresh_policy = v == 0 ? CK_EXT_REFRESH_CREATED_ONCE
+		                     : v == 1 ? CK_EXT_REFRESH_PERIODIC : CK_EXT_REFRESH_ON_CHANGE;
+	if (ck_doc_map_get(spec, "refreshPolicy") == NULL)
+		es->refresh_policy = CK_EXT_REFRESH_PERIODIC;
 	es->creation = CK_EXT_CREATE_OWNER;
 	es->deletion = CK_EXT_DELETE_RETAIN;
 	if ((tgt = get_map(c, spec, "target", "spec", 0)) != NULL) {
@@ -1170,6 +1179,7 @@ static int parse_store(struct pctx *c, const struct ck_doc_node *root, struct ck
 	if ((spec = get_map(c, root, "spec", "", 1)) == NULL)
 		return CK_OK;
 	check_fields(c, spec, "spec", known, NULL);
+	st->controller = get_str(c, spec, "controller", "spec", 0);
 	if ((m = get_map(c, spec, "retrySettings", "spec", 0)) != NULL) {
 		static const char *const k2[] = { "maxRetries", "retryInterval", NULL };
 		const struct ck_doc_node *mr = R(ck_doc_map_get(m, "maxRetries"));
@@ -1481,15 +1491,59 @@ static int add_document(struct ck_ext_set *s, const char *file, const struct ck_
 	return CK_OK;
 }
 
+/*
+ * Could the text hold a Secret (or anything not known to be an ES / store)?
+ * Errs on the side of secret memory: only texts whose every "kind" is an
+ * ESO kind are read into ordinary memory.
+ */
+static int holds_secret(const char *text, size_t n)
+{
+	size_t i = 0;
+	int kinds = 0;
+
+	while (i < n) {
+		const char *nl = memchr(text + i, '\n', n - i), *p = text + i;
+		size_t len = nl ? (size_t)(nl - p) : n - i;
+
+		while (len && (*p == ' ' || *p == '\t' || *p == '"' || *p == '{')) {
+			p++;
+			len--;
+		}
+		if ((len >= 5 && memcmp(p, "kind:", 5) == 0) || (len >= 6 && memcmp(p, "kind\":", 6) == 0)) {
+			const char *v = (const char *)memchr(p, ':', len) + 1;
+			size_t vl = len - (size_t)(v - p);
+
+			while (vl && (*v == ' ' || *v == '"')) {
+				v++;
+				vl--;
+			}
+			kinds++;
+			if (!((vl >= 14 && memcmp(v, "ExternalSecret", 14) == 0) ||
+			      (vl >= 11 && memcmp(v, "SecretStore", 11) == 0) ||
+			      (vl >= 18 && memcmp(v, "ClusterSecretStore", 18) == 0)))
+				return 1;
+		}
+		i += len + (size_t)(p - (text + i)) + (nl != NULL);
+		if (nl == NULL)
+			break;
+	}
+	return kinds == 0;
+}
+
 int ck_ext_set_add(struct ck_ext_set *s, const char *file, const char *text, size_t n)
 {
 	struct ck_buf clean;
 	struct ck_doc *d = NULL;
 	char *fname = NULL;
 	size_t i = 0, k;
-	int rc = CK_EINTERNAL;
+	int rc = CK_EINTERNAL, secret;
 
-	ck_buf_init_secure(&clean, MAX_MANIFEST);
+	/* files with Secrets (credentials) are read into secret memory */
+	secret = holds_secret(text, n);
+	if (secret)
+		ck_buf_init_secure(&clean, MAX_MANIFEST);
+	else
+		ck_buf_init(&clean, MAX_MANIFEST);
 	/* drop mkdocs "{% raw %}" / "{% endraw %}" marker lines */
 	while (i < n) {
 		const char *nl = memchr(text + i, '\n', n - i);
@@ -1517,7 +1571,7 @@ int ck_ext_set_add(struct ck_ext_set *s, const char *file, const char *text, siz
 		goto out;
 	}
 	rc = ck_doc_parse_yaml(&d, ck_buf_cstr(&clean), ck_buf_len(&clean),
-	                       CK_DOC_SECURE | CK_DOC_NO_COMMENTS);
+	                       (secret ? CK_DOC_SECURE : 0) | CK_DOC_NO_COMMENTS);
 	if (rc < 0) {
 		ck_err_context("%s", file);
 		goto out;

@@ -43,6 +43,9 @@ struct ck_ext_session {
 	struct ck_ext_resolver set_resolver;
 	struct entry *e;
 	size_t n, cap;
+	/* secure memory reused from one render to the next */
+	struct ck_buf scratch;
+	struct ck_ext_map *pdata;
 };
 
 /* ----------------------------------------------------------- resolver */
@@ -85,6 +88,11 @@ int ck_ext_session_new(struct ck_ext_session **out, const struct ck_ext_set *set
 	s->opts = opts ? *opts : def;
 	s->set_resolver.get = set_get;
 	s->set_resolver.arg = (void *)set;
+	ck_buf_init_secure(&s->scratch, CK_BUF_MAX);
+	if ((s->pdata = ck_ext_map_new()) == NULL) {
+		ck_free(s);
+		return ck_err_last()->code;
+	}
 	if (s->opts.resolver == NULL)
 		s->opts.resolver = &s->set_resolver;
 	*out = s;
@@ -104,6 +112,8 @@ void ck_ext_session_free(struct ck_ext_session *s)
 		ck_free(s->e[i].err_msg);
 	}
 	ck_free(s->e);
+	ck_buf_dispose(&s->scratch);
+	ck_ext_map_free(s->pdata);
 	ck_free(s);
 }
 
@@ -531,11 +541,10 @@ static int merge_into(struct ck_ext_map *dst, const struct ck_ext_map *src)
 static int provider_data(struct ck_ext_session *s, const struct ck_ext_es *es,
                          struct ck_ext_map *data)
 {
-	struct ck_buf v;
+	struct ck_buf *vb = &s->scratch;
 	size_t i, r;
 	int rc = CK_OK;
 
-	ck_buf_init_secure(&v, CK_BUF_MAX);
 	for (i = 0; i < es->ndata_from; i++) {
 		const struct ck_ext_data_from *df = &es->data_from[i];
 		struct ck_ext_provider *p;
@@ -589,24 +598,24 @@ static int provider_data(struct ck_ext_session *s, const struct ck_ext_es *es,
 		const struct ck_ext_data *d = &es->data[i];
 		struct ck_ext_provider *p;
 
-		ck_buf_reset(&v);
+		ck_buf_reset(vb);
 		if ((rc = get_provider(s, es, &d->store, &p)) >= 0)
-			rc = p->ops->get_secret(p->impl, &d->ref, &v);
+			rc = p->ops->get_secret(p->impl, &d->ref, vb);
 		if (rc == CK_ENOTFOUND && es->deletion != CK_EXT_DELETE_RETAIN) {
 			ck_err_clear();
 			continue;
 		}
 		if (rc >= 0) {
-			rc = ck_ext__decode(&v, d->ref.decoding);
+			rc = ck_ext__decode(vb, d->ref.decoding);
 			if (rc < 0)
 				ck_err_context("error decoding spec.data[%zu]", i);
 		}
 		if (rc >= 0 && d->ref.nullbytes == CK_EXT_NULL_FAIL &&
-		    has_nul(ck_buf_data(&v), ck_buf_len(&v)))
+		    has_nul(ck_buf_data(vb), ck_buf_len(vb)))
 			rc = ck_err_set(CK_EINVAL, "value contains a NUL byte (nullBytePolicy Fail)");
 		if (rc >= 0)
-			rc = ck_ext_map_set(data, d->secret_key, strlen(d->secret_key), ck_buf_data(&v),
-			                    ck_buf_len(&v));
+			rc = ck_ext_map_set(data, d->secret_key, strlen(d->secret_key), ck_buf_data(vb),
+			                    ck_buf_len(vb));
 		if (rc < 0) {
 			ck_err_context("spec.data[%zu] (key: %s)", i, d->ref.key ? d->ref.key : "?");
 			goto out;
@@ -614,7 +623,7 @@ static int provider_data(struct ck_ext_session *s, const struct ck_ext_es *es,
 	}
 	rc = CK_OK;
 out:
-	ck_buf_dispose(&v);
+	ck_buf_dispose(vb);
 	return rc;
 }
 
@@ -833,13 +842,14 @@ void ck_ext_secret_dispose(struct ck_ext_secret *sec)
 }
 
 /* fmt "%+v" of map[string][]byte, hashed (ESO's data-hash). */
-static int data_hash(char out[57], const struct ck_ext_map *data)
+static int data_hash(char out[57], const struct ck_ext_map *data, struct ck_buf *scratch)
 {
-	struct ck_buf b;
+	struct ck_buf *bp = scratch;
 	size_t i, j;
 	int rc = CK_OK;
 
-	ck_buf_init_secure(&b, CK_BUF_MAX);
+#define b (*bp)
+	ck_buf_reset(bp);
 	rc = ck_buf_puts(&b, "map[");
 	for (i = 0; i < ck_ext_map_len(data) && rc >= 0; i++) {
 		size_t kl, vl;
@@ -859,14 +869,15 @@ static int data_hash(char out[57], const struct ck_ext_map *data)
 		rc = ck_buf_putc(&b, ']');
 	if (rc >= 0)
 		rc = ck_ext_object_hash(out, ck_buf_data(&b), ck_buf_len(&b));
-	ck_buf_dispose(&b);
+	ck_buf_reset(bp);
+#undef b
 	return rc;
 }
 
 static int render(struct ck_ext_session *s, const struct ck_ext_es *es,
                   struct ck_ext_secret *sec)
 {
-	struct ck_ext_map *pdata = NULL;
+	struct ck_ext_map *pdata = s->pdata;
 	const char *ns = es_ns(s, es);
 	size_t i;
 	int rc;
@@ -874,8 +885,9 @@ static int render(struct ck_ext_session *s, const struct ck_ext_es *es,
 	if (es->problems)
 		return ck_err_set(CK_EINVAL, "has %u problem(s) (see cloak external check)",
 		                  es->problems);
-	if ((pdata = ck_ext_map_new()) == NULL || (sec->labels = ck_ext_map_new()) == NULL ||
-	    (sec->annotations = ck_ext_map_new()) == NULL || (sec->data = ck_ext_map_new()) == NULL ||
+	ck_ext_map_clear(pdata);
+	if ((sec->labels = ck_ext__map_new_plain()) == NULL ||
+	    (sec->annotations = ck_ext__map_new_plain()) == NULL || (sec->data = ck_ext_map_new()) == NULL ||
 	    (sec->name = ck_strdup(es->target_name ? es->target_name : es->name)) == NULL ||
 	    (sec->ns = ck_strdup(ns)) == NULL) {
 		rc = ck_err_last()->code ? ck_err_last()->code : CK_ENOMEM;
@@ -956,14 +968,14 @@ static int render(struct ck_ext_session *s, const struct ck_ext_es *es,
 		/* with Merge the hash covers keys of the live Secret we cannot see */
 		char h[57];
 
-		if ((rc = data_hash(h, sec->data)) < 0 ||
+		if ((rc = data_hash(h, sec->data, &s->scratch)) < 0 ||
 		    (rc = ck_ext_map_set(sec->annotations, ANNOT_HASH, strlen(ANNOT_HASH), h, 56)) < 0)
 			goto out;
 	}
 	sec->outcome = CK_EXT_SYNCED;
 	rc = CK_OK;
 out:
-	ck_ext_map_free(pdata);
+	ck_ext_map_clear(pdata);
 	return rc;
 }
 
@@ -1107,4 +1119,29 @@ out:
 	ck_buf_dispose(&b64);
 	ck_doc_free(d);
 	return rc;
+}
+
+void ck_ext_condition_for(struct ck_ext_condition *out, int rc, const struct ck_ext_secret *sec)
+{
+	out->status = "True";
+	if (rc < 0) {
+		out->status = "False";
+		out->reason = "SecretSyncedError";
+		out->message = "could not get secret data from provider";
+		return;
+	}
+	switch (sec->outcome) {
+	case CK_EXT_RETAINED:
+		out->reason = "SecretSynced";
+		out->message = "secret retained due to DeletionPolicy=Retain";
+		return;
+	case CK_EXT_DELETED:
+		out->reason = "SecretDeleted";
+		out->message = "secret deleted due to DeletionPolicy=Delete";
+		return;
+	default:
+		out->reason = "SecretSynced";
+		out->message = "secret synced";
+		return;
+	}
 }

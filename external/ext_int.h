@@ -16,6 +16,8 @@ struct ck_ext_map {
 };
 
 int ck_ext__map_del_key(struct ck_ext_map *m, const char *key, size_t klen);
+/* A map in ordinary memory (labels, annotations). */
+struct ck_ext_map *ck_ext__map_new_plain(void);
 
 /* esutils.GetByteValue of a decoded JSON value, appended to out. */
 int ck_ext__byte_value(struct ck_buf *out, const struct tv *v) CK_WUR;

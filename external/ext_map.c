@@ -29,8 +29,17 @@ void ck_ext_map_free(struct ck_ext_map *m)
 
 void ck_ext_map_clear(struct ck_ext_map *m)
 {
-	ck_ext__arena_dispose(&m->a);
+	ck_ext__arena_reset(&m->a);
 	m->m = NULL;
+}
+
+struct ck_ext_map *ck_ext__map_new_plain(void)
+{
+	struct ck_ext_map *m = ck_ext_map_new();
+
+	if (m != NULL)
+		m->a.secure = 0; /* labels, annotations: not secret */
+	return m;
 }
 
 int ck_ext_map_set(struct ck_ext_map *m, const char *key, size_t klen, const void *val,

@@ -14,6 +14,7 @@
 struct kv_backend {
 	void *impl;
 	int version;   /* 1 or 2 */
+	struct ck_ext_arena scratch; /* secure, reset after each call (reused across reads) */
 	/* the secret's data map (JSON numbers kept as text) */
 	int (*read)(void *impl, const char *key, const char *version, struct ck_ext_arena *a,
 	            struct tv *out);

@@ -54,24 +54,23 @@ static int meta_map(const struct kv_backend *be, const char *key, struct ck_ext_
 int ck_ext__kv_get_secret(const struct kv_backend *be, const struct ck_ext_ref *ref,
                           struct ck_buf *out)
 {
-	struct ck_ext_arena a;
+	struct ck_ext_arena *a = (struct ck_ext_arena *)&be->scratch;
 	struct tv data;
 	int rc;
 
-	ck_ext__arena_init(&a, 1, 0);
 	if (ref->metadata == CK_EXT_META_FETCH) {
-		if ((rc = meta_map(be, ref->key, &a, &data)) < 0)
+		if ((rc = meta_map(be, ref->key, a, &data)) < 0)
 			goto out;
 		if (data.u.m == NULL || data.u.m->n == 0) {
 			rc = CK_OK; /* no metadata: no value */
 			goto out;
 		}
-	} else if ((rc = be->read(be->impl, ref->key, ref->version, &a, &data)) < 0) {
+	} else if ((rc = be->read(be->impl, ref->key, ref->version, a, &data)) < 0) {
 		goto out;
 	}
 	rc = ck_ext__vault_value_tv(out, &data, ref->property);
 out:
-	ck_ext__arena_dispose(&a);
+	ck_ext__arena_reset(a);
 	return rc;
 }
 
@@ -455,6 +454,7 @@ static void fake_free(void *impl)
 		ck_free(f->s[i].custom);
 	}
 	ck_free(f->s);
+	ck_ext__arena_dispose(&f->be.scratch);
 	ck_free(f);
 }
 
@@ -480,6 +480,7 @@ int ck_ext_provider_fake_new(struct ck_ext_provider **out)
 		return ck_err_set(CK_ENOMEM, "external: out of memory");
 	f->be.impl = f;
 	f->be.version = 2;
+	ck_ext__arena_init(&f->be.scratch, 1, 0);
 	f->be.read = fake_read;
 	f->be.read_meta = fake_read_meta;
 	f->be.list = fake_list;

@@ -378,6 +378,7 @@ static void vp_free(void *impl)
 		ck_vault_free(p->v);
 	}
 	ck_free(p->mount_copy);
+	ck_ext__arena_dispose(&p->be.scratch);
 	ck_free(p);
 }
 
@@ -534,6 +535,7 @@ int ck_ext_provider_vault_new(struct ck_ext_provider **out, const struct ck_ext_
 	p->mount = p->mount_copy;
 	p->be.impl = p;
 	p->be.version = p->version;
+	ck_ext__arena_init(&p->be.scratch, 1, 0);
 	p->be.read = vb_read;
 	p->be.read_meta = vb_read_meta;
 	p->be.list = vb_list;

@@ -379,7 +379,7 @@ static int index_arg(struct tstate *s, const struct tv *idx, size_t cap, int inc
 static int f_index(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
 	struct tv item = a[0];
-	size_t k, x;
+	size_t k, x = 0;
 	int rc;
 
 	if (item.kind == TV_NIL)
@@ -1559,7 +1559,7 @@ static int f_plural(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 /* sprig strslice: a list of the non-nil elements' string forms. */
 static int strslice(struct tstate *s, const struct tv *v, struct tv *out)
 {
-	struct tv_list *l;
+	struct tv_list *l = NULL;
 	size_t k;
 	int rc;
 
@@ -1594,7 +1594,7 @@ static int strslice(struct tstate *s, const struct tv *v, struct tv *out)
 static int f_join(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
 	struct sb b = SB_INIT(s);
-	struct tv sl;
+	struct tv sl = { TV_NIL, 0, { 0 } };
 	size_t k;
 	int rc;
 
@@ -1682,7 +1682,7 @@ static int pieces_to_smap(struct tstate *s, struct tv_list *l, struct tv *out)
 
 static int f_split(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
-	struct tv_list *l;
+	struct tv_list *l = NULL;
 	int rc;
 
 	if ((rc = split_pieces(s, &a[0], &a[1], -1, &l)) < 0)
@@ -1692,7 +1692,7 @@ static int f_split(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 
 static int f_splitn(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
-	struct tv_list *l;
+	struct tv_list *l = NULL;
 	int rc;
 
 	if ((rc = split_pieces(s, &a[0], &a[2], a[1].u.i, &l)) < 0)
@@ -1702,7 +1702,7 @@ static int f_splitn(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 
 static int f_splitlist(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
-	struct tv_list *l;
+	struct tv_list *l = NULL;
 	int rc;
 
 	if ((rc = split_pieces(s, &a[0], &a[1], -1, &l)) < 0)
@@ -1722,8 +1722,8 @@ static int cmp_tv_str(const void *x, const void *y)
 
 static int f_sortalpha(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
-	struct tv sl;
-	struct tv_list *l;
+	struct tv sl = { TV_NIL, 0, { 0 } };
+	struct tv_list *l = NULL;
 	int rc;
 
 	if ((rc = strslice(s, &a[0], &sl)) < 0)
@@ -1865,7 +1865,7 @@ static int f_regexfind1(struct tstate *s, struct tv *out, struct tv *a, size_t n
 static int regex_findall(struct tstate *s, struct tv *out, struct tv *a, size_t n, int must)
 {
 	struct ck_ext_regex *re = NULL;
-	struct tv_list *l;
+	struct tv_list *l = NULL;
 	size_t pos = 0, m[2];
 	int64_t lim = a[2].u.i, found = 0;
 	int rc = compile_re(s, &a[0], &re), prev_empty_end = -1;
@@ -1942,7 +1942,7 @@ static int f_regexreplaceliteral(struct tstate *s, struct tv *out, struct tv *a,
 static int f_regexsplit(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
 	struct ck_ext_regex *re = NULL;
-	struct tv_list *l;
+	struct tv_list *l = NULL;
 	size_t pos = 0, beg = 0, m[2];
 	int64_t lim = a[2].u.i;
 	int rc = compile_re(s, &a[0], &re);
@@ -2354,7 +2354,7 @@ static int not_list(struct tstate *s, const char *what, const struct tv *v)
 
 static int f_push(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
-	struct tv_list *l;
+	struct tv_list *l = NULL;
 	int rc;
 
 	if (!is_list(&a[0]))
@@ -2368,7 +2368,7 @@ static int f_push(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 
 static int f_prepend(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
-	struct tv_list *l;
+	struct tv_list *l = NULL;
 	int rc;
 
 	if (!is_list(&a[0]))
@@ -2435,7 +2435,7 @@ static int f_initial(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 
 static int f_reverse(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
-	struct tv_list *l;
+	struct tv_list *l = NULL;
 	size_t k, len;
 	int rc;
 
@@ -2456,7 +2456,7 @@ static int f_reverse(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 
 static int f_compact(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
-	struct tv_list *l;
+	struct tv_list *l = NULL;
 	size_t k;
 
 	if (!is_list(&a[0]))
@@ -2482,7 +2482,7 @@ static int in_list(const struct tv *list, const struct tv *needle)
 
 static int f_uniq(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
-	struct tv_list *l;
+	struct tv_list *l = NULL;
 	struct tv cur;
 	size_t k;
 
@@ -2500,7 +2500,7 @@ static int f_uniq(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 
 static int f_without(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
-	struct tv_list *l;
+	struct tv_list *l = NULL;
 	struct tv omit;
 	size_t k;
 

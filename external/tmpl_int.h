@@ -34,6 +34,8 @@ struct ck_ext_arena {
 void ck_ext__arena_init(struct ck_ext_arena *a, int secure, size_t limit);
 /* Wipe and free every chunk; the arena can be used again afterwards. */
 void ck_ext__arena_dispose(struct ck_ext_arena *a);
+/* Wipe everything but keep one chunk for reuse (cheap reuse of secure memory). */
+void ck_ext__arena_reset(struct ck_ext_arena *a);
 /* Zeroed, max-aligned memory; NULL with CK_ENOMEM / CK_ETOOBIG set. */
 void *ck_ext__arena_alloc(struct ck_ext_arena *a, size_t n);
 /* Copy n bytes and add a NUL; NULL on failure (error set). */

@@ -141,7 +141,7 @@ int ck_ext__yaml_to_tv(struct tstate *s, const char *text, size_t n, struct tv *
 {
 	struct ck_doc *d = NULL;
 	struct tv_map *m = ck_ext__map_new(s->a, 0);
-	struct tv v;
+	struct tv v = { TV_NIL, 0, { 0 } };
 	int rc;
 
 	if (m == NULL)

@@ -444,7 +444,7 @@ static int mac_aad(struct ck_buf *out, const char *lastmodified)
 static int mac_mismatch(void)
 {
 	return ck_err_set_exit(CK_EAUTH, CK_SOPS_EXIT_MAC_MISMATCH,
-	                       "MAC mismatch: the values or the metadata were modified after "
+	                       "sops: MAC mismatch: the values or the metadata were modified after "
 	                       "encryption (--ignore-mac to decrypt anyway)");
 }
 
@@ -486,7 +486,7 @@ int ck_sops_file_decrypt(struct ck_sops_file *f, struct ck_sops_keyctx *ctx, uns
 
 		if (f->meta.mac == NULL) {
 			rc = ck_err_set_exit(CK_EAUTH, CK_SOPS_EXIT_MAC_MISMATCH,
-			                     "MAC mismatch: the file has no MAC (--ignore-mac to "
+			                     "sops: MAC mismatch: the file has no MAC (--ignore-mac to "
 			                     "decrypt anyway)");
 			goto out;
 		}
@@ -497,7 +497,7 @@ int ck_sops_file_decrypt(struct ck_sops_file *f, struct ck_sops_keyctx *ctx, uns
 		    ck_sops__decrypt_value(&c, pt, &ptlen, &e, ck_buf_data(&aad), ck_buf_len(&aad), iv,
 		                           &ivlen) < 0) {
 			rc = ck_err_set_exit(CK_EAUTH, CK_SOPS_EXIT_MAC_MISMATCH,
-			                     "MAC mismatch: the stored MAC does not decrypt (file or "
+			                     "sops: MAC mismatch: the stored MAC does not decrypt (file or "
 			                     "lastmodified modified)");
 			goto out;
 		}

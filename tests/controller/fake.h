@@ -29,7 +29,7 @@ struct fake {
 };
 
 /* Start the fake with token(s) and extra arguments (NULL-terminated). */
-static void fake_start(struct fake *f, int tls, const char *token, ...)
+static inline void fake_start(struct fake *f, int tls, const char *token, ...)
 {
 	struct ck_http_opts o;
 	const char *args[24] = { NULL };
@@ -63,7 +63,7 @@ static void fake_start(struct fake *f, int tls, const char *token, ...)
 	assert_int_equal(ck_http_client_new(&f->ctl, &o), CK_OK);
 }
 
-static void fake_stop(struct fake *f)
+static inline void fake_stop(struct fake *f)
 {
 	ck_http_client_free(f->ctl);
 	f->ctl = NULL;
@@ -71,7 +71,7 @@ static void fake_stop(struct fake *f)
 }
 
 /* POST (or other method) to /__fake/<what> with a JSON body; returns the reply body. */
-static void fake_ctl(struct fake *f, const char *method, const char *what, const char *json,
+static inline void fake_ctl(struct fake *f, const char *method, const char *what, const char *json,
                      struct ck_buf *reply)
 {
 	struct ck_http_response r = CK_HTTP_RESPONSE_INIT;
@@ -95,7 +95,7 @@ static void fake_ctl(struct fake *f, const char *method, const char *what, const
 }
 
 /* Count request-log entries matching method and a path substring (and status when > 0). */
-static int fake_count(struct fake *f, const char *method, const char *path_part, long status)
+static inline int fake_count(struct fake *f, const char *method, const char *path_part, long status)
 {
 	struct ck_buf b = CK_BUF_INIT;
 	struct ck_doc *d = NULL;
@@ -122,7 +122,7 @@ static int fake_count(struct fake *f, const char *method, const char *path_part,
 }
 
 /* A kubeconfig for the fake in JSON; user is a JSON object text (e.g. {"token":"t"}). */
-static void fake_kubeconfig(struct fake *f, const char *path, const char *user, const char *ns)
+static inline void fake_kubeconfig(struct fake *f, const char *path, const char *user, const char *ns)
 {
 	struct ck_buf b = CK_BUF_INIT;
 

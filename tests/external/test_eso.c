@@ -551,6 +551,16 @@ static void test_policies(void **state)
 	yaml = ES_HEAD "  target: {deletionPolicy: Delete}\n  data:\n  - secretKey: a\n    remoteRef: {key: missing}\n";
 	assert_int_equal(render(yaml, p, &sec, NULL), CK_OK);
 	assert_int_equal(sec.outcome, CK_EXT_DELETED);
+	{
+		struct ck_ext_condition cond;
+
+		ck_ext_condition_for(&cond, CK_OK, &sec);
+		assert_string_equal(cond.reason, "SecretDeleted");
+		assert_string_equal(cond.message, "secret deleted due to DeletionPolicy=Delete");
+		ck_ext_condition_for(&cond, CK_ENET, &sec);
+		assert_string_equal(cond.status, "False");
+		assert_string_equal(cond.reason, "SecretSyncedError");
+	}
 	ck_ext_secret_dispose(&sec);
 
 	/* Retain with a find that matches nothing: the Secret is kept, not emptied */
@@ -678,6 +688,16 @@ static void test_check(void **state)
 
 	s = load(ES_HEAD "  refreshInterval: 1 hour\n  data:\n  - secretKey: a\n    remoteRef: {key: x}\n");
 	assert_true(has_problem(s, "spec.refreshInterval: \"1 hour\" is not a duration"));
+	ck_ext_set_free(s);
+	s = load(ES_HEAD "  refreshInterval: 1h30m0.5s\n  refreshPolicy: OnChange\n  data:\n  - secretKey: a\n    remoteRef: {key: x}\n"
+	         "---\n" ES_HEAD "  refreshInterval: \"0\"\n  data:\n  - secretKey: a\n    remoteRef: {key: x}\n"
+	         "---\n" ES_HEAD "  data:\n  - secretKey: a\n    remoteRef: {key: x}\n");
+	assert_int_equal(s->nproblems, 0);
+	assert_true(s->es[0]->refresh_interval_ms == 5400500);
+	assert_int_equal(s->es[0]->refresh_policy, CK_EXT_REFRESH_ON_CHANGE);
+	assert_true(s->es[1]->refresh_interval_ms == 0);
+	assert_true(s->es[2]->refresh_interval_ms == 3600000);
+	assert_int_equal(s->es[2]->refresh_policy, CK_EXT_REFRESH_PERIODIC);
 	ck_ext_set_free(s);
 
 	/* an ExternalSecret with problems is never rendered */

@@ -168,6 +168,9 @@ int ck_ctl_kube_event_parse(struct ck_doc **out, const char **type,
 /* Percent-encode a query value (labelSelector etc.) onto out. */
 int ck_ctl_kube_query_escape(struct ck_buf *out, const char *s) CK_WUR;
 
+/* 1 if two nodes are equal as JSON values (map order ignored; "1" differs from 1). */
+int ck_ctl_kube_equal(const struct ck_doc_node *a, const struct ck_doc_node *b);
+
 /* Small accessors for objects read from the API. */
 const char *ck_ctl_kube_str(const struct ck_doc_node *obj, const char *dotted);
 int64_t ck_ctl_kube_int(const struct ck_doc_node *obj, const char *dotted, int64_t dflt);

@@ -126,6 +126,8 @@ struct ck_ext_template {
 	int merge;             /* mergePolicy Merge */
 };
 
+enum ck_ext_refresh_policy { CK_EXT_REFRESH_PERIODIC, CK_EXT_REFRESH_CREATED_ONCE, CK_EXT_REFRESH_ON_CHANGE };
+
 struct ck_ext_es {
 	const char *file;
 	uint32_t line;
@@ -134,6 +136,8 @@ struct ck_ext_es {
 	struct ck_ext_kv *labels, *annotations;
 	size_t nlabels, nannotations;
 	struct ck_ext_store_ref store;
+	long long refresh_interval_ms;    /* spec.refreshInterval; CRD default 1h; 0: never again */
+	enum ck_ext_refresh_policy refresh_policy;
 	const char *target_name;          /* NULL: metadata.name */
 	enum ck_ext_creation creation;
 	enum ck_ext_deletion deletion;
@@ -166,6 +170,7 @@ struct ck_ext_store {
 	uint32_t line;
 	int cluster;                      /* ClusterSecretStore */
 	const char *name, *ns;
+	const char *controller;           /* spec.controller class, or NULL */
 	enum ck_ext_provider_kind provider;
 	struct {
 		const char *server;
@@ -376,6 +381,18 @@ int ck_ext_render(struct ck_ext_session *s, const struct ck_ext_es *es,
  * immutable, data in base64 with sorted keys). Appended to out (secure).
  */
 int ck_ext_secret_yaml(struct ck_buf *out, const struct ck_ext_secret *sec) CK_WUR;
+
+/*
+ * ESO's Ready condition for a render result (spec section 7): status
+ * "True"/"False", reason SecretSynced / SecretSyncedError / SecretDeleted,
+ * and ESO's message. rc is ck_ext_render's return; sec its output.
+ */
+struct ck_ext_condition {
+	const char *status;
+	const char *reason;
+	const char *message;
+};
+void ck_ext_condition_for(struct ck_ext_condition *out, int rc, const struct ck_ext_secret *sec);
 
 /* ESO's hash: hex SHA3-224 of s (label created-by, annotation data-hash). */
 int ck_ext_object_hash(char out[57], const void *s, size_t n);
