@@ -357,6 +357,32 @@ static void failures(void **state)
 	ck_buf_dispose(&enc2);
 }
 
+/* VAULT_NAMESPACE applies to the transit calls, as the Vault Go client sops uses does. */
+static void namespace_env(void **state)
+{
+	struct ck_sops_opts o;
+	struct ck_buf enc;
+	char nsuri[256];
+
+	(void)state;
+	ck_buf_init(&enc, 0);
+	ctl(&vd, "namespace", "{\"name\":\"nsq\"}");
+	ctl(&vd, "mount", "{\"path\":\"nstransit\",\"type\":\"transit\",\"ns\":\"nsq\"}");
+	snprintf(nsuri, sizeof(nsuri), "%s/v1/nstransit/keys/k", vd.url);
+	ck_sops_opts_init(&o);
+	o.file_path = "app.yaml";
+	o.config_path = ks_write("empty.sops.yaml", "stores: {}\n");
+	o.keys[CK_SOPS_K_HC_VAULT] = nsuri;
+	assert_int_not_equal(ks_encrypt(&enc, KS_PLAIN, &o, NULL), CK_OK); /* not in the root namespace */
+	assert_int_equal(ck_buf_len(&enc), 0);
+	setenv("VAULT_NAMESPACE", "nsq", 1);
+	assert_int_equal(ks_encrypt(&enc, KS_PLAIN, &o, NULL), CK_OK);
+	ks_expect_plain(ck_buf_cstr(&enc), "app.yaml", NULL);
+	unsetenv("VAULT_NAMESPACE");
+	ks_expect_no_key(ck_buf_cstr(&enc), "app.yaml", NULL, "nstransit/decrypt/k");
+	ck_buf_dispose(&enc);
+}
+
 /*
  * .sops.yaml: hc_vault_transit_uri in a rule, and key_groups age + hc_vault
  * with shamir_threshold 2: both groups are needed, neither alone suffices.
@@ -387,7 +413,8 @@ static void config_and_shamir(void **state)
 	o.config_path = ks_write("groups.sops.yaml", ck_buf_cstr(&cfg));
 
 	o.file_path = "x.flat.yaml";
-	assert_int_equal(ks_encrypt(&enc, KS_PLAIN, &o, NULL), CK_OK);
+	if (ks_encrypt(&enc, KS_PLAIN, &o, NULL) != CK_OK)
+		fail_msg("encrypt: %s", ck_err_last()->msg);
 	assert_non_null(strstr(ck_buf_cstr(&enc), "key_name: mykey"));
 	assert_non_null(strstr(ck_buf_cstr(&enc), "key_name: other"));
 	assert_null(strstr(ck_buf_cstr(&enc), "key_groups"));
@@ -420,6 +447,7 @@ int main(void)
 		cmocka_unit_test_setup(token_sources, setup_each),
 		cmocka_unit_test_setup(allowlist, setup_each),
 		cmocka_unit_test_setup(failures, setup_each),
+		cmocka_unit_test_setup(namespace_env, setup_each),
 		cmocka_unit_test_setup(config_and_shamir, setup_each),
 	};
 
