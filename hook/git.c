@@ -33,7 +33,8 @@ int ck_hook_git_init(void)
 		return CK_OK;
 	if (!loaded && ck__git_load(load_error, sizeof(load_error)) != 0) {
 		inited = 0;
-		return ck_err_set(CK_EINTERNAL, "hook: %s", load_error);
+		/* The hook's contract: 2 for an internal error, 1 means findings. */
+		return ck_err_set_exit(CK_EINTERNAL, 2, "hook: %s", load_error);
 	}
 	loaded = 1;
 	if (git_libgit2_init() < 0) {
