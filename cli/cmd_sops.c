@@ -871,6 +871,10 @@ out:
 		kill(writer, SIGKILL);
 		wait_child(writer);
 	}
+	/* ck_tmpdir_remove opens every file to wipe it, which would block on
+	 * the fifo (no reader left): remove the fifo first */
+	if (!a->no_fifo && ck_buf_len(&file) > 0)
+		(void)unlink(ck_buf_cstr(&file));
 	if (ck_buf_len(&dir) > 0 && !a->background)
 		(void)ck_tmpdir_remove(ck_buf_cstr(&dir));
 	ck_buf_dispose(&in);
@@ -988,7 +992,7 @@ static int run_edit(struct args *a, struct ck_sops_keyctx *ctx)
 	struct ck_sops_edit *e = NULL;
 	struct ck_buf in, shown, edited, out, dir, tmp;
 	uint8_t h1[CK_SHA256_LEN], h2[CK_SHA256_LEN];
-	const char *path;
+	const char *path = NULL;
 	char base[1024];
 	int rc, exists;
 
@@ -1104,7 +1108,7 @@ static int legacy_set(struct args *a, struct ck_sops_keyctx *ctx)
 {
 	const char *s = a->set, *sp = strstr(s, "] ");
 	char path[4096];
-	const char *file;
+	const char *file = NULL;
 	int rc;
 
 	if (sp == NULL || (size_t)(sp - s + 1) >= sizeof(path))

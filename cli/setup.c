@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* One-time library setup named by a command's `needs` (git's run_builtin). */
+#include "ck/hook_git.h"
 #include "ck/http.h"
+#include "ck/sops_net.h"
 #include "cli.h"
 #include "cmds.h"
 
@@ -13,7 +15,14 @@ int cli_setup_needs(unsigned needs)
 	if ((needs & CK_NEEDS_NET) && !(done & CK_NEEDS_NET)) {
 		if ((rc = ck_net_init()) < 0)
 			return rc;
+		/* the sops key sources that need the network (Vault transit, AWS KMS) */
+		ck_sops_net_register();
 		done |= CK_NEEDS_NET;
+	}
+	if ((needs & CK_NEEDS_GIT) && !(done & CK_NEEDS_GIT)) {
+		if ((rc = ck_hook_git_init()) < 0)
+			return rc;
+		done |= CK_NEEDS_GIT;
 	}
 	return CK_OK;
 }
@@ -22,5 +31,7 @@ void cli_teardown(void)
 {
 	if (done & CK_NEEDS_NET)
 		ck_net_cleanup();
-	done &= ~CK_NEEDS_NET;
+	if (done & CK_NEEDS_GIT)
+		ck_hook_git_shutdown();
+	done &= ~(CK_NEEDS_NET | CK_NEEDS_GIT);
 }

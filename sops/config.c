@@ -10,7 +10,7 @@
 #include "ck/file.h"
 #include "ck/sops_config.h"
 #include "rules.h"
-#include "sops_int.h"
+#include "ck/sops_internal.h"
 #include "yaml.h"
 
 struct ck_sops_config {

@@ -10,9 +10,9 @@
 #include "ck/secret.h"
 #include "ck/sops.h"
 #include "ck/sops_keysource.h"
-#include "sops_int.h"
+#include "ck/sops_internal.h"
 #include "stores.h"
-#include "value.h"
+#include "ck/sops_cipher.h"
 #include "walk.h"
 #include "yaml.h"
 
@@ -304,16 +304,18 @@ static int unwrap_group(struct ck_sops_keyctx *ctx, const struct ck_sops_group *
 		ck_buf_reset(out);
 		if ((rc = ks->unwrap(k, out, ctx)) == CK_OK)
 			return CK_OK;
+		/* the report is best effort: without memory it is only shorter */
 		ck_buf_init(&d, 0);
-		(void)ck_sops_key_describe(k, &d);
-		(void)ck_buf_printf(&ctx->report, "%sgroup %zu: %s %s: %s",
-		                    ck_buf_len(&ctx->report) ? "; " : "", gi, ks->name, ck_buf_cstr(&d),
-		                    ck_err_last()->msg);
+		if (ck_sops_key_describe(k, &d) < 0 ||
+		    ck_buf_printf(&ctx->report, "%sgroup %zu: %s %s: %s",
+		                  ck_buf_len(&ctx->report) ? "; " : "", gi, ks->name, ck_buf_cstr(&d),
+		                  ck_err_last()->msg) < 0)
+			ck_buf_reset(&d);
 		ck_buf_dispose(&d);
 	}
-	if (n == 0)
-		(void)ck_buf_printf(&ctx->report, "%sgroup %zu: no keys", ck_buf_len(&ctx->report) ? "; " : "",
-		                    gi);
+	if (n == 0 && ck_buf_printf(&ctx->report, "%sgroup %zu: no keys",
+	                            ck_buf_len(&ctx->report) ? "; " : "", gi) < 0)
+		return CK_ENOMEM;
 	return rc < 0 ? rc : CK_ENOKEY;
 }
 
@@ -438,10 +440,12 @@ static int mac_aad(struct ck_buf *out, const char *lastmodified)
 	return ck_sops__fmt_time(out, &t);
 }
 
-static int mac_mismatch(const char *have, const char *computed)
+/* The MACs themselves are hashes of the plaintext: not shown. */
+static int mac_mismatch(void)
 {
 	return ck_err_set_exit(CK_EAUTH, CK_SOPS_EXIT_MAC_MISMATCH,
-	                       "MAC mismatch. File has %.128s, computed %.128s", have, computed);
+	                       "sops: MAC mismatch: the values or the metadata were modified after "
+	                       "encryption (--ignore-mac to decrypt anyway)");
 }
 
 int ck_sops_file_decrypt(struct ck_sops_file *f, struct ck_sops_keyctx *ctx, unsigned flags)
@@ -482,7 +486,8 @@ int ck_sops_file_decrypt(struct ck_sops_file *f, struct ck_sops_keyctx *ctx, uns
 
 		if (f->meta.mac == NULL) {
 			rc = ck_err_set_exit(CK_EAUTH, CK_SOPS_EXIT_MAC_MISMATCH,
-			                     "MAC mismatch. File has no MAC, computed %s", mac);
+			                     "sops: MAC mismatch: the file has no MAC (--ignore-mac to "
+			                     "decrypt anyway)");
 			goto out;
 		}
 		if ((rc = mac_aad(&aad, f->meta.lastmodified)) < 0)
@@ -492,16 +497,12 @@ int ck_sops_file_decrypt(struct ck_sops_file *f, struct ck_sops_keyctx *ctx, uns
 		    ck_sops__decrypt_value(&c, pt, &ptlen, &e, ck_buf_data(&aad), ck_buf_len(&aad), iv,
 		                           &ivlen) < 0) {
 			rc = ck_err_set_exit(CK_EAUTH, CK_SOPS_EXIT_MAC_MISMATCH,
-			                     "MAC mismatch: the stored MAC does not decrypt (file or "
+			                     "sops: MAC mismatch: the stored MAC does not decrypt (file or "
 			                     "lastmodified modified)");
 			goto out;
 		}
 		if (!(ptlen == 128 && ck_memeq(pt, mac, 128))) {
-			char have[129];
-
-			memcpy(have, pt, ptlen < 128 ? ptlen : 128);
-			have[ptlen < 128 ? ptlen : 128] = 0;
-			rc = mac_mismatch(have, mac);
+			rc = mac_mismatch();
 			goto out;
 		}
 	}
@@ -538,7 +539,9 @@ int ck_sops_file_encrypt(struct ck_sops_file *f, struct ck_sops_keyctx *ctx, uns
 		ck_sops__ivcache_free(f->ivcache);
 		f->ivcache = NULL;
 	}
-	if (f->meta.rule == CK_SOPS_RULE_NONE) {
+	/* a binary file has a single `data` value: sops 3.11+ encrypts it
+	 * without any selection rule and writes none (getsops/sops#1927) */
+	if (f->meta.rule == CK_SOPS_RULE_NONE && f->fmt != CK_SOPS_FMT_BINARY) {
 		f->meta.rule = CK_SOPS_RULE_UNENCRYPTED_SUFFIX;
 		ck_free(f->meta.rule_value);
 		if ((f->meta.rule_value = ck_strdup(CK_SOPS_DEFAULT_UNENCRYPTED_SUFFIX)) == NULL) {

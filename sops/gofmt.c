@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sops_int.h"
+#include "ck/sops_internal.h"
 
 /*
  * Shortest decimal digits that read back as v (v finite, > 0): digits d[0..n)

@@ -12,7 +12,7 @@
 
 #include "ck/alloc.h"
 #include "ck/sops_keysource.h"
-#include "sops_int.h"
+#include "ck/sops_internal.h"
 
 /* ---- key objects ---- */
 
@@ -206,7 +206,8 @@ static int unavailable(const struct ck_sops_key *k, const char *what)
 	int rc;
 
 	ck_buf_init(&d, 0);
-	(void)ck_sops_key_describe(k, &d);
+	if (ck_sops_key_describe(k, &d) < 0)
+		ck_buf_reset(&d);
 	rc = ck_err_set(CK_EUNSUPPORTED, "sops: %s key %s: needs %s support (not yet available)",
 	                ck_sops_keysource_get(k->type)->name, ck_buf_cstr(&d), what);
 	ck_buf_dispose(&d);

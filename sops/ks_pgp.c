@@ -12,7 +12,7 @@
 
 #include "ck/alloc.h"
 #include "ck/sops_keysource.h"
-#include "sops_int.h"
+#include "ck/sops_internal.h"
 
 static const char *const pgp_fields[] = { "fp", NULL };
 

@@ -5,7 +5,7 @@
 
 #include "ck/alloc.h"
 #include "ck/sops_meta.h"
-#include "sops_int.h"
+#include "ck/sops_internal.h"
 
 static const char *const rule_names[] = {
 	NULL,
@@ -262,7 +262,7 @@ static int read_group(struct ck_sops_meta *m, size_t g, const struct ck_sops_nod
 		if (list->type != CK_SOPS_SEQ)
 			return merr("sops metadata: '%s' must be a list", ks->name);
 		for (i = 0; i < list->len; i++) {
-			struct ck_sops_key *k;
+			struct ck_sops_key *k = NULL;
 
 			if (list->u.kids[i].type == CK_SOPS_COMMENT)
 				continue;
@@ -346,8 +346,10 @@ int ck_sops_meta_from_node(struct ck_sops_meta *m, const struct ck_sops_node *ma
 	if (v != NULL && v->type != CK_SOPS_NULL) {
 		int b = 0;
 
-		if (v->type == CK_SOPS_BOOL || v->type == CK_SOPS_STR)
-			(void)ck_sops__parse_bool(v->u.s, v->len, &b);
+		/* like sops: anything that is not a true boolean is false */
+		if ((v->type == CK_SOPS_BOOL || v->type == CK_SOPS_STR) &&
+		    ck_sops__parse_bool(v->u.s, v->len, &b) < 0)
+			b = 0;
 		else if (v->type == CK_SOPS_INT)
 			b = !ck_sops_node_is(v, "0");
 		m->mac_only_encrypted = b;

@@ -6,7 +6,7 @@
 #include "ck/sops_config.h"
 #include "ck/sops_ops.h"
 #include "ck/sops_path.h"
-#include "sops_int.h"
+#include "ck/sops_internal.h"
 #include "stores.h"
 #include "yaml.h"
 
@@ -155,8 +155,15 @@ int ck_sops_op_encrypt(struct ck_buf *out, struct ck_buf *plain, const struct ck
 
 	if ((rc = ck_sops_file_read(&f, plain, in, CK_SOPS_PLAINTEXT)) < 0)
 		goto out;
-	if ((rc = ck_sops_resolve_meta(&f->meta, o)) < 0 || (rc = load_cfg(o, &cfg)) < 0 ||
-	    (rc = ck_sops_file_encrypt(f, ctx, CK_SOPS_NEW_DATAKEY)) < 0)
+	if ((rc = ck_sops_resolve_meta(&f->meta, o)) < 0 || (rc = load_cfg(o, &cfg)) < 0)
+		goto out;
+	if (in == CK_SOPS_FMT_BINARY) {
+		/* selection rules could only leave `data` in clear: ignored */
+		f->meta.rule = CK_SOPS_RULE_NONE;
+		ck_free(f->meta.rule_value);
+		f->meta.rule_value = NULL;
+	}
+	if ((rc = ck_sops_file_encrypt(f, ctx, CK_SOPS_NEW_DATAKEY)) < 0)
 		goto out;
 	emit_opts(&eo, o, cfg, out_format(o, in));
 	rc = ck_sops_file_emit(out, f, out_format(o, in), &eo);
@@ -315,10 +322,22 @@ static int in_group(const struct ck_sops_group *g, const struct ck_sops_key *k)
 	return 0;
 }
 
+/* One "Group N / +++ key" line pair of the updatekeys report. */
+static int diff_key(struct ck_buf *diff, size_t g, const char *sign, const struct ck_sops_key *k)
+{
+	if (diff == NULL)
+		return CK_OK;
+	if (ck_buf_printf(diff, "Group %zu\n    %s ", g + 1, sign) < 0 ||
+	    ck_sops_key_describe(k, diff) < 0 || ck_buf_putc(diff, '\n') < 0)
+		return ck_err_set(CK_ENOMEM, "sops: out of memory");
+	return CK_OK;
+}
+
+/* 1 if the key groups differ, 0 if not, or an error. */
 static int diff_groups(struct ck_buf *diff, const struct ck_sops_meta *a, const struct ck_sops_meta *b)
 {
 	size_t g, i, n = a->ngroups > b->ngroups ? a->ngroups : b->ngroups;
-	int changed = a->ngroups != b->ngroups;
+	int changed = a->ngroups != b->ngroups, rc;
 
 	for (g = 0; g < n; g++) {
 		const struct ck_sops_group empty = { NULL, 0 };
@@ -329,21 +348,15 @@ static int diff_groups(struct ck_buf *diff, const struct ck_sops_meta *a, const 
 			if (in_group(ga, gb->keys[i]))
 				continue;
 			changed = 1;
-			if (diff != NULL) {
-				(void)ck_buf_printf(diff, "Group %zu\n    +++ ", g + 1);
-				(void)ck_sops_key_describe(gb->keys[i], diff);
-				(void)ck_buf_putc(diff, '\n');
-			}
+			if ((rc = diff_key(diff, g, "+++", gb->keys[i])) < 0)
+				return rc;
 		}
 		for (i = 0; i < ga->n; i++) {
 			if (in_group(gb, ga->keys[i]))
 				continue;
 			changed = 1;
-			if (diff != NULL) {
-				(void)ck_buf_printf(diff, "Group %zu\n    --- ", g + 1);
-				(void)ck_sops_key_describe(ga->keys[i], diff);
-				(void)ck_buf_putc(diff, '\n');
-			}
+			if ((rc = diff_key(diff, g, "---", ga->keys[i])) < 0)
+				return rc;
 		}
 	}
 	return changed;
@@ -374,11 +387,16 @@ int ck_sops_op_updatekeys(struct ck_buf *out, struct ck_buf *enc, const struct c
 	th = o->shamir_threshold > 0 ? o->shamir_threshold : nm.shamir_threshold;
 	if (nm.ngroups <= 1)
 		th = 0;
-	*changed = diff_groups(diff, &f->meta, &nm);
+	if ((rc = diff_groups(diff, &f->meta, &nm)) < 0)
+		goto out;
+	*changed = rc;
 	if (th != f->meta.shamir_threshold && (nm.ngroups > 1 || f->meta.ngroups > 1)) {
 		*changed = 1;
-		if (diff != NULL)
-			(void)ck_buf_printf(diff, "Shamir threshold: %d -> %d\n", f->meta.shamir_threshold, th);
+		if (diff != NULL &&
+		    ck_buf_printf(diff, "Shamir threshold: %d -> %d\n", f->meta.shamir_threshold, th) < 0) {
+			rc = ck_err_set(CK_ENOMEM, "sops: out of memory");
+			goto out;
+		}
 	}
 	if (!*changed) {
 		rc = CK_OK;

@@ -8,7 +8,7 @@
 
 #include "ck/alloc.h"
 #include "ck/sops_path.h"
-#include "sops_int.h"
+#include "ck/sops_internal.h"
 
 void ck_sops_path_free(struct ck_sops_path *p)
 {

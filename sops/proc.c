@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sops_int.h"
+#include "ck/sops_internal.h"
 
 extern char **environ;
 

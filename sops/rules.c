@@ -12,7 +12,7 @@
 
 #include "ck/alloc.h"
 #include "rules.h"
-#include "sops_int.h"
+#include "ck/sops_internal.h"
 
 static int put_class(struct ck_buf *b, char e, int in_bracket)
 {

@@ -11,7 +11,7 @@
 
 #include "ck/rand.h"
 #include "ck/secret.h"
-#include "sops_int.h"
+#include "ck/sops_internal.h"
 
 /* Carry-less multiply modulo 0x11b, constant time. */
 static uint8_t gmul(uint8_t a, uint8_t b)

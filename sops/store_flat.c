@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "ck/alloc.h"
-#include "sops_int.h"
+#include "ck/sops_internal.h"
 #include "stores.h"
 
 /* A growable node list used while building. */

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "ck/alloc.h"
-#include "sops_int.h"
+#include "ck/sops_internal.h"
 #include "stores.h"
 
 struct jr {

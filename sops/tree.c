@@ -3,7 +3,7 @@
 
 #include "ck/alloc.h"
 #include "ck/secret.h"
-#include "sops_int.h"
+#include "ck/sops_internal.h"
 
 struct blk {
 	struct blk *next;

@@ -9,8 +9,8 @@
 #include "ck/alloc.h"
 #include "ck/rand.h"
 #include "ck/secret.h"
-#include "sops_int.h"
-#include "value.h"
+#include "ck/sops_internal.h"
+#include "ck/sops_cipher.h"
 
 #define ENC_PREFIX "ENC[AES256_GCM,data:"
 #define ENC_PREFIX_LEN (sizeof(ENC_PREFIX) - 1)
@@ -88,9 +88,9 @@ static const uint8_t *b64rev(void)
 }
 
 /*
- * Strict standard base64 (Go base64.StdEncoding): padding required, no
- * whitespace, unused bits must be zero. Only for public data (ciphertext,
- * IVs, tags): it is table-driven, not constant time.
+ * Standard base64 as Go's base64.StdEncoding decodes it: padding required,
+ * unused bits of the last group ignored (Go is not strict about them). Only
+ * for public data (ciphertext, IVs, tags): table-driven, not constant time.
  */
 size_t ck_sops__b64_decode(uint8_t *out, const char *in, size_t n)
 {
@@ -112,11 +112,11 @@ size_t ck_sops__b64_decode(uint8_t *out, const char *in, size_t n)
 			if (a > 63 || b > 63)
 				return (size_t)-1;
 			if (pad == 2) {
-				if (in[i + 2] != '=' || (b & 15) != 0)
+				if (in[i + 2] != '=')
 					return (size_t)-1;
 				out[o++] = (uint8_t)(a << 2 | b >> 4);
 			} else {
-				if (c > 63 || (c & 3) != 0)
+				if (c > 63)
 					return (size_t)-1;
 				out[o++] = (uint8_t)(a << 2 | b >> 4);
 				out[o++] = (uint8_t)(b << 4 | c >> 2);

@@ -16,8 +16,8 @@
 #include "ck/hash.h"
 #include "ck/secret.h"
 #include "rules.h"
-#include "sops_int.h"
-#include "value.h"
+#include "ck/sops_internal.h"
+#include "ck/sops_cipher.h"
 #include "walk.h"
 
 struct clevel {

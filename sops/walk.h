@@ -5,7 +5,7 @@
 
 #include "ck/sops_meta.h"
 #include "ck/sops_tree.h"
-#include "value.h"
+#include "ck/sops_cipher.h"
 
 struct ck_sops_walk_opts {
 	int decrypt;

@@ -11,7 +11,7 @@
 
 #include "ck/alloc.h"
 #include "ck/enc.h"
-#include "sops_int.h"
+#include "ck/sops_internal.h"
 #include "yaml.h"
 
 /* A comment string: comment nodes taken from up to three ranges of kids. */

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "ck/alloc.h"
-#include "sops_int.h"
+#include "ck/sops_internal.h"
 #include "yaml.h"
 
 struct pcom {

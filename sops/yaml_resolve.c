@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "ck/enc.h"
-#include "sops_int.h"
+#include "ck/sops_internal.h"
 
 static int is(const char *s, size_t n, const char *w)
 {

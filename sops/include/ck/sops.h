@@ -110,8 +110,9 @@ int ck_sops_file_datakey(struct ck_sops_file *f, struct ck_sops_keyctx *ctx) CK_
 #define CK_SOPS_KEEP_IVS 2u /* remember IVs so re-encryption keeps unchanged values */
 
 /*
- * Decrypt every value in place and check the MAC (exit 51 on mismatch,
- * nothing decrypted is kept on failure). Gets the data key if needed.
+ * Decrypt every value in place and check the MAC (exit 51 on mismatch).
+ * Gets the data key if needed. On failure the tree may be partly decrypted:
+ * the caller must not emit it, only free it.
  */
 int ck_sops_file_decrypt(struct ck_sops_file *f, struct ck_sops_keyctx *ctx, unsigned flags) CK_WUR;
 

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Internals of the sops module (not part of the public headers). */
-#ifndef CK_SOPS_INT_H
-#define CK_SOPS_INT_H
+/*
+ * Internals of the sops module, visible for its unit tests and fuzz targets
+ * only: not an API for other modules (they use ck/sops*.h).
+ */
+#ifndef CK_SOPS_INTERNAL_H
+#define CK_SOPS_INTERNAL_H
 
 #include <stddef.h>
 #include <stdint.h>

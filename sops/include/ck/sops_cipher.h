@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The AES-256-GCM value cipher of one file (value.c). */
-#ifndef CK_SOPS_VALUE_H
-#define CK_SOPS_VALUE_H
+/*
+ * The AES-256-GCM value cipher of one file (value.c). Internal to the sops
+ * module, visible for its tests and fuzz targets.
+ */
+#ifndef CK_SOPS_CIPHER_H
+#define CK_SOPS_CIPHER_H
 
 #include <stddef.h>
 #include <stdint.h>
