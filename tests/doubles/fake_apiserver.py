@@ -1298,6 +1298,8 @@ class Handler(BaseHTTPRequestHandler):
             return
         self._logged = True
         srv = self.server
+        if srv.log_max <= 0:
+            return
         u = urlsplit(self.path)
         entry = {"method": self.command, "path": u.path, "query": u.query,
                  "content_type": self.headers.get("Content-Type", ""),
@@ -2126,11 +2128,14 @@ def main(argv=None):
     ap.add_argument("--client-cert-kubeconfig", action="store_true",
                     help="the kubeconfig authenticates with the client certificate")
     ap.add_argument("--no-log-bodies", action="store_true")
+    ap.add_argument("--no-log", action="store_true", help="keep no request log (benchmarks)")
     a = ap.parse_args(argv)
     tokens = a.token or ["test-token"]
     fk = FakeAPIServer(tokens=tokens, tls_dir=a.tls_dir, history=a.history,
                        auth=not a.no_auth, bookmark_interval=a.bookmark_interval,
                        host=a.host, port=a.port, log_bodies=not a.no_log_bodies)
+    if a.no_log:
+        fk.server.log_max = 0
     if a.kubeconfig_out:
         client = None
         if a.client_cert_kubeconfig and a.tls_dir:
