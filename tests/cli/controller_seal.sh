@@ -31,6 +31,7 @@ CTLURL=http://127.0.0.1:$PORT
 
 api -X POST "$API/api/v1/namespaces" -d '{"metadata":{"name":"demo"}}' >/dev/null
 "$CTL" --kubeconfig "$T/kubeconfig" --namespace kube-system --key-size 2048 \
+	--rate-limit 0.5 --rate-limit-burst 3 \
 	--listen-addr "127.0.0.1:$PORT" --listen-metrics-addr "127.0.0.1:$MPORT" 2>"$T/ctl.log" &
 CTL_PID=$!
 for _ in $(seq 150); do curl -sf "$CTLURL/readyz" >/dev/null && break; sleep 0.1; done
@@ -88,6 +89,13 @@ assert r["spec"]["template"]["metadata"]["labels"] == {"app": "demo"}
 EOF
 code=$(curl -s -o /dev/null -w '%{http_code}' -X POST -d 'not a sealed secret' "$CTLURL/v1/verify")
 [ "$code" = 500 ] && pass || fail "/v1/verify of garbage: $code, want 500"
+# /v1/verify is rate limited per client (burst 3 here, 0.5/s): the burst is used up.
+codes=$(for i in 1 2 3; do curl -s -o /dev/null -w '%{http_code} ' -X POST \
+	--data-binary @"$T/sealed.json" "$CTLURL/v1/verify"; done)
+case "$codes" in *429*) pass ;; *) fail "/v1/verify should be rate limited: $codes" ;; esac
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'X-Forwarded-For: 10.1.2.3' -X POST \
+	--data-binary @"$T/sealed.json" "$CTLURL/v1/verify")
+[ "$code" = 200 ] && pass || fail "another client (X-Forwarded-For) has its own bucket: $code"
 curl -s "http://127.0.0.1:$MPORT/metrics" | grep -q '^sealed_secrets_controller_unseal_requests_total ' &&
 	pass || fail "metrics missing"
 # The plaintext is in the Secret only.
