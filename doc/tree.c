@@ -688,3 +688,33 @@ void ck_doc__truncate(struct ck_buf *b, size_t n)
 	if (ck_buf_len(b) > n)
 		ck_buf_truncate(b, n);
 }
+
+size_t ck_doc__brk(const char *src, size_t n, size_t i)
+{
+	const unsigned char *s = (const unsigned char *)src;
+
+	if (i >= n)
+		return 0;
+	if (s[i] == '\n')
+		return 1;
+	if (s[i] == '\r')
+		return i + 1 < n && s[i + 1] == '\n' ? 2 : 1;
+	if (s[i] == 0xc2 && i + 1 < n && s[i + 1] == 0x85)
+		return 2;
+	if (s[i] == 0xe2 && i + 2 < n && s[i + 1] == 0x80 && (s[i + 2] == 0xa8 || s[i + 2] == 0xa9))
+		return 3;
+	return 0;
+}
+
+int ck_doc__after_brk(const char *src, size_t i)
+{
+	const unsigned char *s = (const unsigned char *)src;
+
+	if (i == 0)
+		return 1;
+	if (s[i - 1] == '\n' || s[i - 1] == '\r')
+		return 1;
+	if (i >= 2 && s[i - 2] == 0xc2 && s[i - 1] == 0x85)
+		return 1;
+	return i >= 3 && s[i - 3] == 0xe2 && s[i - 2] == 0x80 && (s[i - 1] == 0xa8 || s[i - 1] == 0xa9);
+}

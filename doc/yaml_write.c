@@ -41,6 +41,9 @@ struct yw {
 	int src_seq;         /* follow src_indent of sequences under keys */
 	int comments;
 	int nosp;            /* the next separating space is not wanted (start of line) */
+	const struct ck_doc_node *key_lc; /* a key whose line comment goes after its value */
+	int ab;              /* blank lines follow the value being written: no "|+" */
+	size_t blk;          /* text column of the block scalar just written (0: none) */
 	int rc;
 };
 
@@ -363,6 +366,10 @@ static enum ck_doc_style pick_style(const struct yw *w, const struct ck_doc_node
 	switch (want) {
 	case CK_DOC_LITERAL:
 	case CK_DOC_FOLDED:
+		if (w->ab && len > 0 && s[len - 1] == '\n' && (len == 1 || s[len - 2] == '\n'))
+			return CK_DOC_DQUOTED; /* "|+" would swallow the blank lines after it */
+		if (strspn(s, "\n") >= len)
+			return CK_DOC_DQUOTED; /* no text line to fix the indentation: lines after would join */
 		if (block && want == CK_DOC_FOLDED && folded_ok(s, len))
 			return CK_DOC_FOLDED;
 		if (block && literal_ok(s, len))
@@ -477,20 +484,37 @@ static int has_props(const struct ck_doc_node *n)
 
 /* ---- comments ---- */
 
+/*
+ * Comment lines at column ind: each line as stored (it may carry extra
+ * spaces before its '#'); an empty line is a blank line; bare text gets "# ".
+ */
 static void comment_lines(struct yw *w, const char *c, size_t ind)
 {
-	while (c != NULL && *c && w->rc == CK_OK) {
+	if (c == NULL)
+		return;
+	for (;;) {
 		const char *nl = strchr(c, '\n');
-		size_t len = nl ? (size_t)(nl - c) : strlen(c);
+		size_t len = nl ? (size_t)(nl - c) : strlen(c), sp = 0;
 
+		while (sp < len && c[sp] == ' ')
+			sp++;
 		if (len) {
+			size_t keep = sp;
+
+			/* Right after a block scalar, a line indented as far as its text would join it. */
+			if (w->blk > 0 && ind + keep >= w->blk)
+				keep = w->blk > ind + 1 ? w->blk - ind - 1 : 0;
+			w->blk = 0; /* this line ends the block scalar: the next ones are free */
 			spaces(w, ind);
-			if (c[0] != '#')
+			spaces(w, keep);
+			if (c[sp] != '#')
 				puts_(w, "# ");
-			put(w, c, len);
+			put(w, c + sp, len - sp);
 		}
 		putc_(w, '\n');
-		c = nl ? nl + 1 : c + len;
+		if (nl == NULL || w->rc != CK_OK)
+			break;
+		c = nl + 1;
 	}
 }
 
@@ -503,6 +527,7 @@ static void head(struct yw *w, const struct ck_doc_node *n, size_t ind)
 	for (i = 0; i < n->blank_before && i < 1000; i++)
 		putc_(w, '\n');
 	comment_lines(w, n->head_comment, ind);
+	w->blk = 0;
 }
 
 static void line_comment(struct yw *w, const struct ck_doc_node *n)
@@ -511,11 +536,23 @@ static void line_comment(struct yw *w, const struct ck_doc_node *n)
 
 	if (!w->comments || n == NULL || (c = n->line_comment) == NULL || !*c)
 		return;
-	putc_(w, ' ');
+	spaces(w, n->comment_gap ? n->comment_gap : 1);
 	if (c[0] != '#')
 		puts_(w, "# ");
 	/* A line comment is one line. */
 	put(w, c, strcspn(c, "\n"));
+}
+
+/* The line comment of n, or else that of the key n is the value of. */
+static void lc(struct yw *w, const struct ck_doc_node *n)
+{
+	const struct ck_doc_node *k = w->key_lc;
+
+	w->key_lc = NULL;
+	if (n != NULL && n->line_comment != NULL)
+		line_comment(w, n);
+	else
+		line_comment(w, k);
 }
 
 static void foot(struct yw *w, const struct ck_doc_node *n, size_t ind)
@@ -559,7 +596,7 @@ static void write_block_scalar(struct yw *w, const struct ck_doc_node *n, enum c
 	putc_(w, st == CK_DOC_FOLDED ? '>' : '|');
 	for (first = 0; first < end && s[first] == '\n'; first++)
 		;
-	if (first < end && s[first] == ' ') {
+	if (first < end && (s[first] == ' ' || s[first] == '\t')) {
 		if (rel < 1 || rel > 9)
 			rel = 2;
 		putc_(w, (char)('0' + rel));
@@ -594,6 +631,7 @@ static void write_block_scalar(struct yw *w, const struct ck_doc_node *n, enum c
 	/* Kept trailing breaks beyond the one that ends the last line. */
 	for (i = end == 0 ? 0 : 1; i < trail; i++)
 		putc_(w, '\n');
+	w->blk = ind > 0 ? ind : 1;
 }
 
 /* Indentation for a child block collection or block text, relative to ind. */
@@ -629,8 +667,24 @@ static void write_after_indicator(struct yw *w, const struct ck_doc_node *v, siz
 		return;
 	}
 	if (v == NULL) {
+		lc(w, NULL);
 		putc_(w, '\n');
 		return;
+	}
+	if (w->comments && in_map && !is_block_coll(w, v) &&
+	    (v->head_comment != NULL ||
+	     (w->key_lc != NULL && w->key_lc->line_comment != NULL && !is_empty_plain(v)))) {
+		/* A value with comments above it or after its key: on a line of its own. */
+		size_t vind = ind + w->step;
+		unsigned b;
+
+		lc(w, NULL);
+		putc_(w, '\n');
+		for (b = 0; b < v->blank_before && b < 1000; b++)
+			putc_(w, '\n');
+		comment_lines(w, v->head_comment, vind);
+		spaces(w, vind);
+		w->nosp = 1;
 	}
 	if (v->kind == CK_DOC_ALIAS) {
 		sep(w);
@@ -640,7 +694,7 @@ static void write_after_indicator(struct yw *w, const struct ck_doc_node *v, siz
 			return;
 		}
 		puts_(w, v->text);
-		line_comment(w, v);
+		lc(w, v);
 		putc_(w, '\n');
 		return;
 	}
@@ -660,14 +714,14 @@ static void write_after_indicator(struct yw *w, const struct ck_doc_node *v, siz
 			sep(w);
 			write_scalar_inline(w, v, C_BLOCK);
 		}
-		line_comment(w, v);
+		lc(w, v);
 		putc_(w, '\n');
 		return;
 	}
 	if (!is_block_coll(w, v)) {
 		sep(w);
 		write_flow(w, v, C_BLOCK, depth + 1);
-		line_comment(w, v);
+		lc(w, v);
 		putc_(w, '\n');
 		return;
 	}
@@ -675,7 +729,7 @@ static void write_after_indicator(struct yw *w, const struct ck_doc_node *v, siz
 		sep(w);
 		write_props(w, v);
 	}
-	line_comment(w, v);
+	lc(w, v);
 	putc_(w, '\n');
 	if (v->kind == CK_DOC_MAP)
 		write_bmap(w, v, ind + child_rel(w, v, 0), 0, depth + 1);
@@ -689,7 +743,8 @@ static void write_item(struct yw *w, char indicator, const struct ck_doc_node *v
 {
 	putc_(w, indicator);
 	if (v != NULL && is_block_coll(w, v) && !has_props(v) &&
-	    !(w->comments && v->kind == CK_DOC_MAP && v->kids[0]->head_comment)) {
+	    !(w->comments && (v->line_comment != NULL || v->kids[0]->head_comment != NULL ||
+	                      v->kids[0]->blank_before))) {
 		/* Compact form: the collection starts on the indicator's line. */
 		size_t rel = 2;
 
@@ -711,9 +766,9 @@ static void write_item(struct yw *w, char indicator, const struct ck_doc_node *v
 		line_comment(w, v);
 		putc_(w, '\n');
 		if (v->kind == CK_DOC_MAP)
-			write_bmap(w, v, ind + 2, 0, depth + 1);
+			write_bmap(w, v, ind + child_rel(w, v, 0), 0, depth + 1);
 		else
-			write_bseq(w, v, ind + 2, 0, depth + 1);
+			write_bseq(w, v, ind + child_rel(w, v, 0), 0, depth + 1);
 		return;
 	}
 	write_after_indicator(w, v, ind, 0, depth);
@@ -753,34 +808,54 @@ static int write_simple_key(struct yw *w, const struct ck_doc_node *k, enum ctx 
 	return 1;
 }
 
+/* Do blank lines follow entry i (of n entries) of collection c? */
+static int blank_after(const struct yw *w, const struct ck_doc_node *c, size_t next, int ab_in)
+{
+	if (next < c->nkids)
+		return w->comments && c->kids[next]->blank_before > 0;
+	if (w->comments && c->foot_comment != NULL)
+		return c->foot_comment[0] == '\n';
+	return ab_in;
+}
+
 static void write_bmap(struct yw *w, const struct ck_doc_node *m, size_t ind, int inl, int depth)
 {
 	size_t i;
+	int ab_in = w->ab;
 
 	for (i = 0; i + 1 < m->nkids && w->rc == CK_OK; i += 2) {
 		const struct ck_doc_node *k = m->kids[i], *v = m->kids[i + 1];
+		int alone;
+
+		w->ab = blank_after(w, m, i + 2, ab_in);
 
 		if (!(i == 0 && inl)) {
 			head(w, k, ind);
 			spaces(w, ind);
 		}
-		if (write_simple_key(w, k, C_BKEY, depth)) {
+		/* "key: # c" with nothing after would give the comment to the (null) value. */
+		alone = w->comments && k->line_comment != NULL && v != NULL && is_empty_plain(v) &&
+		        v->line_comment == NULL;
+		if (!alone && write_simple_key(w, k, C_BKEY, depth)) {
 			putc_(w, ':');
-			if (k->line_comment != NULL && w->comments && v != NULL && is_block_coll(w, v) &&
-			    v->line_comment == NULL) {
-				/* "key:  # c" over a block collection: the comment is the key's. */
-				if (has_props(v)) {
-					putc_(w, ' ');
-					write_props(w, v);
-				}
+			if (k->line_comment != NULL && w->comments && v != NULL && is_block_coll(w, v)) {
+				/* "key:  # c" over a block collection: the comment is the key's; the
+				 * collection's properties and comment go on a line of their own. */
 				line_comment(w, k);
 				putc_(w, '\n');
+				if (has_props(v)) {
+					spaces(w, ind + w->step);
+					write_props(w, v);
+					line_comment(w, v);
+					putc_(w, '\n');
+				}
 				if (v->kind == CK_DOC_MAP)
 					write_bmap(w, v, ind + child_rel(w, v, 0), 0, depth + 1);
 				else
 					write_bseq(w, v, ind + child_rel(w, v, 1), 0, depth + 1);
 				continue;
 			}
+			w->key_lc = k;
 			write_after_indicator(w, v, ind, 1, depth);
 		} else {
 			write_item(w, '?', k, ind, depth);
@@ -789,20 +864,24 @@ static void write_bmap(struct yw *w, const struct ck_doc_node *m, size_t ind, in
 			write_after_indicator(w, v, ind, 1, depth);
 		}
 	}
+	w->ab = ab_in;
 	foot(w, m, ind);
 }
 
 static void write_bseq(struct yw *w, const struct ck_doc_node *s, size_t ind, int inl, int depth)
 {
 	size_t i;
+	int ab_in = w->ab;
 
 	for (i = 0; i < s->nkids && w->rc == CK_OK; i++) {
+		w->ab = blank_after(w, s, i + 1, ab_in);
 		if (!(i == 0 && inl)) {
 			head(w, s->kids[i], ind);
 			spaces(w, ind);
 		}
 		write_item(w, '-', s->kids[i], ind, depth);
 	}
+	w->ab = ab_in;
 	foot(w, s, ind);
 }
 
@@ -934,16 +1013,27 @@ int ck_doc_write_yaml(struct ck_buf *out, const struct ck_doc *d,
 	if (opts == NULL)
 		opts = &def;
 	init_writer(&w, out, opts);
-	if (w.comments && d->head_comment != NULL) {
+	if (w.comments && d->head_comment != NULL)
 		comment_lines(&w, d->head_comment, 0);
-		putc_(&w, '\n');
-	}
 	for (i = 0; i < d->ndocs && w.rc == CK_OK; i++) {
 		const struct ck_doc_node *r = d->docs[i];
 		int start = i > 0 || opts->explicit_start || (d->explicit_start && d->explicit_start[i]);
 
+		/* "---" ends a block scalar, but blank lines before it would be its text. */
+		w.ab = (r != NULL && r->foot_comment != NULL && r->foot_comment[0] == '\n') ||
+		       (i + 1 < d->ndocs && d->docs[i + 1] != NULL && d->docs[i + 1]->blank_before > 0);
+		if (start && r != NULL && !is_block_coll(&w, r) && !(is_empty_plain(r) && !has_props(r)) &&
+		    w.comments &&
+		    (r->head_comment != NULL || r->blank_before > 0)) {
+			/* Comments above an inline root stay between its "---" and it. */
+			puts_(&w, "---\n");
+			head(&w, r, 0);
+			write_root(&w, r, 0);
+			continue;
+		}
 		head(&w, r, 0);
 		write_root(&w, r, start);
+		w.blk = 0;
 	}
 	if (w.rc != CK_OK)
 		ck_doc__truncate(out, before);

@@ -11,17 +11,33 @@
  * freed one by one; a removed node's memory is reclaimed with the tree.
  *
  * Comments (libyaml does not report them; the reader recovers them from the
- * source between tokens):
- *   head_comment  comment lines directly above a node, e.g. above a map key;
- *                 each line as written from '#', lines joined by '\n', no
- *                 trailing newline.
- *   line_comment  the comment after a node on the same line ("# ..."). For
+ * source text between libyaml's events):
+ *   head_comment  comment lines directly above a map key, a sequence item or
+ *                 a root scalar (for a map, comments above an entry are on
+ *                 the key node; above a root map or sequence, on its first
+ *                 key or item).
+ *   line_comment  the comment after a node on the same line. For
  *                 `key: value  # c` it belongs to the value; for a key whose
- *                 value is a block collection (`key:  # c`) to the key.
- *   foot_comment  comment lines after the last entry of a collection that
- *                 still belong to it (indented at the entries' level), or, on
- *                 a document root, the comments at the end of the document.
- * For a map, comments above an entry are on the key node.
+ *                 value is a block collection (`key:  # c`) to the key; after
+ *                 a block scalar's header (`key: |  # c`) to the scalar;
+ *                 after "- " or "--- " to the node that follows; after a
+ *                 collection's properties (`key: &a  # c`) to the collection.
+ *   foot_comment  comment lines after the last entry of a block collection
+ *                 that are indented at least as far as its entries (the
+ *                 innermost such collection wins), or, on a document root,
+ *                 the comments at the end of the document.
+ *   blank_before  blank lines before the node (and before its head comment).
+ * Text format: lines joined by '\n', no trailing newline. Each line is the
+ * comment as written from '#', possibly preceded by the spaces it stood
+ * beyond the node's indentation (`resources: {}\n  # limits:` keeps
+ * "  # limits:" on the next key); an empty line is a blank source line (a
+ * head comment may end with one: blank lines between it and its node).
+ * Lines given by a program without '#' are written as "# " + text.
+ * comment_gap keeps the spaces before a line comment (0: one space).
+ * ck_doc.head_comment holds what comes before an explicit first "---" (or
+ * a stream of comments only). Comments inside flow collections ([a, # c])
+ * are dropped. Comments after a document end marker "..." join the foot of
+ * the document they follow (the writer does not write "...").
  *
  * JSON maps onto the same tree: objects are maps, arrays sequences, strings
  * double-quoted scalars, numbers/true/false/null plain scalars, so
@@ -85,6 +101,7 @@ struct ck_doc_node {
 	 * 0 = unknown, the writer uses its options.
 	 */
 	unsigned char src_indent;
+	unsigned char comment_gap; /* spaces before line_comment as read; 0 = one */
 };
 
 struct ck_doc_arena;
@@ -95,8 +112,8 @@ struct ck_doc {
 	size_t ndocs;
 	size_t capdocs;
 	unsigned char *explicit_start; /* per document: written with a leading "---" */
-	char *head_comment;  /* comments before the first document's content that are
-	                       separated from it by a blank line or a "---" */
+	char *head_comment;  /* comments before the first document's explicit "---" (or
+	                       all comments of a stream without documents) */
 	struct ck_doc_arena *arena;
 	unsigned flags;
 };
