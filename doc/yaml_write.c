@@ -37,6 +37,7 @@ struct yw {
 	unsigned step;       /* indentation per level */
 	int seq_indent;      /* -1: as read (else 0) */
 	int keep;            /* keep styles */
+	int go;              /* go-yaml v3's emitter: its quoting and indentation */
 	int src;             /* follow src_indent of maps and block text */
 	int src_seq;         /* follow src_indent of sequences under keys */
 	int comments;
@@ -206,6 +207,14 @@ static int folded_ok(const char *s, size_t n)
 
 /* ---- scalars ---- */
 
+/* go-yaml's is_printable (with unicode on): no C0/C1 controls, no BOM, BMP only. */
+static int go_printable(long c)
+{
+	return c == 0x0a || (c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xd7ff) ||
+	       (c >= 0xe000 && c <= 0xfffd && c != 0xfeff);
+}
+
+
 static void write_squoted(struct yw *w, const char *s, size_t n)
 {
 	size_t i, from = 0;
@@ -253,7 +262,7 @@ static void write_dquoted(struct yw *w, const char *s, size_t n)
 		case 0x2029: puts_(w, "\\P"); continue;
 		default: break;
 		}
-		if (printable(c)) {
+		if (w->go ? go_printable(c) : printable(c)) {
 			put(w, s + i, k);
 			continue;
 		}
@@ -331,6 +340,136 @@ static int is_base60(const char *s, size_t n)
 	return i == n;
 }
 
+/* What go-yaml's yaml_emitter_analyze_scalar allows for a text. */
+struct go_an {
+	int multiline, block_plain, flow_plain, single, block;
+};
+
+static void go_analyze(const char *s, size_t n, struct go_an *a)
+{
+	int flow_ind = 0, block_ind = 0, breaks = 0, special = 0, tabs = 0, lead_sp = 0,
+	    lead_br = 0, trail_sp = 0, trail_br = 0, break_space = 0, space_break = 0,
+	    prev_sp = 0, prev_br = 0, preceded_ws = 1;
+	size_t i, k;
+
+	if (n == 0) {
+		a->multiline = 0;
+		a->flow_plain = 0;
+		a->block_plain = 1;
+		a->single = 1;
+		a->block = 0;
+		return;
+	}
+	if (n >= 3 && (memcmp(s, "---", 3) == 0 || memcmp(s, "...", 3) == 0))
+		block_ind = flow_ind = 1;
+	for (i = 0; i < n; i += k) {
+		long c = cp_at(s, n, i, &k);
+		int followed_ws;
+
+		if (c < 0) {
+			k = 1;
+			special = 1;
+			continue;
+		}
+		followed_ws = i + k >= n || s[i + k] == ' ' || s[i + k] == '\t' || s[i + k] == '\n' ||
+		              s[i + k] == '\r';
+		if (i == 0) {
+			if (c < 0x80 && strchr("#,[]{}&*!|>'\"%@`", (int)c) != NULL && c != 0) {
+				flow_ind = block_ind = 1;
+			} else if (c == '?' || c == ':') {
+				flow_ind = 1;
+				if (followed_ws)
+					block_ind = 1;
+			} else if (c == '-' && followed_ws) {
+				flow_ind = block_ind = 1;
+			}
+		} else if (c == ',' || c == '?' || c == '[' || c == ']' || c == '{' || c == '}') {
+			flow_ind = 1;
+		} else if (c == ':') {
+			flow_ind = 1;
+			if (followed_ws)
+				block_ind = 1;
+		} else if (c == '#' && preceded_ws) {
+			flow_ind = block_ind = 1;
+		}
+		if (c == '\t')
+			tabs = 1;
+		else if (!go_printable(c))
+			special = 1;
+		if (c == ' ') {
+			if (i == 0)
+				lead_sp = 1;
+			if (i + k == n)
+				trail_sp = 1;
+			if (prev_br)
+				break_space = 1;
+			prev_sp = 1;
+			prev_br = 0;
+		} else if (is_break(c)) {
+			breaks = 1;
+			if (i == 0)
+				lead_br = 1;
+			if (i + k == n)
+				trail_br = 1;
+			if (prev_sp)
+				space_break = 1;
+			prev_sp = 0;
+			prev_br = 1;
+		} else {
+			prev_sp = prev_br = 0;
+		}
+		preceded_ws = c == ' ' || c == '\t' || is_break(c);
+	}
+	a->multiline = breaks;
+	a->flow_plain = a->block_plain = a->single = a->block = 1;
+	if (lead_sp || lead_br || trail_sp || trail_br)
+		a->flow_plain = a->block_plain = 0;
+	if (trail_sp)
+		a->block = 0;
+	if (break_space)
+		a->flow_plain = a->block_plain = a->single = 0;
+	if (space_break || tabs || special)
+		a->flow_plain = a->block_plain = a->single = 0;
+	if (space_break || special)
+		a->block = 0;
+	if (breaks)
+		a->flow_plain = a->block_plain = 0;
+	if (flow_ind)
+		a->flow_plain = 0;
+	if (block_ind)
+		a->block_plain = 0;
+}
+
+/* go-yaml: encoder.stringv's choice, then yaml_emitter_select_scalar_style. */
+static enum ck_doc_style go_string_style(const char *s, size_t len, enum ctx ctx)
+{
+	int flow = ctx == C_FLOW || ctx == C_FKEY, key = ctx == C_BKEY || ctx == C_FKEY;
+	enum ck_doc_style st;
+	struct go_an a;
+
+	go_analyze(s, len, &a);
+	if (memchr(s, '\n', len) != NULL)
+		st = flow ? CK_DOC_DQUOTED : CK_DOC_LITERAL;
+	else if (ck_doc__plain_type(s, len) == CK_DOC_T_STR && !is_old_bool(s, len) &&
+	         !is_base60(s, len))
+		st = CK_DOC_PLAIN;
+	else
+		st = CK_DOC_DQUOTED;
+	if (key && a.multiline)
+		st = CK_DOC_DQUOTED;
+	if (st == CK_DOC_PLAIN) {
+		if (flow ? !a.flow_plain : !a.block_plain)
+			st = CK_DOC_SQUOTED;
+		if (len == 0 && (flow || key))
+			st = CK_DOC_SQUOTED;
+	}
+	if (st == CK_DOC_SQUOTED && !a.single)
+		st = CK_DOC_DQUOTED;
+	if (st == CK_DOC_LITERAL && (!a.block || flow || key))
+		st = CK_DOC_DQUOTED;
+	return st;
+}
+
 /* The style actually written for a scalar in this context. */
 static enum ck_doc_style pick_style(const struct yw *w, const struct ck_doc_node *n, enum ctx ctx)
 {
@@ -352,6 +491,8 @@ static enum ck_doc_style pick_style(const struct yw *w, const struct ck_doc_node
 
 		if (!str) {
 			want = CK_DOC_PLAIN;
+		} else if (w->go) {
+			want = go_string_style(s, len, ctx);
 		} else if (memchr(s, '\n', len) != NULL) {
 			want = block ? CK_DOC_LITERAL : CK_DOC_DQUOTED;
 		} else if (ck_doc__plain_type(s, len) == CK_DOC_T_STR && !is_old_bool(s, len) &&
@@ -360,7 +501,7 @@ static enum ck_doc_style pick_style(const struct yw *w, const struct ck_doc_node
 		} else {
 			want = CK_DOC_DQUOTED;
 		}
-		if (want == CK_DOC_PLAIN && str && !plain_ok(s, len, ctx))
+		if (want == CK_DOC_PLAIN && str && !w->go && !plain_ok(s, len, ctx))
 			want = CK_DOC_SQUOTED;
 	}
 	switch (want) {
@@ -583,12 +724,15 @@ static void write_scalar_inline(struct yw *w, const struct ck_doc_node *n, enum 
 	}
 }
 
-/* A block scalar's header and text; content lines at column ind. */
+/*
+ * A block scalar's header and text, the text at column base + rel (base: the
+ * enclosing collection's column, from which an indentation indicator counts).
+ */
 static void write_block_scalar(struct yw *w, const struct ck_doc_node *n, enum ck_doc_style st,
-                               size_t ind, size_t rel)
+                               size_t base, size_t rel)
 {
 	const char *s = n->text ? n->text : "";
-	size_t len = n->len, end = len, trail, i, first;
+	size_t len = n->len, end = len, trail, i, first, ind;
 
 	while (end > 0 && s[end - 1] == '\n')
 		end--;
@@ -596,11 +740,13 @@ static void write_block_scalar(struct yw *w, const struct ck_doc_node *n, enum c
 	putc_(w, st == CK_DOC_FOLDED ? '>' : '|');
 	for (first = 0; first < end && s[first] == '\n'; first++)
 		;
-	if (first < end && (s[first] == ' ' || s[first] == '\t')) {
-		if (rel < 1 || rel > 9)
-			rel = 2;
+	if ((first < end && (s[first] == ' ' || s[first] == '\t')) || (w->go && len && s[0] == '\n')) {
+		/* The text's own leading blanks: say where the indentation ends. */
+		if (rel > 9)
+			rel = 9;
 		putc_(w, (char)('0' + rel));
 	}
+	ind = base + rel;
 	if (trail == 0)
 		putc_(w, '-');
 	else if (trail > 1 || end == 0)
@@ -648,6 +794,38 @@ static size_t child_rel(const struct yw *w, const struct ck_doc_node *n, int seq
 	return w->step;
 }
 
+/* go-yaml's increase_indent outside sequence items: the next multiple of the indent. */
+static size_t go_round(const struct yw *w, size_t ind)
+{
+	return w->step * ((ind + w->step) / w->step);
+}
+
+/* Where a value's block content goes. */
+enum where { W_ITEM, W_MAP, W_ROOT };
+
+/* Column of a block collection that is the value at `where` of a collection at ind. */
+static size_t coll_col(const struct yw *w, const struct ck_doc_node *v, size_t ind, enum where at)
+{
+	if (at == W_ROOT)
+		return 0;
+	if (w->go) {
+		if (at == W_ITEM)
+			return ind + 2;
+		if (v->kind == CK_DOC_SEQ && w->seq_indent <= 0)
+			return ind;
+		return go_round(w, ind);
+	}
+	return ind + child_rel(w, v, at == W_MAP && v->kind == CK_DOC_SEQ);
+}
+
+/* Column of a block scalar's text. */
+static size_t text_col(const struct yw *w, const struct ck_doc_node *v, size_t ind, enum where at)
+{
+	if (w->go)
+		return at == W_ROOT ? w->step : at == W_ITEM ? ind + 2 : go_round(w, ind);
+	return ind + child_rel(w, v, 0);
+}
+
 static void write_bmap(struct yw *w, const struct ck_doc_node *m, size_t ind, int inl, int depth);
 static void write_bseq(struct yw *w, const struct ck_doc_node *s, size_t ind, int inl, int depth);
 
@@ -671,9 +849,10 @@ static void write_after_indicator(struct yw *w, const struct ck_doc_node *v, siz
 		putc_(w, '\n');
 		return;
 	}
-	if (w->comments && in_map && !is_block_coll(w, v) &&
+	if (w->comments && in_map == 1 && !is_block_coll(w, v) &&
 	    (v->head_comment != NULL ||
-	     (w->key_lc != NULL && w->key_lc->line_comment != NULL && !is_empty_plain(v)))) {
+	     (w->key_lc != NULL && w->key_lc->line_comment != NULL &&
+	      !(is_empty_plain(v) && !has_props(v))))) {
 		/* A value with comments above it or after its key: on a line of its own. */
 		size_t vind = ind + w->step;
 		unsigned b;
@@ -706,8 +885,11 @@ static void write_after_indicator(struct yw *w, const struct ck_doc_node *v, siz
 			write_props(w, v);
 		}
 		if (st == CK_DOC_LITERAL || st == CK_DOC_FOLDED) {
+			enum where at = in_map == 1 ? W_MAP : in_map == 2 ? W_ROOT : W_ITEM;
+			size_t base = at == W_ROOT ? 0 : ind;
+
 			sep(w);
-			write_block_scalar(w, v, st, ind + child_rel(w, v, 0), child_rel(w, v, 0));
+			write_block_scalar(w, v, st, base, text_col(w, v, ind, at) - base);
 			return;
 		}
 		if (v->len > 0 || st != CK_DOC_PLAIN) {
@@ -732,9 +914,9 @@ static void write_after_indicator(struct yw *w, const struct ck_doc_node *v, siz
 	lc(w, v);
 	putc_(w, '\n');
 	if (v->kind == CK_DOC_MAP)
-		write_bmap(w, v, ind + child_rel(w, v, 0), 0, depth + 1);
+		write_bmap(w, v, coll_col(w, v, ind, in_map == 1 ? W_MAP : W_ITEM), 0, depth + 1);
 	else
-		write_bseq(w, v, ind + child_rel(w, v, in_map), 0, depth + 1);
+		write_bseq(w, v, coll_col(w, v, ind, in_map == 1 ? W_MAP : W_ITEM), 0, depth + 1);
 }
 
 /* A sequence item or explicit key after its indicator ("-" or "?"). */
@@ -766,9 +948,9 @@ static void write_item(struct yw *w, char indicator, const struct ck_doc_node *v
 		line_comment(w, v);
 		putc_(w, '\n');
 		if (v->kind == CK_DOC_MAP)
-			write_bmap(w, v, ind + child_rel(w, v, 0), 0, depth + 1);
+			write_bmap(w, v, w->go ? ind + 2 : ind + child_rel(w, v, 0), 0, depth + 1);
 		else
-			write_bseq(w, v, ind + child_rel(w, v, 0), 0, depth + 1);
+			write_bseq(w, v, w->go ? ind + 2 : ind + child_rel(w, v, 0), 0, depth + 1);
 		return;
 	}
 	write_after_indicator(w, v, ind, 0, depth);
@@ -850,9 +1032,9 @@ static void write_bmap(struct yw *w, const struct ck_doc_node *m, size_t ind, in
 					putc_(w, '\n');
 				}
 				if (v->kind == CK_DOC_MAP)
-					write_bmap(w, v, ind + child_rel(w, v, 0), 0, depth + 1);
+					write_bmap(w, v, coll_col(w, v, ind, W_MAP), 0, depth + 1);
 				else
-					write_bseq(w, v, ind + child_rel(w, v, 1), 0, depth + 1);
+					write_bseq(w, v, coll_col(w, v, ind, W_MAP), 0, depth + 1);
 				continue;
 			}
 			w->key_lc = k;
@@ -980,7 +1162,7 @@ static void write_root(struct yw *w, const struct ck_doc_node *r, int start)
 		puts_(w, "---");
 	else
 		w->nosp = 1;
-	write_after_indicator(w, r, 0, 0, 0);
+	write_after_indicator(w, r, 0, 2, 0);
 	w->nosp = 0;
 	foot(w, r, 0);
 }
@@ -997,6 +1179,7 @@ static void init_writer(struct yw *w, struct ck_buf *out, const struct ck_doc_ya
 	if (w->step > 16)
 		w->step = 16;
 	w->keep = o->keep_styles;
+	w->go = !o->keep_styles;
 	w->src = o->keep_styles && o->indent == 0;
 	w->src_seq = o->keep_styles && o->indent_sequences < 0;
 	w->seq_indent = o->indent_sequences;
