@@ -614,10 +614,27 @@ static void wipe_event(const struct rd *r, yaml_event_t *ev)
 		ck_memzero(ev->data.scalar.value, ev->data.scalar.length);
 }
 
-static int parse_error(const yaml_parser_t *p)
+static int parse_error(const struct rd *r, const yaml_parser_t *p)
 {
 	if (p->error == YAML_MEMORY_ERROR)
 		return nomem();
+	if (p->error == YAML_READER_ERROR) {
+		/* The reader reports a byte offset, not a mark: count lines ourselves. */
+		size_t off = r->bom + p->problem_offset, i, ls = r->bom;
+		yaml_mark_t m = { 0, 0, 0 };
+
+		for (i = r->bom; i < off && i < r->n; i += ck_doc__brk(r->src, r->n, i) ? ck_doc__brk(r->src, r->n, i) : 1) {
+			if (ck_doc__brk(r->src, r->n, i)) {
+				m.line++;
+				ls = i + ck_doc__brk(r->src, r->n, i);
+			}
+		}
+		for (i = ls; i < off && i < r->n; i++)
+			if (((unsigned char)r->src[i] & 0xc0) != 0x80)
+				m.column++;
+		return rerr(CK_EINVAL, &m, "%s (byte 0x%02x)", p->problem ? p->problem : "invalid input",
+		            (unsigned)(p->problem_value & 0xff));
+	}
 	if (p->context != NULL)
 		return rerr(CK_EINVAL, &p->problem_mark, "%s (%s at line %lu)",
 		            p->problem ? p->problem : "syntax error", p->context,
@@ -663,7 +680,7 @@ int ck_doc_parse_yaml(struct ck_doc **out, const char *text, size_t n, unsigned 
 	yaml_parser_set_encoding(&p, YAML_UTF8_ENCODING);
 	while (!done) {
 		if (!yaml_parser_parse(&p, &ev)) {
-			rc = parse_error(&p);
+			rc = parse_error(&r, &p);
 			goto out;
 		}
 		have_event = 1;

@@ -554,14 +554,15 @@ static int tag_char(unsigned char c)
 	       strchr("-;/?:@&=+$_.~*'()", c) != NULL;
 }
 
-static void tag_escaped(struct yw *w, const char *t)
+static void tag_escaped(struct yw *w, const char *t, int verbatim)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
 	for (; *t; t++) {
 		unsigned char c = (unsigned char)*t;
 
-		if (tag_char(c)) {
+		/* Inside "!<...>" a comma or bracket cannot end the tag. */
+		if (tag_char(c) || (verbatim && (c == ',' || c == '[' || c == ']'))) {
 			putc_(w, (char)c);
 		} else {
 			char e[3] = { '%', hex[c >> 4], hex[c & 15] };
@@ -575,19 +576,19 @@ static void write_tag(struct yw *w, const char *t)
 {
 	if (t[0] == '!' && t[1] == '!' && t[2] != '\0') {
 		puts_(w, "!!");
-		tag_escaped(w, t + 2);
+		tag_escaped(w, t + 2, 0);
 	} else if (t[0] == '!' && t[1] == '\0') {
 		putc_(w, '!');
 	} else if (t[0] == '!' && t[1] != '!') {
 		putc_(w, '!');
-		tag_escaped(w, t + 1);
+		tag_escaped(w, t + 1, 0);
 	} else {
 		puts_(w, "!<");
 		if (t[0] == '!' && t[1] == '!') {
 			puts_(w, "tag:yaml.org,2002:");
 			t += 2;
 		}
-		tag_escaped(w, t);
+		tag_escaped(w, t, 1);
 		putc_(w, '>');
 	}
 }

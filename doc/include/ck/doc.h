@@ -278,5 +278,12 @@ int ck_doc_scalar_bool(const struct ck_doc_node *n, int *out) CK_WUR;
  * positional notation, "NaN", "+Inf", "-Inf". Appends to out.
  */
 int ck_doc_format_float(struct ck_buf *out, double v) CK_WUR;
+/*
+ * Go's strconv.FormatFloat(v, 'g', -1, 64), what go-yaml v3 writes for a
+ * float64 (sops's YAML output): shortest digits, exponent form ("1e+06",
+ * "1.5e-07") when the exponent is < -4 or >= 6. "NaN", "+Inf", "-Inf" as
+ * Go prints them (go-yaml itself writes .nan, .inf, -.inf).
+ */
+int ck_doc_format_float_g(struct ck_buf *out, double v) CK_WUR;
 
 #endif
