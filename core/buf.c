@@ -150,15 +150,18 @@ void ck_buf_truncate(struct ck_buf *b, size_t n)
 
 int ck_buf_grow(struct ck_buf *b, size_t n)
 {
-	size_t need, cap, live;
+	size_t need, cap, live, max;
 	uint8_t *p;
 
 	check(b);
 	if (b->flags & F_VIEW)
 		return ck_err_set(CK_EINTERNAL, "buf: write to a read-only view");
+	if (b->max == 0) /* a zeroed struct (e.g. inside calloc'd memory) */
+		b->max = CK_BUF_MAX;
+	max = b->max;
 	live = b->len - b->off;
-	if (n > b->max || live > b->max - n)
-		return ck_err_set(CK_ETOOBIG, "input exceeds the limit of %zu bytes", b->max);
+	if (n > max || live > max - n)
+		return ck_err_set(CK_ETOOBIG, "input exceeds the limit of %zu bytes", max);
 	need = live + n + 1;
 	if (b->ptr != NULL && b->len + n + 1 <= b->cap)
 		return CK_OK;
@@ -173,8 +176,8 @@ int ck_buf_grow(struct ck_buf *b, size_t n)
 	cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap = cap > (SIZE_MAX >> 1) ? need : cap * 2;
-	if (cap > b->max + 1)
-		cap = b->max + 1 > need ? b->max + 1 : need;
+	if (cap > max + 1)
+		cap = max + 1 > need ? max + 1 : need;
 	p = (b->flags & F_SECURE) ? ck_secret_alloc(cap) : ck_alloc(cap);
 	if (p == NULL)
 		return ck_err_set(CK_ENOMEM, "out of memory");

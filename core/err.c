@@ -48,7 +48,9 @@ int ck_err_context(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(ctx, sizeof(ctx), fmt, ap);
 	va_end(ap);
-	snprintf(joined, sizeof(joined), "%s: %s", ctx, last.msg);
+	/* Overlong messages are cut; the return value only quiets -Wformat-truncation. */
+	if (snprintf(joined, sizeof(joined), "%s: %s", ctx, last.msg) < 0)
+		return last.code ? last.code : CK_EINTERNAL;
 	memcpy(last.msg, joined, sizeof(last.msg));
 	return last.code ? last.code : CK_EINTERNAL;
 }

@@ -96,28 +96,23 @@ int ck_fd_write_all(int fd, const void *p, size_t n)
 	return CK_OK;
 }
 
-static int fsync_dir_of(const char *path)
+/* fsync the directory dir (a copy of the target path, cut by dirname()). */
+static void fsync_dir(char *dir)
 {
-	char *copy = ck_strdup(path);
-	int fd, rc = CK_OK;
+	int fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (copy == NULL)
-		return ck_err_set(CK_ENOMEM, "out of memory");
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
 		/* Some file systems refuse fsync on directories; the rename is done. */
 		(void)fsync(fd);
 		close(fd);
 	}
-	ck_free(copy);
-	return rc;
 }
 
 int ck_file_write_atomic(const char *path, const void *p, size_t n, mode_t mode)
 {
 	struct ck_buf tmp = CK_BUF_INIT;
 	const char *shown = path;
-	char *real = NULL;
+	char *real = NULL, *dir = NULL;
 	struct stat st;
 	uint8_t rnd[6];
 	int fd = -1, exists = 0, rc = CK_EINTERNAL;
@@ -138,6 +133,11 @@ int ck_file_write_atomic(const char *path, const void *p, size_t n, mode_t mode)
 		}
 		mode = st.st_mode & 07777;
 		exists = 1;
+	}
+	/* Everything that can fail for want of memory happens before the rename. */
+	if ((dir = ck_strdup(path)) == NULL) {
+		rc = ck_err_set(CK_ENOMEM, "out of memory");
+		goto out;
 	}
 	ck_random(rnd, sizeof(rnd));
 	if ((rc = ck_buf_printf(&tmp, "%s.cloak-tmp-%02x%02x%02x%02x%02x%02x", path, rnd[0],
@@ -179,13 +179,15 @@ int ck_file_write_atomic(const char *path, const void *p, size_t n, mode_t mode)
 		goto out;
 	}
 	ck_buf_reset(&tmp); /* renamed: nothing to remove */
-	rc = fsync_dir_of(path);
+	fsync_dir(dir);
+	rc = CK_OK;
 out:
 	if (fd >= 0)
 		close(fd);
 	if (ck_buf_len(&tmp) > 0)
 		unlink(ck_buf_cstr(&tmp));
 	ck_buf_dispose(&tmp);
+	ck_free(dir);
 	free(real); /* from realpath() */
 	return rc;
 }
@@ -235,7 +237,8 @@ int ck_tmpdir_create(struct ck_buf *out, const char *prefix)
 		                base, strerror(errno));
 		goto out;
 	}
-	rc = ck_buf_putb(out, &path);
+	if ((rc = ck_buf_putb(out, &path)) < 0)
+		(void)rmdir(ck_buf_cstr(&path)); /* nobody will know it exists */
 out:
 	ck_buf_dispose(&path);
 	return rc;

@@ -27,7 +27,7 @@ int ck__ossl_err(int code, const char *what)
  */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static EVP_MD *sha256, *sha512;
-static EVP_CIPHER *aes256gcm;
+static EVP_CIPHER *aes256gcm, *chacha20poly1305;
 static EVP_MAC *hmac;
 
 static void fetch_all(void)
@@ -35,6 +35,7 @@ static void fetch_all(void)
 	sha256 = EVP_MD_fetch(NULL, "SHA2-256", NULL);
 	sha512 = EVP_MD_fetch(NULL, "SHA2-512", NULL);
 	aes256gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+	chacha20poly1305 = EVP_CIPHER_fetch(NULL, "ChaCha20-Poly1305", NULL);
 	hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	/* A missing algorithm is reported where it is used. */
 	ERR_clear_error();
@@ -50,6 +51,12 @@ const EVP_CIPHER *ck__ossl_aes256gcm(void)
 {
 	CK_ASSERT(pthread_once(&once, fetch_all) == 0);
 	return aes256gcm;
+}
+
+const EVP_CIPHER *ck__ossl_chacha20poly1305(void)
+{
+	CK_ASSERT(pthread_once(&once, fetch_all) == 0);
+	return chacha20poly1305;
 }
 
 EVP_MAC *ck__ossl_hmac(void)

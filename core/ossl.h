@@ -24,6 +24,7 @@ int ck__ossl_err(int code, const char *what);
 
 const EVP_MD *ck__ossl_md(enum ck_hash_alg alg);
 const EVP_CIPHER *ck__ossl_aes256gcm(void);
+const EVP_CIPHER *ck__ossl_chacha20poly1305(void);
 EVP_MAC *ck__ossl_hmac(void);
 
 #endif

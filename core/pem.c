@@ -158,7 +158,8 @@ static int body_lines(const char *t, size_t n, size_t i, const char *lab, size_t
 int ck_pem_decode(struct ck_buf *der, struct ck_buf *label_out, const char *label,
                   const char *text, size_t n, size_t *consumed)
 {
-	size_t keep = ck_buf_len(der), i = 0, lab, lablen, body, end_line, elab, elablen, after;
+	size_t keep = ck_buf_len(der), i = 0, lab = 0, lablen = 0, body = 0, end_line = 0;
+	size_t elab = 0, elablen = 0, after = 0;
 	int rc = CK_EINTERNAL;
 
 	for (;;) {

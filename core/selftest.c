@@ -74,6 +74,15 @@ int ck_core_selftest(struct ck_buf *r)
 	ok = ck_x25519(shared, x_k, pub) == CK_EAUTH;
 	if ((rc = line(r, ok, "X25519 rejects low order", &failed)) < 0)
 		goto out;
+	/* AES-256-GCM known answer: McGrew-Viega test case 14 (zero key, IV, block). */
+	memset(key, 0, sizeof(key));
+	memset(iv, 0, sizeof(iv));
+	memset(pt, 0, 16);
+	ok = ck_aes256gcm_seal(ct, tag, key, iv, 12, NULL, 0, pt, 16) == CK_OK &&
+	     hex_is(ct, 16, "cea7403d4d606b6e074ec5d3baf39d18") &&
+	     hex_is(tag, 16, "d0d1c8a799996bf0265b98b5d48ab919");
+	if ((rc = line(r, ok, "AES-256-GCM (GCM spec TC14)", &failed)) < 0)
+		goto out;
 	/* Round trips with a 32-byte IV (sops) and a flipped bit. */
 	memset(key, 0x42, sizeof(key));
 	memset(iv, 0x24, sizeof(iv));

@@ -25,7 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	                  CK_B64_IGNORE_WS | CK_B64_PAD_OPTIONAL) == CK_OK)
 		CK_ASSERT(ck_buf_len(&d) <= size);
 	ck_buf_reset(&d);
-	(void)ck_hex_decode(&d, (const char *)data, size);
+	if (ck_hex_decode(&d, (const char *)data, size) == CK_OK)
+		CK_ASSERT(ck_buf_len(&d) == size / 2);
 	ck_buf_dispose(&d);
 	ck_buf_dispose(&e);
 	return 0;

@@ -154,10 +154,23 @@ expect_ok k get secrets -n shop -o name
 el=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$el" -ge 900 ] && pass || fail "kubectl should have waited for Retry-After (took ${el} ms)"
 
-# The CRDs and manifests we ship apply cleanly (once deploy/ exists).
-if [ -d "$SRC/deploy" ]; then
-	for f in "$SRC"/deploy/*.yaml; do
-		expect_ok k apply --dry-run=server -f "$f"
-	done
-fi
+# The manifests we ship apply; our CRD replaces the built-in one and the
+# Bitnami-made manifests apply against it unchanged.
+expect_ok k delete crd sealedsecrets.bitnami.com
+expect_fail k get sealedsecrets -A
+for f in crd-sealedsecrets rbac service deployment; do
+	expect_ok k apply -f "$SRC/deploy/$f.yaml"
+done
+expect_ok k get crd sealedsecrets.bitnami.com -o jsonpath='{.spec.versions[0].subresources}'
+expect_out '"status"'
+expect_fail k apply -f "$V/manifest-3-cluster-wide-template.sealedsecret.yaml" --dry-run=server
+expect_err 'namespaces "apps" not found'
+expect_ok k create namespace apps
+for f in "$V"/manifest-*.sealedsecret.yaml; do
+	expect_ok k apply -f "$f"
+done
+expect_ok k get sealedsecrets -A -o name
+[ "$(wc -l <"$T/out")" -eq 3 ] && pass || fail "3 SealedSecrets expected: $(cat "$T/out")"
+expect_ok k get deployment sealed-secrets-controller -n kube-system -o jsonpath='{.spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem}'
+expect_out '^true$'
 finish

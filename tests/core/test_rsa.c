@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* RSA keys (testkeys/) and RSA-OAEP-SHA256 behaviour. */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -333,6 +334,59 @@ static void generate_and_share(void **state)
 	ck_buf_dispose(&b);
 }
 
+/* One key shared by threads: the cached contexts or fresh ones, never mixed up. */
+struct worker {
+	struct ck_rsa *k;
+	const struct ck_buf *ct;
+	int ok;
+};
+
+static void *decrypt_loop(void *arg)
+{
+	struct worker *w = arg;
+	struct ck_buf pt;
+	int i;
+
+	ck_buf_init_secure(&pt, 0);
+	w->ok = 1;
+	for (i = 0; i < 25; i++) {
+		struct ck_buf ct = CK_BUF_INIT;
+
+		ck_buf_reset(&pt);
+		if (ck_rsa_oaep_decrypt(&pt, w->k, "ns/a", 4, ck_buf_data(w->ct), 256) != CK_OK ||
+		    strcmp(ck_buf_cstr(&pt), "shared") != 0 ||
+		    ck_rsa_oaep_encrypt(&ct, w->k, "ns/b", 4, "x", 1) != CK_OK ||
+		    ck_rsa_oaep_decrypt(&pt, w->k, "ns/a", 4, ck_buf_data(&ct), 256) != CK_EAUTH)
+			w->ok = 0;
+		ck_buf_dispose(&ct);
+	}
+	ck_buf_dispose(&pt);
+	return NULL;
+}
+
+static void threads(void **state)
+{
+	struct ck_rsa *k = load("rsa-2048.pkcs1.pem", 1);
+	struct ck_buf ct = CK_BUF_INIT;
+	struct worker w[4];
+	pthread_t t[4];
+	int i;
+
+	assert_int_equal(ck_rsa_oaep_encrypt(&ct, k, "ns/a", 4, "shared", 6), CK_OK);
+	for (i = 0; i < 4; i++) {
+		w[i].k = ck_rsa_ref(k);
+		w[i].ct = &ct;
+		assert_int_equal(pthread_create(&t[i], NULL, decrypt_loop, &w[i]), 0);
+	}
+	ck_rsa_free(k); /* the workers hold references */
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_true(w[i].ok);
+		ck_rsa_free(w[i].k);
+	}
+	ck_buf_dispose(&ct);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +396,7 @@ int main(void)
 		cmocka_unit_test(inconsistent_key),
 		cmocka_unit_test(oaep),
 		cmocka_unit_test(generate_and_share),
+		cmocka_unit_test(threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -94,6 +94,15 @@ def builtin_resources():
         Resource("coordination.k8s.io", ["v1"], "leases", "Lease", generation=False),
         Resource("events.k8s.io", ["v1"], "events", "Event", short=["ev"],
                  generation=False),
+        Resource("apps", ["v1"], "deployments", "Deployment", status=True, short=["deploy"],
+                 generation=True),
+        Resource("rbac.authorization.k8s.io", ["v1"], "roles", "Role", generation=False),
+        Resource("rbac.authorization.k8s.io", ["v1"], "rolebindings", "RoleBinding",
+                 generation=False),
+        Resource("rbac.authorization.k8s.io", ["v1"], "clusterroles", "ClusterRole",
+                 namespaced=False, generation=False),
+        Resource("rbac.authorization.k8s.io", ["v1"], "clusterrolebindings",
+                 "ClusterRoleBinding", namespaced=False, generation=False),
         Resource("apiextensions.k8s.io", ["v1"], "customresourcedefinitions",
                  "CustomResourceDefinition", namespaced=False, status=True,
                  short=["crd", "crds"], generation=True),
@@ -1241,6 +1250,9 @@ class Handler(BaseHTTPRequestHandler):
             body = json.dumps(body, separators=(",", ":")).encode()
         elif isinstance(body, str):
             body = body.encode()
+        self._status = code
+        if not self.path.startswith("/__fake/"):
+            self._log(self._req_body)  # before the reply: a test may read the log next
         self.send_response(code)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -1256,6 +1268,9 @@ class Handler(BaseHTTPRequestHandler):
         self._send(e.code, e.status(), headers=e.headers)
 
     def _log(self, body):
+        if self._logged:
+            return
+        self._logged = True
         srv = self.server
         u = urlsplit(self.path)
         entry = {"method": self.command, "path": u.path, "query": u.query,
@@ -1334,9 +1349,10 @@ class Handler(BaseHTTPRequestHandler):
     def _dispatch(self, method):
         self._status = 0
         self._who = None
-        body = b""
+        self._logged = False
+        self._req_body = body = b""
         try:
-            body = self._read_body()
+            self._req_body = body = self._read_body()
         except (ValueError, OSError):
             self.close_connection = True
             return
@@ -1599,7 +1615,15 @@ class Handler(BaseHTTPRequestHandler):
             raise bad_request("the API version in the data (%s) does not match the expected "
                               "API version (%s)" % (av, res.api_version(version)))
 
+    def _meta_only(self):
+        return "as=PartialObjectMetadata" in (self.headers.get("Accept") or "")
+
     def _out(self, res, version, obj, strip=False):
+        if self._meta_only():
+            # PartialObjectMetadata (the metadata-only view client-go's
+            # metadata informers ask for through the Accept header).
+            return {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
+                    "metadata": obj.get("metadata", {})}
         o = obj
         want = res.api_version(version)
         if strip and not res.crd:
@@ -1660,6 +1684,9 @@ class Handler(BaseHTTPRequestHandler):
             out = {"kind": res.kind + "List", "apiVersion": res.api_version(version),
                    "metadata": md, "items": [self._out(res, version, o, strip=True)
                                              for o in items]}
+            if self._meta_only():
+                out["kind"] = "PartialObjectMetadataList"
+                out["apiVersion"] = "meta.k8s.io/v1"
             payload = json.dumps(out, separators=(",", ":")).encode()
         return self._send(200, payload)
 
@@ -1701,6 +1728,8 @@ class Handler(BaseHTTPRequestHandler):
             drop_gen = store.drop_gen
             bm_gen = store.bookmark_gen
             store.watchers += 1
+        self._status = 200
+        self._log(self._req_body)
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Transfer-Encoding", "chunked")
@@ -1724,7 +1753,10 @@ class Handler(BaseHTTPRequestHandler):
                 if etype == "ERROR":
                     self._chunk(b"")
                     return
-            while True:
+                if drop_after is not None and sent >= drop_after:
+                    dropped = True
+                    break
+            while not dropped:
                 batch = []
                 with store.lock:
                     while True:
@@ -2088,6 +2120,17 @@ def main(argv=None):
             f.write("%d\n" % fk.port)
         os.replace(tmp, a.port_file)
     print("PORT %d" % fk.port, flush=True)
+    try:
+        import stat
+        if stat.S_ISFIFO(os.fstat(0).st_mode):
+            # Started by a test through a pipe: exit when the test goes away.
+            def watch_stdin():
+                while sys.stdin.buffer.read(4096):
+                    pass
+                fk.server.shutdown()
+            threading.Thread(target=watch_stdin, daemon=True).start()
+    except OSError:
+        pass
     try:
         fk.server.serve_forever(poll_interval=0.05)
     except KeyboardInterrupt:

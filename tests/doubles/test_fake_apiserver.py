@@ -263,6 +263,25 @@ class ListTest(Base):
         _, body, _ = self.c.req("GET", SS)
         self.assertEqual(body["items"][0]["kind"], "SealedSecret")
 
+    def test_metadata_only(self):
+        self.c.req("POST", SEC, secret("m", data={"k": "c2VjcmV0"}))
+        acc = ("application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,"
+               "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json")
+        c = self.c.conn()
+        c.request("GET", SEC, headers={"Authorization": "Bearer " + TOKEN, "Accept": acc})
+        body = json.loads(c.getresponse().read())
+        c.close()
+        self.assertEqual(body["kind"], "PartialObjectMetadataList")
+        self.assertEqual(body["items"][0]["metadata"]["name"], "m")
+        self.assertNotIn("data", body["items"][0])
+        c = self.c.conn()
+        c.request("GET", SEC + "?watch=1&timeoutSeconds=1",
+                  headers={"Authorization": "Bearer " + TOKEN, "Accept": acc})
+        evs = Client.events(c.getresponse())
+        c.close()
+        self.assertEqual(evs[0]["object"]["kind"], "PartialObjectMetadata")
+        self.assertNotIn("data", evs[0]["object"])
+
     def test_pagination_stable_rv_and_expiry(self):
         for i in range(5):
             self.c.req("POST", SEC, secret("s%d" % i))

@@ -6,8 +6,9 @@
  * IVs longer than OpenSSL's 128-byte limit are folded into an equivalent
  * 16-byte one, so the output is standard GCM) and tag lengths 4..16 (the tag
  * is the first taglen bytes of the full tag). ChaCha20-Poly1305 IETF (12-byte
- * nonce) and XChaCha20-Poly1305 (24-byte nonce) come from libsodium with
- * 16-byte tags. Messages and AAD are limited to INT_MAX bytes.
+ * nonce) and XChaCha20-Poly1305 (24-byte nonce, HChaCha20 from libsodium)
+ * run on OpenSSL's ChaCha20-Poly1305, with 16-byte tags. Messages and AAD are
+ * limited to INT_MAX bytes.
  *
  * Detached form: ciphertext has the plaintext's length and the tag is
  * separate. seal/open may work in place (ct == pt); ct/pt may be NULL when
@@ -64,8 +65,11 @@ int ck_aes256gcm_open(uint8_t *pt, const uint8_t tag[static CK_AEAD_TAG_LEN],
                       const uint8_t *ct, size_t ctlen) CK_WUR;
 
 /*
- * One-shot ChaCha20-Poly1305 / XChaCha20-Poly1305 in the combined form used by
- * age: ct has ptlen + 16 bytes, tag last.
+ * One-shot ChaCha20-Poly1305 in the combined form used by age: ct has
+ * ptlen + 16 bytes, tag last; open takes that ctlen (CK_EAUTH below 16) and
+ * writes ctlen - 16 bytes. In place is fine (pt == ct). For many messages
+ * under one key (age's 64 KiB payload chunks) a struct ck_aead saves the
+ * per-call context setup.
  */
 int ck_chacha20poly1305_seal(uint8_t *ct, const uint8_t key[static CK_AEAD_KEY_LEN],
                              const uint8_t nonce[static CK_CHACHA_NONCE_LEN],

@@ -3,7 +3,8 @@
  * struct ck_buf: the one byte buffer.
  *
  * - Limited: every buffer has a maximum size; growing past it fails with
- *   CK_ETOOBIG. max 0 means CK_BUF_MAX (1 GiB).
+ *   CK_ETOOBIG. max 0 means CK_BUF_MAX (1 GiB), so a zeroed struct ck_buf
+ *   (calloc'd memory, `= {0}`) is the same as CK_BUF_INIT.
  * - Wiping: growth allocates a new block, copies, wipes and frees the old one;
  *   dispose/free wipe. A buffer made with ck_buf_init_secure() keeps its bytes
  *   in secret memory (ck_secret_alloc) and is for plaintext and private keys.
