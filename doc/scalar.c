@@ -441,7 +441,12 @@ static enum ck_doc_type resolve_plain(const char *in, size_t n, int timestamps, 
 	int c = n ? (unsigned char)in[0] : 0;
 
 	memset(r, 0, sizeof(*r));
-	if (n == 0 || one_of(in, n, nulls))
+	if (n == 0)
+		return r->type = CK_DOC_T_NULL;
+	/* resolve()'s hint table: anything else is a string at once. */
+	if (!is_digit(c) && strchr("+-.~nNtTfF", c) == NULL)
+		return r->type = CK_DOC_T_STR;
+	if (one_of(in, n, nulls))
 		return r->type = CK_DOC_T_NULL;
 	if (one_of(in, n, bool_true)) {
 		r->i = 1;

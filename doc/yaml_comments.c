@@ -102,41 +102,52 @@ static int set_line(struct ck_doc__cm *c, struct ck_doc_node *n, size_t off, siz
 	return CK_OK;
 }
 
+/* Start of the line holding byte i. */
+static size_t line_start(const struct ck_doc__cm *c, size_t i)
+{
+	while (i > c->base && !ck_doc__after_brk(c->src, i))
+		i--;
+	return i;
+}
+
 int ck_doc__cm_gap(struct ck_doc__cm *c, size_t to, int in_flow)
 {
-	size_t i = c->prev, ls;
+	size_t i = c->prev;
 	int rc;
 
-	if (!c->on || to <= c->prev) {
+	if (!c->on || to <= c->prev || in_flow) {
+		/* Comments and blank lines inside flow collections are dropped: no scan. */
 		if (to > c->prev)
 			c->prev = to;
 		return CK_OK;
 	}
 	if (to > c->n)
 		to = c->n;
-	/* Start of the line that i is on. */
-	for (ls = i; ls > c->base && !ck_doc__after_brk(c->src, ls); ls--)
-		;
 	while (i < to) {
-		size_t e = i, k;
-		int own = 1, full = i == ls;
+		/* full: i starts a line (else the gap began after content on it). */
+		int full = i == c->base || ck_doc__after_brk(c->src, i), blank = 1;
+		size_t e, k;
 
-		while (e < to && !ck_doc__brk(c->src, c->n, e))
-			e++;
-		/* What precedes i on its line decides whether a comment there has a line of its own. */
-		for (k = ls; k < i; k++)
-			if (c->src[k] != ' ' && c->src[k] != '\t')
-				own = 0;
-		for (k = i; k < e; k++) {
-			if (c->src[k] == '#' && (k == ls || c->src[k - 1] == ' ' || c->src[k - 1] == '\t'))
+		for (k = i; k < to && !ck_doc__brk(c->src, c->n, k); k++) {
+			char ch = c->src[k];
+
+			if (ch == '#' && ((k == i && full) || c->src[k - 1] == ' ' || c->src[k - 1] == '\t'))
 				break;
-			if (c->src[k] != ' ' && c->src[k] != '\t' && c->src[k] != '\r')
-				own = 0;
+			if (ch != ' ' && ch != '\t' && ch != '\r')
+				blank = 0;
 		}
-		if (k < e && !in_flow) {
+		for (e = k; e < to && !ck_doc__brk(c->src, c->n, e); e++)
+			;
+		if (k < e) {
+			/* A comment: its own line only if nothing but blanks precedes it there. */
+			size_t ls = full ? i : line_start(c, i), p;
 			uint32_t line = line_at(c, k);
 			size_t len = comment_len(c, k);
+			int own = 1;
 
+			for (p = ls; p < k && own; p++)
+				if (c->src[p] != ' ' && c->src[p] != '\t')
+					own = 0;
 			if (!own) {
 				if (line == c->last_line && c->last != NULL && c->last->line_comment == NULL) {
 					if ((rc = set_line(c, c->last, k, len)) < 0)
@@ -149,14 +160,14 @@ int ck_doc__cm_gap(struct ck_doc__cm *c, size_t to, int in_flow)
 			} else if ((rc = push(c, 0, line, (uint32_t)(k - ls), k, len)) < 0) {
 				return rc;
 			}
-		} else if (k == e && full && e < to && own && !in_flow) {
+		} else if (full && blank && e < to) {
 			/* A whole line of white space before the gap's end: a blank line. */
 			if ((rc = push(c, 1, line_at(c, i), 0, i, 0)) < 0)
 				return rc;
 		}
 		if (e >= to)
 			break;
-		i = ls = e + ck_doc__brk(c->src, c->n, e);
+		i = e + ck_doc__brk(c->src, c->n, e);
 	}
 	c->prev = to;
 	return CK_OK;

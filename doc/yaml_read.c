@@ -38,6 +38,7 @@ struct rd {
 	size_t n;
 	size_t bom;       /* bytes of a leading UTF-8 BOM (libyaml's marks start after it) */
 	unsigned flags;
+	int ascii;        /* every byte is a character: offsets are indexes */
 	/* char index -> byte offset cursor (libyaml marks count characters) */
 	size_t ci, bi;
 	struct ck_doc_node **stk;
@@ -96,7 +97,19 @@ size_t ck_doc__yaml_offset(const char *src, size_t n, size_t *ci, size_t *bi, si
 
 static size_t offset(struct rd *r, const yaml_mark_t *m)
 {
+	if (r->ascii) /* one byte per character: no walking */
+		return r->bom + (m->index < r->n - r->bom ? m->index : r->n - r->bom);
 	return r->bom + ck_doc__yaml_offset(r->src + r->bom, r->n - r->bom, &r->ci, &r->bi, m->index);
+}
+
+static int all_ascii(const char *s, size_t n)
+{
+	unsigned char acc = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		acc |= (unsigned char)s[i];
+	return acc < 0x80;
 }
 
 static int nomem(void)
@@ -276,7 +289,7 @@ static int props(struct rd *r, struct ck_doc_node *n, const yaml_char_t *anchor,
 static int new_node(struct rd *r, enum ck_doc_kind kind, const yaml_mark_t *m,
                     struct ck_doc_node **out)
 {
-	struct ck_doc_node *n;
+	struct ck_doc_node *n = NULL;
 
 	if (++r->nodes > CK_DOC__MAX_NODES)
 		return rerr(CK_ETOOBIG, m, "more than %zu nodes", CK_DOC__MAX_NODES);
@@ -432,7 +445,7 @@ static size_t block_content_end(struct rd *r, const yaml_event_t *ev, size_t ind
 
 static int on_scalar(struct rd *r, yaml_event_t *ev)
 {
-	struct ck_doc_node *n;
+	struct ck_doc_node *n = NULL;
 	int rc;
 
 	if ((rc = new_node(r, CK_DOC_SCALAR, &ev->start_mark, &n)) < 0)
@@ -471,7 +484,7 @@ static int on_alias(struct rd *r, yaml_event_t *ev)
 {
 	const char *name = (const char *)ev->data.alias.anchor;
 	struct anchor *a = anchor_find(r, name);
-	struct ck_doc_node *n;
+	struct ck_doc_node *n = NULL;
 	char shown[64];
 	int rc;
 
@@ -494,7 +507,7 @@ static int on_alias(struct rd *r, yaml_event_t *ev)
 
 static int on_start(struct rd *r, yaml_event_t *ev, enum ck_doc_kind kind)
 {
-	struct ck_doc_node *n;
+	struct ck_doc_node *n = NULL;
 	struct frame *f;
 	int rc, flow;
 	const yaml_char_t *anchor, *tag;
@@ -554,7 +567,7 @@ static int on_start(struct rd *r, yaml_event_t *ev, enum ck_doc_kind kind)
 static int on_end(struct rd *r, yaml_event_t *ev)
 {
 	struct frame f;
-	struct ck_doc_node *n;
+	struct ck_doc_node *n = NULL;
 	size_t nk;
 
 	CK_ASSERT(r->nfr > 0);
@@ -658,6 +671,7 @@ int ck_doc_parse_yaml(struct ck_doc **out, const char *text, size_t n, unsigned 
 	r.flags = flags;
 	if (n >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
 		r.bom = 3;
+	r.ascii = all_ascii(r.src + r.bom, n - r.bom);
 	if ((r.d = ck_doc_new(flags & CK_DOC_SECURE)) == NULL) {
 		rc = CK_ENOMEM;
 		goto out;

@@ -299,6 +299,8 @@ static int is_old_bool(const char *s, size_t n)
 		                         "on", "On", "ON", "off", "Off", "OFF", NULL };
 	size_t i;
 
+	if (n == 0 || n > 3 || strchr("yYnNoO", s[0]) == NULL)
+		return 0;
 	for (i = 0; v[i]; i++)
 		if (strlen(v[i]) == n && memcmp(v[i], s, n) == 0)
 			return 1;
@@ -714,11 +716,12 @@ static int is_block_coll(const struct yw *w, const struct ck_doc_node *n)
 
 static void write_flow(struct yw *w, const struct ck_doc_node *n, enum ctx ctx, int depth);
 
-static void write_scalar_inline(struct yw *w, const struct ck_doc_node *n, enum ctx ctx)
+/* A scalar on one line in the style st (from pick_style). */
+static void write_scalar_styled(struct yw *w, const struct ck_doc_node *n, enum ck_doc_style st)
 {
 	const char *s = n->text ? n->text : "";
 
-	switch (pick_style(w, n, ctx)) {
+	switch (st) {
 	case CK_DOC_PLAIN: put(w, s, n->len); break;
 	case CK_DOC_SQUOTED: write_squoted(w, s, n->len); break;
 	default: write_dquoted(w, s, n->len); break;
@@ -895,7 +898,7 @@ static void write_after_indicator(struct yw *w, const struct ck_doc_node *v, siz
 		}
 		if (v->len > 0 || st != CK_DOC_PLAIN) {
 			sep(w);
-			write_scalar_inline(w, v, C_BLOCK);
+			write_scalar_styled(w, v, st);
 		}
 		lc(w, v);
 		putc_(w, '\n');
@@ -973,7 +976,7 @@ static int write_simple_key(struct yw *w, const struct ck_doc_node *k, enum ctx 
 			return 0;
 		if (write_props(w, k))
 			putc_(w, ' ');
-		write_scalar_inline(w, k, ctx);
+		write_scalar_styled(w, k, st);
 	} else if (k->kind == CK_DOC_ALIAS) {
 		putc_(w, '*');
 		if (!anchor_ok(k->text))
@@ -1095,7 +1098,7 @@ static void write_flow(struct yw *w, const struct ck_doc_node *n, enum ctx ctx, 
 			write_dquoted(w, "", 0);
 			return;
 		}
-		write_scalar_inline(w, n, ctx);
+		write_scalar_styled(w, n, pick_style(w, n, ctx));
 		return;
 	}
 	putc_(w, n->kind == CK_DOC_MAP ? '{' : '[');
