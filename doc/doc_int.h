@@ -98,6 +98,7 @@ int ck_doc__cm_node(struct ck_doc__cm *c, struct ck_doc_node *n);
 int ck_doc__cm_head(struct ck_doc__cm *c, struct ck_doc_node *n, long ind);
 int ck_doc__cm_has_comment(const struct ck_doc__cm *c);
 int ck_doc__cm_foot(struct ck_doc__cm *c, struct ck_doc_node *n, long ind);
+int ck_doc__cm_foot_at(struct ck_doc__cm *c, struct ck_doc_node *n, long ind, long base);
 int ck_doc__cm_stream_head(struct ck_doc__cm *c);
 int ck_doc__cm_hold(struct ck_doc__cm *c, struct ck_doc_node *prev_root);
 int ck_doc__cm_closed(struct ck_doc__cm *c, struct ck_doc_node *n, long ind, int reset);

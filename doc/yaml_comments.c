@@ -292,6 +292,12 @@ static int append(struct ck_doc__cm *c, char **slot, char *add)
 
 int ck_doc__cm_foot(struct ck_doc__cm *c, struct ck_doc_node *n, long ind)
 {
+	return ck_doc__cm_foot_at(c, n, ind, ind);
+}
+
+/* Foot comments indented at least `ind`, stored with the spaces beyond `base`. */
+int ck_doc__cm_foot_at(struct ck_doc__cm *c, struct ck_doc_node *n, long ind, long base)
+{
 	size_t i, k = 0;
 	char *add;
 
@@ -306,7 +312,7 @@ int ck_doc__cm_foot(struct ck_doc__cm *c, struct ck_doc_node *n, long ind)
 	}
 	if (k == 0)
 		return CK_OK;
-	if ((add = join(c, 0, k, ind)) == NULL || append(c, &n->foot_comment, add) < 0)
+	if ((add = join(c, 0, k, base)) == NULL || append(c, &n->foot_comment, add) < 0)
 		return CK_ENOMEM;
 	drop(c, k);
 	return CK_OK;
@@ -342,7 +348,9 @@ int ck_doc__cm_hold(struct ck_doc__cm *c, struct ck_doc_node *prev_root)
 	for (i = 0; c->just_closed && i < c->nclosed; i++)
 		if ((rc = ck_doc__cm_foot(c, c->closed[i].node, c->closed[i].ind)) < 0)
 			return rc;
-	if (prev_root != NULL && (rc = ck_doc__cm_foot(c, prev_root, 0)) < 0)
+	if (prev_root != NULL &&
+	    (rc = ck_doc__cm_foot_at(c, prev_root, 0,
+	                             prev_root->style == CK_DOC_BLOCK ? (long)prev_root->col - 1 : 0)) < 0)
 		return rc;
 	c->nheld = c->npend;
 	return CK_OK;

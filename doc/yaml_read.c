@@ -722,7 +722,12 @@ int ck_doc_parse_yaml(struct ck_doc **out, const char *text, size_t n, unsigned 
 			rc = CK_OK;
 			break;
 		case YAML_DOCUMENT_END_EVENT:
-			if (r.root != NULL && (rc = ck_doc__cm_foot(&r.cm, r.root, 0)) < 0)
+			/* The rest is the root's foot, written at the root's column: the
+			 * writer puts a root at column 0. */
+			if (r.root != NULL &&
+			    (rc = ck_doc__cm_foot_at(&r.cm, r.root, 0,
+			                             r.root->style == CK_DOC_BLOCK ? (long)r.root->col - 1
+			                                                           : 0)) < 0)
 				break;
 			rc = ck_doc__add_root(r.d, r.root, explicit_start);
 			break;
