@@ -268,7 +268,12 @@ int ck_doc_write_yaml_node(struct ck_buf *out, const struct ck_doc_node *n,
 int ck_doc_write_json(struct ck_buf *out, const struct ck_doc_node *n,
                       const struct ck_doc_json_opts *opts) CK_WUR;
 
-/* Building and editing. Nodes and strings are allocated in d's arena. */
+/*
+ * Building and editing. Nodes and strings are allocated in d's arena; the
+ * builders return NULL with CK_ENOMEM set. The editors below take those
+ * NULLs and return CK_ENOMEM (other NULL or wrong-kind arguments:
+ * CK_EINVAL), so calls nest: ck_doc_map_set(d, m, "k", ck_doc_scalar_str(d, v)).
+ */
 struct ck_doc_node *ck_doc_scalar(struct ck_doc *d, const char *text, size_t len,
                                   enum ck_doc_style style);
 struct ck_doc_node *ck_doc_scalar_str(struct ck_doc *d, const char *text); /* style ANY */
