@@ -85,18 +85,23 @@ static int already_encrypted(void)
 static int check_plain(const struct ck_sops_file *f)
 {
 	const struct ck_sops_node *r;
+	size_t d;
 	uint32_t i;
 
 	if (f->tree->ndocs == 0)
 		return ck_err_set_exit(CK_EINVAL, CK_SOPS_EXIT_NEED_AT_LEAST_ONE_DOCUMENT,
 		                       "sops: file cannot be completely empty, it must contain at least "
 		                       "one document");
-	r = &f->tree->docs[0];
-	for (i = 0; i + 1 < r->len; i += 2) {
-		const struct ck_sops_node *k = &r->u.kids[i];
+	/* sops checks the first document only, but the reader of the encrypted
+	 * file drops a `sops` key from every document: refuse it anywhere */
+	for (d = 0; d < f->tree->ndocs; d++) {
+		r = &f->tree->docs[d];
+		for (i = 0; i + 1 < r->len; i += 2) {
+			const struct ck_sops_node *k = &r->u.kids[i];
 
-		if (f->fmt == CK_SOPS_FMT_DOTENV ? has_prefix(k, "sops_") : is_key(k, "sops"))
-			return already_encrypted();
+			if (f->fmt == CK_SOPS_FMT_DOTENV ? has_prefix(k, "sops_") : is_key(k, "sops"))
+				return already_encrypted();
+		}
 	}
 	return CK_OK;
 }
