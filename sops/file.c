@@ -203,6 +203,8 @@ int ck_sops_file_read(struct ck_sops_file **out, struct ck_buf *text, enum ck_so
 	/* take the text over without copying it */
 	tmp = f->tree->src;
 	f->tree->src = *text;
+	/* an encrypted file in ordinary memory: decryption releases it as it goes */
+	f->tree->src_public = !plain && !ck_buf_is_secure(text);
 	*text = tmp;
 	switch (fmt) {
 	case CK_SOPS_FMT_YAML:
@@ -481,6 +483,7 @@ int ck_sops_file_decrypt(struct ck_sops_file *f, struct ck_sops_keyctx *ctx, uns
 	o.rule = f->meta.rule;
 	o.rule_value = f->meta.rule_value;
 	o.cipher = &c;
+	o.growth = &f->growth;
 	if ((rc = ck_sops__walk(f->tree, &o, mac)) < 0)
 		goto out;
 	f->encrypted = 0;
@@ -563,6 +566,7 @@ int ck_sops_file_encrypt(struct ck_sops_file *f, struct ck_sops_keyctx *ctx, uns
 	o.rule = f->meta.rule;
 	o.rule_value = f->meta.rule_value;
 	o.cipher = &c;
+	o.growth = &f->growth;
 	if ((rc = ck_sops__walk(f->tree, &o, mac)) < 0)
 		goto out;
 	/* lastmodified is set after the tree, and is the MAC's AAD */
@@ -646,6 +650,17 @@ int ck_sops_file_emit(struct ck_buf *out, const struct ck_sops_file *f, enum ck_
 	if (f->tree->ndocs == 0)
 		return ck_err_set_exit(CK_EINVAL, CK_SOPS_EXIT_NEED_AT_LEAST_ONE_DOCUMENT,
 		                       "sops: no document to write");
+	if (start == 0 && !(o->flush != NULL && fmt == CK_SOPS_FMT_YAML)) {
+		/* about the source's size plus what encryption added (or minus what
+		 * decryption removed), plus the metadata: one allocation instead of
+		 * a doubling series of copies (secure buffers are locked in RAM) */
+		long long hint = (long long)ck_buf_len(&f->tree->src) + f->growth +
+		                 (f->encrypted ? (long long)(f->tree->ndocs * (1024 + 1024 *
+		                                  ck_sops_meta_key_count(&f->meta))) : 0);
+
+		if (hint > 4096 && hint < ((long long)1 << 32) && ck_buf_grow(out, (size_t)hint) < 0)
+			return CK_ENOMEM;
+	}
 	root = &f->tree->docs[0];
 	if (f->encrypted) {
 		if ((mt = ck_sops_tree_new()) == NULL)
@@ -657,7 +672,7 @@ int ck_sops_file_emit(struct ck_buf *out, const struct ck_sops_file *f, enum ck_
 	switch (fmt) {
 	case CK_SOPS_FMT_YAML:
 		rc = ck_sops__yaml_emit(out, f->tree, (unsigned)o->yaml_indent, mt ? &key : NULL,
-		                        mt ? &meta : NULL);
+		                        mt ? &meta : NULL, o->flush, o->flush_ctx);
 		break;
 	case CK_SOPS_FMT_JSON:
 		rc = ck_sops__json_emit(out, root, o->json_indent, mt ? &key : NULL, mt ? &meta : NULL, 1);

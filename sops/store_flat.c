@@ -179,6 +179,8 @@ int ck_sops__flat_value(struct ck_buf *out, const struct ck_sops_node *v)
 		return ck_err_set_exit(CK_EINVAL, CK_SOPS_EXIT_ERROR_DUMPING_TREE,
 		                       "cannot use complex value in a dotenv or INI file");
 	default:
+		if (v->flags & CK_SOPS_F_ENCBIN)
+			return ck_sops__encbin_text(out, v);
 		return ck_buf_put(out, v->u.s, v->len);
 	}
 }

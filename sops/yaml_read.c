@@ -536,6 +536,12 @@ static int scan_quoted(struct yr *r, char q)
  * min_col (block context); flow: inside a flow collection. Sets *text, *n
  * (pointing into the source when on one line, else into r->tmp) and *copy.
  */
+/* Bytes that may end a plain scalar (see scan_plain). */
+static const uint8_t plain_stop[256] = {
+	[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [':'] = 1, [','] = 1,
+	['['] = 1, [']'] = 1, ['{'] = 1, ['}'] = 1,
+};
+
 static int scan_plain(struct yr *r, uint32_t min_col, int flow, const char **text, size_t *n,
                       int *copy)
 {
@@ -552,8 +558,15 @@ static int scan_plain(struct yr *r, uint32_t min_col, int flow, const char **tex
 			break;
 		cs = r->p;
 		while (!is_blankz(r, r->p)) {
-			char c = *r->p;
+			char c;
 
+			/* skip ordinary bytes fast: only blanks, breaks, ':' and
+			 * (in flow context) ",[]{}" can end a plain scalar */
+			while (r->p < r->end && !plain_stop[(uint8_t)*r->p])
+				r->p++;
+			if (is_blankz(r, r->p))
+				break;
+			c = *r->p;
 			if (c == ':' && is_blankz(r, r->p + 1))
 				break;
 			if (c == ':' && flow && r->p + 1 < r->end &&
@@ -1127,8 +1140,7 @@ static int parse_node(struct yr *r, int parent, enum ctx cx, struct ck_sops_node
 			return perr(r, "complex mapping keys are not supported");
 		if (cx == C_MAPVAL && ch == '-' && is_blankz(r, r->p + 1))
 			return perr(r, "block sequence entries are not allowed in this context");
-		if (looks_like_key(r))
-			return perr(r, "mapping values are not allowed in this context");
+		/* "a: b: c" is refused below, once the scalar stops at ": " */
 		if (ch == '*') {
 			if ((rc = scan_alias(r, out)) < 0)
 				return rc;

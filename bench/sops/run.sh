@@ -18,9 +18,10 @@ cloak=$build/cli/cloak
 work=$(mktemp -d "${TMPDIR:-/tmp}/cloak-bench-sops.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-ln -s "$cloak" sops-cloak
-pin=""
-command -v taskset >/dev/null && pin="taskset -c 0"
+mkdir bin
+ln -s "$cloak" bin/sops # argv[0] sops: cloak behaves as sops
+hf=""
+command -v hyperfine >/dev/null && hf=1
 
 "$cloak" age keygen -o key.txt 2>/dev/null
 recipient=$(grep -o 'age1[a-z0-9]*' key.txt)
@@ -44,18 +45,31 @@ sys.stdout.write("".join(out))
 EOF
 }
 
-# measure RUNS CMD... -> "best_seconds peak_kib" (peak RSS of the best run)
+# measure RUNS CMD... -> "best_ms median_ms peak_kib": wall times from
+# hyperfine (cold process each run) when installed, else GNU time; the peak
+# RSS from GNU time (the largest of three runs). The command's output of the
+# last run is left in ./out.
 measure() {
-	local runs=$1 best="" rss="" i t m
+	local runs=$1 best med rss=0 m i
 	shift
-	for i in $(seq "$runs"); do
-		/usr/bin/time -f '%e %M' -o tm $pin "$@" >out 2>err || { cat err >&2; return 1; }
-		read -r t m <tm
-		if [ -z "$best" ] || awk -v a="$t" -v b="$best" 'BEGIN { exit !(a < b) }'; then
-			best=$t rss=$m
-		fi
+	if [ -n "$hf" ]; then
+		hyperfine -N --warmup 1 --runs "$runs" --export-json h.json "$*" >/dev/null 2>&1 ||
+			{ echo "bench/sops: hyperfine failed on: $*" >&2; return 1; }
+		read -r best med <<<"$(python3 -c 'import json,statistics as s;t=json.load(open("h.json"))["results"][0]["times"];print("%.2f %.2f"%(min(t)*1e3,s.median(t)*1e3))')"
+	else
+		local ts=""
+		for i in $(seq "$runs"); do
+			/usr/bin/time -f '%e' -o tm "$@" >out 2>err || { cat err >&2; return 1; }
+			ts="$ts $(cat tm)"
+		done
+		read -r best med <<<"$(python3 -c 'import sys,statistics as s;t=[float(x)*1e3 for x in sys.argv[1:]];print("%.2f %.2f"%(min(t),s.median(t)))' $ts)"
+	fi
+	for i in 1 2 3; do
+		/usr/bin/time -f '%M' -o tm "$@" >out 2>err || { cat err >&2; return 1; }
+		m=$(cat tm)
+		[ "$m" -gt "$rss" ] && rss=$m
 	done
-	echo "$best $rss"
+	echo "$best $med $rss"
 }
 
 # sops 3.13.2 (issue 5): decrypt ms, decrypt MiB, encrypt ms, encrypt MiB
@@ -72,40 +86,38 @@ if command -v sops >/dev/null && sops --version 2>/dev/null | grep -q '^sops 3';
 	have_sops=$(command -v sops)
 fi
 
-printf '%-8s %-8s %10s %9s %12s %10s %9s %8s\n' leaves op "cloak ms" "cloak MiB" "sops 3.13 ms" "sops MiB" speedup "mem x"
+printf '%-8s %-8s %9s %9s %9s %12s %9s %8s %7s\n' leaves op "best ms" "median ms" "peak MiB" \
+	"sops 3.13 ms" "sops MiB" speedup "mem /"
+row() { # n op best med kib refms refmib
+	awk -v n="$1" -v op="$2" -v b="$3" -v m="$4" -v k="$5" -v rms="$6" -v rmib="$7" 'BEGIN {
+		mib = k / 1024
+		printf "%-8s %-8s %9.1f %9.1f %9.1f %12.0f %9.0f %7.1fx %6.1fx\n", n, op, b, m, mib, rms, rmib, rms / b, rmib / mib }'
+}
 for n in 1000 10000 100000; do
 	gen "$n" >"plain$n.yaml"
-	case $n in 1000) runs=15 ;; 10000) runs=7 ;; *) runs=3 ;; esac
+	case $n in 1000) runs=30 ;; 10000) runs=10 ;; *) runs=5 ;; esac
 	read -r dms dmib ems emib <<<"$(ref "$n")"
-	# encrypt
-	read -r t m <<<"$(measure "$runs" ./sops-cloak encrypt --age "$recipient" "plain$n.yaml")"
+	read -r eb em ek <<<"$(measure "$runs" ./bin/sops encrypt --age "$recipient" "plain$n.yaml")"
 	cp out "enc$n.yaml"
-	[ "$(grep -c ': ENC\[AES256_GCM' "enc$n.yaml")" -eq "$n" ] || { echo "bench/sops: encrypt produced a wrong file" >&2; exit 1; }
-	enc_ms=$(awk -v t="$t" 'BEGIN { printf "%.1f", t * 1000 }')
-	enc_mib=$(awk -v m="$m" 'BEGIN { printf "%.1f", m / 1024 }')
-	# decrypt
-	read -r t m <<<"$(measure "$runs" ./sops-cloak decrypt "enc$n.yaml")"
+	[ "$(grep -c '^        key[0-9]*: ENC\[AES256_GCM' "enc$n.yaml")" -eq "$n" ] || { echo "bench/sops: encrypt produced a wrong file" >&2; exit 1; }
+	read -r db dm dk <<<"$(measure "$runs" ./bin/sops decrypt "enc$n.yaml")"
 	cmp -s out "plain$n.yaml" || { echo "bench/sops: decrypt output differs from the plaintext" >&2; exit 1; }
-	dec_ms=$(awk -v t="$t" 'BEGIN { printf "%.1f", t * 1000 }')
-	dec_mib=$(awk -v m="$m" 'BEGIN { printf "%.1f", m / 1024 }')
 	if [ -n "$have_sops" ]; then
-		read -r t m <<<"$(measure 3 "$have_sops" encrypt --age "$recipient" "plain$n.yaml")"
-		ems=$(awk -v t="$t" 'BEGIN { printf "%.0f", t * 1000 }') emib=$(awk -v m="$m" 'BEGIN { printf "%.0f", m / 1024 }')
-		read -r t m <<<"$(measure 3 "$have_sops" decrypt "enc$n.yaml")"
-		dms=$(awk -v t="$t" 'BEGIN { printf "%.0f", t * 1000 }') dmib=$(awk -v m="$m" 'BEGIN { printf "%.0f", m / 1024 }')
+		read -r ems _ k <<<"$(measure 3 "$have_sops" encrypt --age "$recipient" "plain$n.yaml")"
+		emib=$((k / 1024))
+		read -r dms _ k <<<"$(measure 3 "$have_sops" decrypt "enc$n.yaml")"
+		dmib=$((k / 1024))
 	fi
-	row() { # op ms mib refms refmib
-		awk -v op="$1" -v n="$n" -v ms="$2" -v mib="$3" -v rms="$4" -v rmib="$5" 'BEGIN {
-			s = ms > 0 ? rms / ms : 0; x = mib > 0 ? rmib / mib : 0
-			printf "%-8s %-8s %10.1f %9.1f %12.0f %10.0f %8.1fx %7.1fx\n", n, op, ms, mib, rms, rmib, s, x }'
-	}
-	row encrypt "$enc_ms" "$enc_mib" "$ems" "$emib"
-	row decrypt "$dec_ms" "$dec_mib" "$dms" "$dmib"
+	row "$n" encrypt "$eb" "$em" "$ek" "$ems" "$emib"
+	row "$n" decrypt "$db" "$dm" "$dk" "$dms" "$dmib"
 done
+read -r vb _ vk <<<"$(measure 10 "$cloak" --version)"
 if [ -n "$have_sops" ]; then
 	echo "sops: $have_sops measured in this run (best of 3)"
 else
 	echo "sops: not installed here; sops 3.13.2 figures from issue 5 (same file shapes)"
 fi
-echo "cloak: best of 15 / 7 / 3 cold runs$([ -n "$pin" ] && echo ", pinned to one core"); peak RSS of that run (GNU time)"
-echo "goals: speedup >= 20x at 1,000 leaves and >= 40x at 100,000; mem x (sops MiB / cloak MiB) >= 10"
+echo "cloak: cold process per run ($([ -n "$hf" ] && echo hyperfine || echo GNU time)); speedup from the best run; peak RSS from GNU time"
+awk -v b="$vb" -v k="$vk" 'BEGIN { printf "process floor: `cloak --version` %.1f ms, %.1f MiB (dynamic loading of the whole binary)\n", b, k / 1024 }'
+echo "machine load while measuring: $(cut -d' ' -f1-3 /proc/loadavg) (2 cores)"
+echo "goals: speedup >= 20x at 1,000 leaves and >= 40x at 100,000; mem / (sops MiB / cloak MiB) >= 10"
