@@ -80,7 +80,8 @@ static int out_open(struct out *o, const char *path, mode_t new_mode)
 
 		ck_free(o->tmp);
 		o->tmp = NULL;
-		return ck_err_set(CK_EIO, "%s: cannot create a temporary file: %s", path, strerror(e));
+		return ck_err_set(CK_EIO, "%s: cannot create a temporary file: %s", path,
+		                  strerror(e));
 	}
 	return CK_OK;
 }
@@ -283,7 +284,8 @@ static int do_encrypt(const struct opts *o)
 	ck_buf_init_secure(&t, 0);
 	ck_buf_init_secure(&pass, 0);
 	if (o->pass && (o->nr || o->nR || o->ni)) {
-		rc = ck_err_set(CK_EUSAGE, "age: -p/--passphrase can't be combined with -r, -R or -i");
+		rc = ck_err_set(CK_EUSAGE,
+		                "age: -p/--passphrase can't be combined with -r, -R or -i");
 		goto done;
 	}
 	for (k = 0; k < o->nr; k++)
@@ -293,7 +295,8 @@ static int do_encrypt(const struct opts *o)
 		ck_buf_reset(&t);
 		if ((rc = read_key_file(&t, o->R[k])) < 0)
 			goto done;
-		if ((rc = ck_age_recipients_add_file_text(&rs, ck_buf_cstr(&t), ck_buf_len(&t))) < 0) {
+		if ((rc = ck_age_recipients_add_file_text(&rs, ck_buf_cstr(&t), ck_buf_len(&t))) <
+		    0) {
 			ck_err_context("%s", o->R[k]);
 			goto done;
 		}
@@ -304,14 +307,15 @@ static int do_encrypt(const struct opts *o)
 			goto done;
 		ck_buf_reset(&t);
 		if ((rc = ck_age_identities_recipients(&t, ids)) < 0 ||
-		    (rc = ck_age_recipients_add_file_text(&rs, ck_buf_cstr(&t), ck_buf_len(&t))) < 0)
+		    (rc = ck_age_recipients_add_file_text(&rs, ck_buf_cstr(&t), ck_buf_len(&t))) <
+		        0)
 			goto done;
 	}
 	if (o->pass) {
 		if ((rc = get_passphrase(&pass, 1)) < 0)
 			goto done;
-		if ((rc = ck_age_recipients_add_passphrase(&rs, ck_buf_cstr(&pass), ck_buf_len(&pass),
-		                                           0)) < 0)
+		if ((rc = ck_age_recipients_add_passphrase(&rs, ck_buf_cstr(&pass),
+		                                           ck_buf_len(&pass), 0)) < 0)
 			goto done;
 	}
 	if (ck_age_recipients_count(rs) == 0) {
@@ -325,8 +329,8 @@ static int do_encrypt(const struct opts *o)
 	}
 	if ((rc = in_open(o->in, &in)) < 0 || (rc = out_open(&out, o->out, umasked(0666))) < 0)
 		goto done;
-	if ((rc = ck_age_encrypt_fd(out.fd, in, rs, o->armor ? CK_AGE_ARMOR_YES : CK_AGE_ARMOR_NO)) <
-	    0) {
+	if ((rc = ck_age_encrypt_fd(out.fd, in, rs,
+	                            o->armor ? CK_AGE_ARMOR_YES : CK_AGE_ARMOR_NO)) < 0) {
 		out_abort(&out);
 		goto done;
 	}
@@ -361,7 +365,8 @@ static int do_decrypt(const struct opts *o)
 	if ((rc = load_identities(&ids, o)) < 0)
 		goto done;
 	/* Without -i, a passphrase is asked for if the file turns out to need one. */
-	if (o->ni == 0 && (rc = ck_age_identities_add_passphrase_fn(&ids, lazy_passphrase, NULL)) < 0)
+	if (o->ni == 0 &&
+	    (rc = ck_age_identities_add_passphrase_fn(&ids, lazy_passphrase, NULL)) < 0)
 		goto done;
 	if ((rc = in_open(o->in, &in)) < 0 || (rc = out_open(&out, o->out, 0600)) < 0)
 		goto done;
@@ -389,7 +394,8 @@ static int do_keygen(const char *outpath)
 		goto done;
 	if (outpath != NULL && strcmp(outpath, "-") != 0) {
 		/* Like age-keygen: never overwrite, owner-only. */
-		if ((rc = ck_file_write_new(outpath, ck_buf_data(&file), ck_buf_len(&file), 0600)) < 0)
+		if ((rc = ck_file_write_new(outpath, ck_buf_data(&file), ck_buf_len(&file), 0600)) <
+		    0)
 			goto done;
 	} else {
 		cli_warn_if_world_readable_stdout();
@@ -441,26 +447,26 @@ done:
 /* ------------------------------------------------------------ usage */
 
 static const char age_usage[] =
-	"usage: age [--encrypt] (-r RECIPIENT | -R PATH)... [--armor] [-o OUTPUT] [INPUT]\n"
-	"       age [--encrypt] --passphrase [--armor] [-o OUTPUT] [INPUT]\n"
-	"       age --decrypt [-i PATH]... [-o OUTPUT] [INPUT]\n\n"
-	"  -e, --encrypt               Encrypt the input (default).\n"
-	"  -d, --decrypt               Decrypt the input.\n"
-	"  -o, --output OUTPUT         Write the result to OUTPUT (atomically).\n"
-	"  -a, --armor                 Encrypt to a PEM encoded format.\n"
-	"  -p, --passphrase            Encrypt with a passphrase (terminal, or $" PASS_ENV ").\n"
-	"  -r, --recipient RECIPIENT   Encrypt to an age1... recipient. Can be repeated.\n"
-	"  -R, --recipients-file PATH  Encrypt to the recipients in PATH. Can be repeated.\n"
-	"  -i, --identity PATH         Use the identity file at PATH. Can be repeated.\n\n"
-	"INPUT defaults to standard input, OUTPUT to standard output. Armored input is\n"
-	"detected. X25519 and passphrase (scrypt) recipients; SSH keys and plugins are\n"
-	"not supported.\n";
+    "usage: age [--encrypt] (-r RECIPIENT | -R PATH)... [--armor] [-o OUTPUT] [INPUT]\n"
+    "       age [--encrypt] --passphrase [--armor] [-o OUTPUT] [INPUT]\n"
+    "       age --decrypt [-i PATH]... [-o OUTPUT] [INPUT]\n\n"
+    "  -e, --encrypt               Encrypt the input (default).\n"
+    "  -d, --decrypt               Decrypt the input.\n"
+    "  -o, --output OUTPUT         Write the result to OUTPUT (atomically).\n"
+    "  -a, --armor                 Encrypt to a PEM encoded format.\n"
+    "  -p, --passphrase            Encrypt with a passphrase (terminal, or $" PASS_ENV ").\n"
+    "  -r, --recipient RECIPIENT   Encrypt to an age1... recipient. Can be repeated.\n"
+    "  -R, --recipients-file PATH  Encrypt to the recipients in PATH. Can be repeated.\n"
+    "  -i, --identity PATH         Use the identity file at PATH. Can be repeated.\n\n"
+    "INPUT defaults to standard input, OUTPUT to standard output. Armored input is\n"
+    "detected. X25519 and passphrase (scrypt) recipients; SSH keys and plugins are\n"
+    "not supported.\n";
 
 static const char keygen_usage[] =
-	"usage: age-keygen [-o OUTPUT]\n"
-	"       age-keygen -y [-o OUTPUT] [INPUT]\n\n"
-	"  -o, --output OUTPUT  Write the key to OUTPUT (mode 0600; never overwrites).\n"
-	"  -y                   Print the recipient (age1...) of each identity in INPUT.\n";
+    "usage: age-keygen [-o OUTPUT]\n"
+    "       age-keygen -y [-o OUTPUT] [INPUT]\n\n"
+    "  -o, --output OUTPUT  Write the key to OUTPUT (mode 0600; never overwrites).\n"
+    "  -y                   Print the recipient (age1...) of each identity in INPUT.\n";
 
 /* ------------------------------------------------------------ commands */
 
@@ -468,23 +474,24 @@ static int parse(int argc, char **argv, const char *shortopts, const char *prog,
                  const char *usage)
 {
 	static const struct option longopts[] = {
-		{ "encrypt", no_argument, NULL, 'e' },
-		{ "decrypt", no_argument, NULL, 'd' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "armor", no_argument, NULL, 'a' },
-		{ "passphrase", no_argument, NULL, 'p' },
-		{ "recipient", required_argument, NULL, 'r' },
-		{ "recipients-file", required_argument, NULL, 'R' },
-		{ "identity", required_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+	    {"encrypt", no_argument, NULL, 'e'},
+	    {"decrypt", no_argument, NULL, 'd'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"armor", no_argument, NULL, 'a'},
+	    {"passphrase", no_argument, NULL, 'p'},
+	    {"recipient", required_argument, NULL, 'r'},
+	    {"recipients-file", required_argument, NULL, 'R'},
+	    {"identity", required_argument, NULL, 'i'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
 	};
 	int c;
 
 	while ((c = cli_getopt(argc, argv, shortopts, longopts, prog)) != -1) {
 		/* A long option outside this command's short set is not allowed either. */
 		if (c != '?' && strchr(shortopts, c) == NULL)
-			return ck_err_set(CK_EUSAGE, "%s: unknown option '%s'", prog, argv[optind - 1]);
+			return ck_err_set(CK_EUSAGE, "%s: unknown option '%s'", prog,
+			                  argv[optind - 1]);
 		switch (c) {
 		case 'e':
 			o->mode = o->mode == MODE_DECRYPT ? -1 : MODE_ENCRYPT;
@@ -521,34 +528,35 @@ static int parse(int argc, char **argv, const char *shortopts, const char *prog,
 		}
 	}
 	if (o->mode < 0)
-		return ck_err_set(CK_EUSAGE, "%s: -e/--encrypt can't be used with -d/--decrypt", prog);
+		return ck_err_set(CK_EUSAGE, "%s: -e/--encrypt can't be used with -d/--decrypt",
+		                  prog);
 	if (optind < argc)
 		o->in = argv[optind++];
 	if (optind < argc)
-		return ck_err_set(CK_EUSAGE, "%s: unexpected argument '%s' (one INPUT at most)", prog,
-		                  argv[optind]);
+		return ck_err_set(CK_EUSAGE, "%s: unexpected argument '%s' (one INPUT at most)",
+		                  prog, argv[optind]);
 	return CK_OK;
 }
 
 static const char encrypt_usage[] =
-	"usage: cloak age encrypt (-r RECIPIENT | -R PATH)... [-a] [-o OUTPUT] [INPUT]\n"
-	"       cloak age encrypt -p [-a] [-o OUTPUT] [INPUT]\n\n"
-	"Encrypt INPUT (default standard input) to age1... recipients (-r, repeatable),\n"
-	"the recipients listed in files (-R, repeatable), or a passphrase (-p, read from\n"
-	"the terminal or $" PASS_ENV "). -a writes ASCII armor. Streams in constant memory.\n";
+    "usage: cloak age encrypt (-r RECIPIENT | -R PATH)... [-a] [-o OUTPUT] [INPUT]\n"
+    "       cloak age encrypt -p [-a] [-o OUTPUT] [INPUT]\n\n"
+    "Encrypt INPUT (default standard input) to age1... recipients (-r, repeatable),\n"
+    "the recipients listed in files (-R, repeatable), or a passphrase (-p, read from\n"
+    "the terminal or $" PASS_ENV "). -a writes ASCII armor. Streams in constant memory.\n";
 
 static const char decrypt_usage[] =
-	"usage: cloak age decrypt [-i IDENTITY_FILE]... [-o OUTPUT] [INPUT]\n\n"
-	"Decrypt a binary or armored age file with the identities in the files given by\n"
-	"-i (repeatable, tried in turn). Without -i, a passphrase is asked for when the\n"
-	"file is passphrase-encrypted. With -o, OUTPUT appears only if everything\n"
-	"authenticated.\n";
+    "usage: cloak age decrypt [-i IDENTITY_FILE]... [-o OUTPUT] [INPUT]\n\n"
+    "Decrypt a binary or armored age file with the identities in the files given by\n"
+    "-i (repeatable, tried in turn). Without -i, a passphrase is asked for when the\n"
+    "file is passphrase-encrypted. With -o, OUTPUT appears only if everything\n"
+    "authenticated.\n";
 
 static const char cloak_keygen_usage[] =
-	"usage: cloak age keygen [-o OUTPUT]\n"
-	"       cloak age keygen -y [-o OUTPUT] [INPUT]\n\n"
-	"Generate an X25519 identity in age-keygen's format (-o: mode 0600, never\n"
-	"overwrites), or with -y print the recipients of an identity file.\n";
+    "usage: cloak age keygen [-o OUTPUT]\n"
+    "       cloak age keygen -y [-o OUTPUT] [INPUT]\n\n"
+    "Generate an X25519 identity in age-keygen's format (-o: mode 0600, never\n"
+    "overwrites), or with -y print the recipients of an identity file.\n";
 
 static int run(int argc, char **argv, const char *shortopts, const char *prog, int mode,
                const char *usage)
@@ -564,11 +572,12 @@ static int run(int argc, char **argv, const char *shortopts, const char *prog, i
 		goto out;
 	}
 	if (mode == MODE_NONE)
-		rc = o.keygen_y ? do_keygen_y(o.in, o.out)
-		                : o.in != NULL ? ck_err_set(CK_EUSAGE, "%s: unexpected argument "
-		                                                      "'%s' (did you mean -y?)",
-		                                            prog, o.in)
-		                               : do_keygen(o.out);
+		rc = o.keygen_y     ? do_keygen_y(o.in, o.out)
+		     : o.in != NULL ? ck_err_set(CK_EUSAGE,
+		                                 "%s: unexpected argument "
+		                                 "'%s' (did you mean -y?)",
+		                                 prog, o.in)
+		                    : do_keygen(o.out);
 	else if (mode == MODE_DECRYPT)
 		rc = do_decrypt(&o);
 	else
@@ -619,8 +628,9 @@ static int compat_age(int argc, char **argv)
 	}
 	if (o.mode == MODE_DECRYPT) {
 		if (o.pass) {
-			rc = ck_err_set(CK_EUSAGE, "age: -p can't be used with -d (passphrase-encrypted "
-			                           "files are detected)");
+			rc = ck_err_set(CK_EUSAGE,
+			                "age: -p can't be used with -d (passphrase-encrypted "
+			                "files are detected)");
 			goto out;
 		}
 		rc = do_decrypt(&o);
@@ -640,10 +650,10 @@ out:
 int cmd_age(int argc, char **argv)
 {
 	static const struct ck_subcmd subs[] = {
-		{ "keygen", sub_keygen, "Generate an identity (age-keygen); -y: its recipient" },
-		{ "encrypt", sub_encrypt, "Encrypt to recipients or a passphrase (age -e)" },
-		{ "decrypt", sub_decrypt, "Decrypt with identity files (age -d)" },
-		{ NULL, NULL, NULL },
+	    {"keygen", sub_keygen, "Generate an identity (age-keygen); -y: its recipient"},
+	    {"encrypt", sub_encrypt, "Encrypt to recipients or a passphrase (age -e)"},
+	    {"decrypt", sub_decrypt, "Decrypt with identity files (age -d)"},
+	    {NULL, NULL, NULL},
 	};
 
 	/*
@@ -653,6 +663,7 @@ int cmd_age(int argc, char **argv)
 	if (strcmp(argv[0], "age") == 0 && strcmp(program_invocation_short_name, "age") == 0)
 		return compat_age(argc, argv);
 	if (strcmp(argv[0], "age-keygen") == 0)
-		return compat_status(run(argc, argv, "ho:y", "age-keygen", MODE_NONE, keygen_usage));
+		return compat_status(
+		    run(argc, argv, "ho:y", "age-keygen", MODE_NONE, keygen_usage));
 	return cli_subcmd_dispatch("cloak age", subs, argc, argv);
 }

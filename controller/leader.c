@@ -53,6 +53,13 @@ int ck_ctl_leader_new(struct ck_ctl_leader **out, const struct ck_ctl_leader_opt
 	return CK_OK;
 }
 
+void ck_ctl_leader_set_ops(struct ck_ctl_leader *le, const struct ck_ctl_lease_ops *ops)
+{
+	pthread_mutex_lock(&le->lock);
+	le->ops = *ops;
+	pthread_mutex_unlock(&le->lock);
+}
+
 void ck_ctl_leader_free(struct ck_ctl_leader *le)
 {
 	if (le == NULL)

@@ -175,7 +175,40 @@ static int labels(struct ck_buf *out, va_list ap)
 	return CK_OK;
 }
 
-enum op { OP_ADD, OP_SET, OP_OBSERVE, OP_DELETE, OP_GET };
+enum op { OP_ADD, OP_SET, OP_OBSERVE, OP_DELETE, OP_GET, OP_DELETE_MATCHING };
+
+/* 1 if series labels `have` contain every 'k="v"' pair of `want`. */
+static int labels_match(const char *have, const char *want)
+{
+	const char *p = want;
+
+	while (*p) {
+		const char *end = p, *h;
+		int inq = 0, found = 0;
+		size_t n;
+
+		/* One pair: up to a ',' outside quotes (values are escaped). */
+		while (*end && (inq || *end != ',')) {
+			if (*end == '\\' && end[1])
+				end++;
+			else if (*end == '"')
+				inq = !inq;
+			end++;
+		}
+		n = (size_t)(end - p);
+		/* Pairs in `have` start at its beginning or after a ',' and end at ',' or NUL. */
+		for (h = have; *h && !found;) {
+			if ((h == have || h[-1] == ',') && strncmp(h, p, n) == 0 &&
+			    (h[n] == ',' || h[n] == '\0'))
+				found = 1;
+			h++;
+		}
+		if (!found)
+			return 0;
+		p = *end ? end + 1 : end;
+	}
+	return 1;
+}
 
 static double update(struct ck_ctl_metrics *m, const char *name, enum op op, double v,
                      va_list ap)
@@ -195,6 +228,21 @@ static double update(struct ck_ctl_metrics *m, const char *name, enum op op, dou
 	s = ck_ctl_map_get(f->series, ck_buf_cstr(&lab));
 	if (op == OP_GET) {
 		ret = s == NULL ? 0 : f->type == CK_CTL_HISTOGRAM ? (double)s->count : s->value;
+		goto unlock;
+	}
+	if (op == OP_DELETE_MATCHING) {
+		size_t pos = 0;
+		const char *k;
+		void *sv;
+
+		while ((k = ck_ctl_map_next(f->series, &pos, &sv)) != NULL) {
+			if (labels_match(k, ck_buf_cstr(&lab))) {
+				struct series *x = ck_ctl_map_del(f->series, k);
+
+				ck_free(x->counts);
+				ck_free(x);
+			}
+		}
 		goto unlock;
 	}
 	if (op == OP_DELETE) {
@@ -277,6 +325,15 @@ void ck_ctl_metrics_delete(struct ck_ctl_metrics *m, const char *name, ...)
 
 	va_start(ap, name);
 	update(m, name, OP_DELETE, 0, ap);
+	va_end(ap);
+}
+
+void ck_ctl_metrics_delete_matching(struct ck_ctl_metrics *m, const char *name, ...)
+{
+	va_list ap;
+
+	va_start(ap, name);
+	update(m, name, OP_DELETE_MATCHING, 0, ap);
 	va_end(ap);
 }
 

@@ -69,8 +69,8 @@ static int build_header(struct ck_buf *out, const struct ck_age_recipients *rs, 
 	}
 	for (i = 0; i < rs->n; i++) {
 		if (rs->v[i].kind == CK_AGE__SCRYPT && rs->n > 1) {
-			rc = ck_err_set(CK_EINVAL,
-			                "age: a passphrase can't be combined with other recipients");
+			rc = ck_err_set(
+			    CK_EINVAL, "age: a passphrase can't be combined with other recipients");
 			goto out;
 		}
 	}
@@ -173,8 +173,9 @@ static int check_scrypt_alone(const struct ck_age__header *h)
 
 	for (i = 0; i < h->n; i++)
 		if (strcmp(h->st[i].type, "scrypt") == 0 && h->n != 1)
-			return ck_age__fail(CK_AGE_HEADER_FAILURE, CK_EINVAL,
-			                    "age: bad header: an scrypt stanza must be the only one");
+			return ck_age__fail(
+			    CK_AGE_HEADER_FAILURE, CK_EINVAL,
+			    "age: bad header: an scrypt stanza must be the only one");
 	return CK_OK;
 }
 
@@ -240,7 +241,8 @@ static int read_header(struct ck_age__reader *r, size_t *len)
 		}
 		if (avail >= CK_AGE_MAX_HEADER)
 			return ck_age__fail(CK_AGE_HEADER_FAILURE, CK_EINVAL,
-			                    "age: bad header: longer than %u bytes", CK_AGE_MAX_HEADER);
+			                    "age: bad header: longer than %u bytes",
+			                    CK_AGE_MAX_HEADER);
 		if ((rc = ck_age__reader_fill(r, avail + 1)) < 0) {
 			if (ck_age_last_failure() == CK_AGE_OK)
 				ck_age__set_failure(CK_AGE_OTHER);
@@ -269,9 +271,9 @@ static int decrypt_from(const struct ck_age_sink *dst, const struct ck_age_sourc
 	*written = 0;
 	last_failure = CK_AGE_OK;
 	if ((rc = ck_core_init()) < 0 ||
-	    (rc = ck_age__reader_init(&raw, src,
-	                              known_total && *known_total < READ_BUF ? *known_total + 1
-	                                                                     : READ_BUF)) < 0) {
+	    (rc = ck_age__reader_init(
+	         &raw, src, known_total && *known_total < READ_BUF ? *known_total + 1 : READ_BUF)) <
+	        0) {
 		last_failure = CK_AGE_OTHER;
 		goto out0;
 	}
@@ -299,17 +301,18 @@ static int decrypt_from(const struct ck_age_sink *dst, const struct ck_age_sourc
 	if ((rc = header_mac(mac, fk, hr->p + hr->start, h.mac_input_len)) < 0)
 		goto out;
 	if (!ck_memeq(mac, h.mac, sizeof(mac))) {
-		rc = ck_age__fail(CK_AGE_HMAC_FAILURE, CK_EAUTH,
-		                  "age: bad header MAC (the header was tampered with or corrupted)");
+		rc =
+		    ck_age__fail(CK_AGE_HMAC_FAILURE, CK_EAUTH,
+		                 "age: bad header MAC (the header was tampered with or corrupted)");
 		goto out;
 	}
 	hr->start += hlen;
 	payload.read = ck_age__reader_read;
 	payload.ctx = hr;
-	if (!is_armored && known_total != NULL)
-		left = *known_total - hlen;
-	rc = ck_age__stream_open(dst, &payload, fk, !is_armored && known_total ? &left : NULL,
-	                         written);
+	/* Armour only shrinks: the text length bounds what it decodes to. */
+	if (known_total != NULL)
+		left = is_armored ? *known_total : *known_total - hlen;
+	rc = ck_age__stream_open(dst, &payload, fk, known_total ? &left : NULL, written);
 	if (rc < 0)
 		goto out;
 	last_failure = CK_AGE_OK;

@@ -17,7 +17,8 @@
 #define MAX_WS 1024
 #define OUTBUF (1024 * (COLS + 1))
 
-#define ARMOR_FAIL(...) ck_age__fail(CK_AGE_ARMOR_FAILURE, CK_EINVAL, "age: bad armor: " __VA_ARGS__)
+#define ARMOR_FAIL(...)                                                                            \
+	ck_age__fail(CK_AGE_ARMOR_FAILURE, CK_EINVAL, "age: bad armor: " __VA_ARGS__)
 
 static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 

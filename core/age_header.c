@@ -9,7 +9,8 @@
 #include "ck/enc.h"
 #include "ck/secret.h"
 
-#define HEADER_FAIL(...) ck_age__fail(CK_AGE_HEADER_FAILURE, CK_EINVAL, "age: bad header: " __VA_ARGS__)
+#define HEADER_FAIL(...)                                                                           \
+	ck_age__fail(CK_AGE_HEADER_FAILURE, CK_EINVAL, "age: bad header: " __VA_ARGS__)
 
 static int b64_char(uint8_t c)
 {
@@ -171,7 +172,8 @@ int ck_age__header_parse(struct ck_age__header *h, const uint8_t *p, size_t n)
 
 	memset(h, 0, sizeof(*h));
 	if (n < il || memcmp(p, CK_AGE__INTRO, il) != 0) {
-		rc = HEADER_FAIL("not an age v1 file (first line is not \"age-encryption.org/v1\")");
+		rc =
+		    HEADER_FAIL("not an age v1 file (first line is not \"age-encryption.org/v1\")");
 		goto out;
 	}
 	for (pos = il;; pos += ll + 1) {
@@ -192,8 +194,8 @@ int ck_age__header_parse(struct ck_age__header *h, const uint8_t *p, size_t n)
 				goto out;
 			}
 			if (ll != 3 + 1 + 43 || line[3] != ' ' ||
-			    ck_age__b64_decode_exact(h->mac, CK_AGE__MAC_LEN, (const char *)line + 4,
-			                             43) != CK_OK) {
+			    ck_age__b64_decode_exact(h->mac, CK_AGE__MAC_LEN,
+			                             (const char *)line + 4, 43) != CK_OK) {
 				rc = HEADER_FAIL("malformed MAC line");
 				goto out;
 			}
@@ -290,7 +292,8 @@ int ck_age__header_format_body(struct ck_buf *out, const struct ck_age__header *
 			take = s->body_len - off;
 			if (take > CK_AGE__BODY_BYTES)
 				take = CK_AGE__BODY_BYTES;
-			if (take && (rc = ck_b64_encode(out, s->body + off, take, CK_B64_STD_RAW)) < 0)
+			if (take &&
+			    (rc = ck_b64_encode(out, s->body + off, take, CK_B64_STD_RAW)) < 0)
 				return rc;
 			if ((rc = ck_buf_putc(out, '\n')) < 0)
 				return rc;

@@ -20,7 +20,7 @@
 int ck_age__hybrid_unwrap(uint8_t fk[16], const struct ck_age__identity *id,
                           const struct ck_age__stanza *s)
 {
-	static const uint8_t scalar[32] = { 9 }; /* any scalar: low order kills them all */
+	static const uint8_t scalar[32] = {9}; /* any scalar: low order kills them all */
 	uint8_t *enc = NULL, out[32];
 	int rc = CK_EINTERNAL;
 
@@ -32,15 +32,17 @@ int ck_age__hybrid_unwrap(uint8_t fk[16], const struct ck_age__identity *id,
 		goto out;
 	}
 	if (s->nargs != 1) {
-		rc = ck_age__fail(CK_AGE_HEADER_FAILURE, CK_EINVAL,
-		                  "age: bad header: mlkem768x25519 stanza has %zu arguments, want 1",
-		                  s->nargs);
+		rc = ck_age__fail(
+		    CK_AGE_HEADER_FAILURE, CK_EINVAL,
+		    "age: bad header: mlkem768x25519 stanza has %zu arguments, want 1", s->nargs);
 		goto out;
 	}
 	if (ck_age__b64_decode_exact(enc, ENC_LEN, s->args[1], strlen(s->args[1])) != CK_OK) {
-		rc = ck_age__fail(CK_AGE_HEADER_FAILURE, CK_EINVAL,
-		                  "age: bad header: mlkem768x25519 enc is not %d bytes of canonical "
-		                  "base64", ENC_LEN);
+		rc =
+		    ck_age__fail(CK_AGE_HEADER_FAILURE, CK_EINVAL,
+		                 "age: bad header: mlkem768x25519 enc is not %d bytes of canonical "
+		                 "base64",
+		                 ENC_LEN);
 		goto out;
 	}
 	if (s->body_len != 32) {
@@ -50,8 +52,9 @@ int ck_age__hybrid_unwrap(uint8_t fk[16], const struct ck_age__identity *id,
 		goto out;
 	}
 	if (crypto_scalarmult_curve25519(out, scalar, enc + ENC_LEN - 32) != 0) {
-		rc = ck_age__fail(CK_AGE_HEADER_FAILURE, CK_EINVAL,
-		                  "age: bad header: mlkem768x25519 X25519 share is a low-order point");
+		rc = ck_age__fail(
+		    CK_AGE_HEADER_FAILURE, CK_EINVAL,
+		    "age: bad header: mlkem768x25519 X25519 share is a low-order point");
 		goto out;
 	}
 	rc = CK_EUNSUPPORTED;

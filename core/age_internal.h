@@ -39,8 +39,8 @@ void ck_age__set_failure(enum ck_age_failure cls);
 /* ----- header (age_header.c) */
 
 struct ck_age__stanza {
-	char *type;       /* NUL-terminated, points into args storage */
-	char **args;      /* nargs pointers, NUL-terminated strings */
+	char *type;  /* NUL-terminated, points into args storage */
+	char **args; /* nargs pointers, NUL-terminated strings */
 	size_t nargs;
 	uint8_t *body;
 	size_t body_len;
@@ -79,9 +79,9 @@ enum ck_age__kind { CK_AGE__X25519 = 1, CK_AGE__SCRYPT, CK_AGE__HYBRID };
 
 struct ck_age__identity {
 	enum ck_age__kind kind;
-	uint8_t secret[32];  /* X25519 scalar, or hybrid seed */
-	uint8_t pub[32];     /* X25519 public key */
-	char *pass;          /* scrypt: secret memory, NUL-terminated */
+	uint8_t secret[32]; /* X25519 scalar, or hybrid seed */
+	uint8_t pub[32];    /* X25519 public key */
+	char *pass;         /* scrypt: secret memory, NUL-terminated */
 	size_t passlen;
 	ck_age_passphrase_fn fn; /* scrypt, lazy */
 	void *fn_ctx;
@@ -191,10 +191,10 @@ int ck_age__stream_seal(const struct ck_age_sink *dst, const struct ck_age_sourc
                         const uint8_t fk[16], const size_t *known_len) CK_WUR;
 /*
  * Read the nonce and decrypt; failure classes set (payload; header for a
- * missing nonce). known_len: exact length of what src still holds, or NULL.
+ * missing nonce). known_len: an upper bound of what src still holds (sizes
+ * the buffer, decides threads), or NULL when unknown.
  */
 int ck_age__stream_open(const struct ck_age_sink *dst, const struct ck_age_source *src,
-                        const uint8_t fk[16], const size_t *known_len,
-                        uint64_t *written) CK_WUR;
+                        const uint8_t fk[16], const size_t *known_len, uint64_t *written) CK_WUR;
 
 #endif

@@ -87,8 +87,7 @@ static int mem_read(void *ctx, const struct iovec *iov, int iovcnt, size_t *got)
 	return CK_OK;
 }
 
-void ck_age__source_mem(struct ck_age_source *s, struct ck_age__mem_src *m, const void *p,
-                        size_t n)
+void ck_age__source_mem(struct ck_age_source *s, struct ck_age__mem_src *m, const void *p, size_t n)
 {
 	m->p = p;
 	m->n = n;
@@ -150,7 +149,7 @@ int ck_age__read_full(const struct ck_age_source *src, const struct iovec *iov, 
 
 int ck_age__write(const struct ck_age_sink *dst, const void *p, size_t n)
 {
-	struct iovec v = { (void *)p, n };
+	struct iovec v = {(void *)p, n};
 
 	return dst->write(dst->ctx, &v, 1);
 }

@@ -140,7 +140,8 @@ int ck_age_identities_add_text(struct ck_age_identities **pids, const char *text
 			continue;
 		if (starts(line, ll, PLUGIN_PREFIX)) {
 			rc = ck_age__fail(CK_AGE_OTHER, CK_EUNSUPPORTED,
-			                  "age: line %zu: plugin identities are not supported", lineno);
+			                  "age: line %zu: plugin identities are not supported",
+			                  lineno);
 			goto out;
 		}
 		if (cnt == cap) {
@@ -159,7 +160,8 @@ int ck_age_identities_add_text(struct ck_age_identities **pids, const char *text
 		if (parse_secret(&tmp[cnt], line, ll) != CK_OK) {
 			rc = ck_age__fail(CK_AGE_OTHER, CK_EINVAL,
 			                  "age: line %zu: not a valid age identity "
-			                  "(want AGE-SECRET-KEY-1...)", lineno);
+			                  "(want AGE-SECRET-KEY-1...)",
+			                  lineno);
 			goto out;
 		}
 		cnt++;
@@ -243,9 +245,10 @@ int ck_age_identities_recipients(struct ck_buf *out, const struct ck_age_identit
 				rc = ck_buf_putc(out, '\n');
 			break;
 		case CK_AGE__HYBRID:
-			rc = ck_err_set(CK_EUNSUPPORTED, "age: the recipient of a post-quantum "
-			                                 "(AGE-SECRET-KEY-PQ-1) identity needs ML-KEM, "
-			                                 "which is not supported");
+			rc = ck_err_set(CK_EUNSUPPORTED,
+			                "age: the recipient of a post-quantum "
+			                "(AGE-SECRET-KEY-PQ-1) identity needs ML-KEM, "
+			                "which is not supported");
 			break;
 		default:
 			break;
@@ -316,19 +319,19 @@ static int parse_recipient(struct ck_age__recipient *r, const char *s, size_t n)
 	}
 	h = ck_buf_cstr(&hrp);
 	if (strcmp(h, "age1pq") == 0 || strcmp(h, "age1tag") == 0 || strcmp(h, "age1tagpq") == 0) {
-		rc = ck_err_set(CK_EUNSUPPORTED,
-		                "age: post-quantum and tagged recipients (%s1...) are not supported",
-		                h);
+		rc = ck_err_set(
+		    CK_EUNSUPPORTED,
+		    "age: post-quantum and tagged recipients (%s1...) are not supported", h);
 		goto out;
 	}
 	if (strcmp(h, "age") != 0) {
-		rc = ck_err_set(CK_EUNSUPPORTED, "age: plugin recipients (%s1...) are not supported",
-		                h);
+		rc = ck_err_set(CK_EUNSUPPORTED,
+		                "age: plugin recipients (%s1...) are not supported", h);
 		goto out;
 	}
 	if (ck_buf_len(&data) != 32) {
-		rc = ck_err_set(CK_EINVAL, "age: malformed recipient \"%.*s\" (wrong length)", shown,
-		                s);
+		rc = ck_err_set(CK_EINVAL, "age: malformed recipient \"%.*s\" (wrong length)",
+		                shown, s);
 		goto out;
 	}
 	r->kind = CK_AGE__X25519;
@@ -491,8 +494,8 @@ int ck_age_keygen_file(struct ck_buf *out, struct ck_buf *pub_out)
 	ck_buf_init_secure(&sk, 0);
 	if ((rc = rfc3339_now(when, sizeof(when))) < 0 || (rc = ck_age_keygen(&sk, &pk)) < 0)
 		goto out;
-	if ((rc = ck_buf_printf(out, "# created: %s\n# public key: %s\n", when,
-	                        ck_buf_cstr(&pk))) < 0 ||
+	if ((rc = ck_buf_printf(out, "# created: %s\n# public key: %s\n", when, ck_buf_cstr(&pk))) <
+	        0 ||
 	    (rc = ck_buf_putb(out, &sk)) < 0 || (rc = ck_buf_putc(out, '\n')) < 0)
 		goto out;
 	if (pub_out != NULL && (rc = ck_buf_putb(pub_out, &pk)) < 0)

@@ -82,8 +82,9 @@ int ck_age__scrypt_unwrap(uint8_t fk[16], const struct ck_age__identity *id,
 		goto out;
 	}
 	if (ck_age__b64_decode_exact(salt, SALT_LEN, s->args[1], strlen(s->args[1])) != CK_OK) {
-		rc = ck_age__fail(CK_AGE_HEADER_FAILURE, CK_EINVAL,
-		                  "age: bad header: scrypt salt is not 16 bytes of canonical base64");
+		rc = ck_age__fail(
+		    CK_AGE_HEADER_FAILURE, CK_EINVAL,
+		    "age: bad header: scrypt salt is not 16 bytes of canonical base64");
 		goto out;
 	}
 	if ((log_n = parse_log_n(s->args[2])) == 0) {

@@ -67,8 +67,9 @@ int ck_age__x25519_unwrap(uint8_t fk[16], const struct ck_age__identity *id,
 		goto out;
 	}
 	if (ck_age__b64_decode_exact(share, 32, s->args[1], strlen(s->args[1])) != CK_OK) {
-		rc = ck_age__fail(CK_AGE_HEADER_FAILURE, CK_EINVAL,
-		                  "age: bad header: X25519 share is not 32 bytes of canonical base64");
+		rc = ck_age__fail(
+		    CK_AGE_HEADER_FAILURE, CK_EINVAL,
+		    "age: bad header: X25519 share is not 32 bytes of canonical base64");
 		goto out;
 	}
 	if (s->body_len != 32) {

@@ -20,8 +20,7 @@ static void restore(struct ck_buf *b, size_t keep)
 
 static uint32_t polymod_step(uint32_t chk, uint8_t v)
 {
-	static const uint32_t gen[5] = { 0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd,
-		                         0x2a1462b3 };
+	static const uint32_t gen[5] = {0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3};
 	uint32_t top = chk >> 25;
 	int i;
 
@@ -65,8 +64,7 @@ static int value_of(uint8_t c)
 	return v;
 }
 
-int ck_bech32_encode(struct ck_buf *out, const char *hrp, const uint8_t *data, size_t n,
-                     int upper)
+int ck_bech32_encode(struct ck_buf *out, const char *hrp, const uint8_t *data, size_t n, int upper)
 {
 	size_t hl = strlen(hrp), n5 = (n * 8 + 4) / 5, i, keep = ck_buf_len(out);
 	uint32_t chk, acc = 0;

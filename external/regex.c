@@ -841,7 +841,7 @@ static int comp_one_rep(struct ck_ext_regex *re, const struct node *sub, int gre
 {
 	struct inst split = { I_SPLIT, 0, 0, 0, 0, 0, NULL, 0 };
 	struct inst jmp = { I_JMP, 0, 0, 0, 0, 0, NULL, 0 };
-	int at, rc, j;
+	int at = 0, rc, j;
 
 	/* x?: split L1, L2; L1: x; L2:   x*: L0: split L1, L2; L1: x; jmp L0; L2: */
 	if ((rc = emit(re, split, &at)) < 0)

@@ -20,6 +20,7 @@
 #include "ck/err.h"
 #include "ck/hash.h"
 #include "ck/secret.h"
+#include "ext_int.h"
 #include "ext_regex.h"
 #include "tmpl_int.h"
 
@@ -378,7 +379,7 @@ static int index_arg(struct tstate *s, const struct tv *idx, size_t cap, int inc
 static int f_index(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
 	struct tv item = a[0];
-	size_t k, x;
+	size_t k, x = 0;
 	int rc;
 
 	if (item.kind == TV_NIL)
@@ -983,46 +984,18 @@ static int f_ceil(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 
 /* ------------------------------------------------ sprig: strings/encoding */
 
-static int b64_decode_go(struct tstate *s, const struct tv *in, struct tv *out, enum ck_b64 v)
+static int b64_decode_go(struct tstate *s, const struct tv *in, struct tv *out, int url)
 {
-	struct sb clean = SB_INIT(s);
-	size_t k;
+	size_t bad = 0;
 	int rc;
 
-	/* Go's decoder skips \r and \n; anything else must be valid */
-	for (k = 0; k < in->u.s.n; k++)
-		if (in->u.s.p[k] != '\r' && in->u.s.p[k] != '\n' &&
-		    (rc = sb_putc(&clean, in->u.s.p[k])) < 0)
-			return rc;
 	ck_buf_reset(s->scratch);
-	rc = ck_b64_decode(s->scratch, clean.p ? clean.p : "", clean.n, v, 0);
+	rc = ck_ext__go_b64decode(s->scratch, in->u.s.p, in->u.s.n, url, &bad);
 	if (rc == CK_EINVAL) {
-		/* sprig returns the error text as the value */
-		static const char *const alpha[] = {
-			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
-			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
-		};
-		const char *al = alpha[v == CK_B64_URL];
-		size_t bad = 0;
+		/* sprig returns the decoder's error text as the value */
 		char msg[64];
-		int len;
+		int len = snprintf(msg, sizeof(msg), "illegal base64 data at input byte %zu", bad);
 
-		ck_err_clear();
-		while (bad < clean.n && clean.p[bad] && strchr(al, clean.p[bad]))
-			bad++;
-		if (bad < clean.n && clean.p[bad] == '=') {
-			/* padding in the wrong place or a short group */
-			if (bad % 4 < 2)
-				;
-			else
-				while (bad < clean.n && clean.p[bad] == '=')
-					bad++;
-			if (bad >= clean.n)
-				bad = clean.n - (clean.n % 4 ? clean.n % 4 : 0);
-		} else if (bad >= clean.n) {
-			bad = clean.n - clean.n % 4;
-		}
-		len = snprintf(msg, sizeof(msg), "illegal base64 data at input byte %zu", bad);
 		ck_buf_reset(s->scratch);
 		return ret_copy(s, out, msg, (size_t)len);
 	}
@@ -1043,7 +1016,7 @@ static int f_b64enc(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 
 static int f_b64dec(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
-	return b64_decode_go(s, &a[0], out, CK_B64_STD);
+	return b64_decode_go(s, &a[0], out, 0);
 }
 
 /* Unicode case mapping for ASCII, Latin-1, Greek and Cyrillic basics. */
@@ -1586,7 +1559,7 @@ static int f_plural(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 /* sprig strslice: a list of the non-nil elements' string forms. */
 static int strslice(struct tstate *s, const struct tv *v, struct tv *out)
 {
-	struct tv_list *l;
+	struct tv_list *l = NULL;
 	size_t k;
 	int rc;
 
@@ -1621,7 +1594,7 @@ static int strslice(struct tstate *s, const struct tv *v, struct tv *out)
 static int f_join(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
 	struct sb b = SB_INIT(s);
-	struct tv sl;
+	struct tv sl = { TV_NIL, 0, { 0 } };
 	size_t k;
 	int rc;
 
@@ -1709,7 +1682,7 @@ static int pieces_to_smap(struct tstate *s, struct tv_list *l, struct tv *out)
 
 static int f_split(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
-	struct tv_list *l;
+	struct tv_list *l = NULL;
 	int rc;
 
 	if ((rc = split_pieces(s, &a[0], &a[1], -1, &l)) < 0)
@@ -1719,7 +1692,7 @@ static int f_split(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 
 static int f_splitn(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
-	struct tv_list *l;
+	struct tv_list *l = NULL;
 	int rc;
 
 	if ((rc = split_pieces(s, &a[0], &a[2], a[1].u.i, &l)) < 0)
@@ -1729,7 +1702,7 @@ static int f_splitn(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 
 static int f_splitlist(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
-	struct tv_list *l;
+	struct tv_list *l = NULL;
 	int rc;
 
 	if ((rc = split_pieces(s, &a[0], &a[1], -1, &l)) < 0)
@@ -1749,8 +1722,8 @@ static int cmp_tv_str(const void *x, const void *y)
 
 static int f_sortalpha(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
-	struct tv sl;
-	struct tv_list *l;
+	struct tv sl = { TV_NIL, 0, { 0 } };
+	struct tv_list *l = NULL;
 	int rc;
 
 	if ((rc = strslice(s, &a[0], &sl)) < 0)
@@ -1892,7 +1865,7 @@ static int f_regexfind1(struct tstate *s, struct tv *out, struct tv *a, size_t n
 static int regex_findall(struct tstate *s, struct tv *out, struct tv *a, size_t n, int must)
 {
 	struct ck_ext_regex *re = NULL;
-	struct tv_list *l;
+	struct tv_list *l = NULL;
 	size_t pos = 0, m[2];
 	int64_t lim = a[2].u.i, found = 0;
 	int rc = compile_re(s, &a[0], &re), prev_empty_end = -1;
@@ -1969,7 +1942,7 @@ static int f_regexreplaceliteral(struct tstate *s, struct tv *out, struct tv *a,
 static int f_regexsplit(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
 	struct ck_ext_regex *re = NULL;
-	struct tv_list *l;
+	struct tv_list *l = NULL;
 	size_t pos = 0, beg = 0, m[2];
 	int64_t lim = a[2].u.i;
 	int rc = compile_re(s, &a[0], &re);
@@ -2381,7 +2354,7 @@ static int not_list(struct tstate *s, const char *what, const struct tv *v)
 
 static int f_push(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
-	struct tv_list *l;
+	struct tv_list *l = NULL;
 	int rc;
 
 	if (!is_list(&a[0]))
@@ -2395,7 +2368,7 @@ static int f_push(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 
 static int f_prepend(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
-	struct tv_list *l;
+	struct tv_list *l = NULL;
 	int rc;
 
 	if (!is_list(&a[0]))
@@ -2462,7 +2435,7 @@ static int f_initial(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 
 static int f_reverse(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
-	struct tv_list *l;
+	struct tv_list *l = NULL;
 	size_t k, len;
 	int rc;
 
@@ -2483,7 +2456,7 @@ static int f_reverse(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 
 static int f_compact(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
-	struct tv_list *l;
+	struct tv_list *l = NULL;
 	size_t k;
 
 	if (!is_list(&a[0]))
@@ -2509,7 +2482,7 @@ static int in_list(const struct tv *list, const struct tv *needle)
 
 static int f_uniq(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
-	struct tv_list *l;
+	struct tv_list *l = NULL;
 	struct tv cur;
 	size_t k;
 
@@ -2527,7 +2500,7 @@ static int f_uniq(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 
 static int f_without(struct tstate *s, struct tv *out, struct tv *a, size_t n)
 {
-	struct tv_list *l;
+	struct tv_list *l = NULL;
 	struct tv omit;
 	size_t k;
 
@@ -2612,6 +2585,23 @@ static int f_sprigslice(struct tstate *s, struct tv *out, struct tv *a, size_t n
 		out->u.l = l;
 	}
 	return CK_OK;
+}
+
+static int f_fromyaml(struct tstate *s, struct tv *out, struct tv *a, size_t n)
+{
+	return ck_ext__yaml_to_tv(s, a[0].u.s.p, a[0].u.s.n, out);
+}
+
+static int f_toyaml(struct tstate *s, struct tv *out, struct tv *a, size_t n)
+{
+	int rc = ck_ext__tv_to_yaml(s, &a[0], out);
+
+	if (rc == CK_EINVAL || rc == CK_ETOOBIG) {
+		ck_err_clear(); /* ESO swallows marshal errors: "" */
+		*out = tv_str("", 0);
+		return CK_OK;
+	}
+	return rc;
 }
 
 /* ------------------------------------------------------------ the table */
@@ -2731,7 +2721,8 @@ static const struct tfunc funcs[] = {
 	E("mustToPrettyJson", f_musttoprettyjson, 1, 0, P_ANY, 0, 0),
 	E("toRawJson", f_torawjson, 1, 0, P_ANY, 0, 0),
 	E("mustToRawJson", f_torawjson, 1, 0, P_ANY, 0, 0),
-	U("fromYaml"), U("toYaml"),
+	E("fromYaml", f_fromyaml, 1, 0, P_STR, 0, 0),
+	E("toYaml", f_toyaml, 1, 0, P_ANY, 0, 0),
 	E("dict", f_dict, 1, V, P_ANY, 0, 0),
 	E("get", f_get, 2, 0, P_MAP, P_STR, 0),
 	E("set", f_set, 3, 0, P_MAP, P_STR, P_ANY),

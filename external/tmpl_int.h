@@ -34,6 +34,8 @@ struct ck_ext_arena {
 void ck_ext__arena_init(struct ck_ext_arena *a, int secure, size_t limit);
 /* Wipe and free every chunk; the arena can be used again afterwards. */
 void ck_ext__arena_dispose(struct ck_ext_arena *a);
+/* Wipe everything but keep one chunk for reuse (cheap reuse of secure memory). */
+void ck_ext__arena_reset(struct ck_ext_arena *a);
 /* Zeroed, max-aligned memory; NULL with CK_ENOMEM / CK_ETOOBIG set. */
 void *ck_ext__arena_alloc(struct ck_ext_arena *a, size_t n);
 /* Copy n bytes and add a NUL; NULL on failure (error set). */
@@ -291,6 +293,10 @@ int ck_ext__func_fail(struct tstate *s, const char *fmt, ...) CK_PRINTF(2, 3);
 int ck_ext__tv_truth(const struct tv *v);
 /* sprig's empty(). */
 int ck_ext__tv_empty(const struct tv *v);
+
+/* ESO's fromYaml (a map; "Error" holds a parse error) and toYaml. */
+int ck_ext__yaml_to_tv(struct tstate *s, const char *text, size_t n, struct tv *out) CK_WUR;
+int ck_ext__tv_to_yaml(struct tstate *s, const struct tv *v, struct tv *out) CK_WUR;
 
 /* sprig strval: string form of any value (fmt %v for non-strings). */
 int ck_ext__strval(struct tstate *s, const struct tv *v, struct tv *out) CK_WUR;

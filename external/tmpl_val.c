@@ -41,6 +41,28 @@ void ck_ext__arena_dispose(struct ck_ext_arena *a)
 	a->total = 0;
 }
 
+void ck_ext__arena_reset(struct ck_ext_arena *a)
+{
+	struct ck_ext_chunk *c = a->head, *next;
+
+	if (c == NULL)
+		return;
+	/* keep the newest (largest) chunk: secure chunks are expensive to map */
+	for (next = c->next; next != NULL;) {
+		struct ck_ext_chunk *n2 = next->next;
+
+		if (a->secure)
+			ck_secret_free(next);
+		else
+			ck_freezero(next, sizeof(*next) + next->cap);
+		next = n2;
+	}
+	ck_memzero(c->data, c->used);
+	c->used = 0;
+	c->next = NULL;
+	a->total = c->cap;
+}
+
 void *ck_ext__arena_alloc(struct ck_ext_arena *a, size_t n)
 {
 	const size_t al = alignof(max_align_t);

@@ -69,7 +69,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = ck_aws_kms_decrypt(a, &out, NULL, "blob", 4, NULL, 0);
 		CK_ASSERT(rc == CK_OK || ck_buf_len(&out) == 0);
 		ck_buf_reset(&out);
-		(void)ck_aws_kms_encrypt(a, &out, NULL, "alias/k", "x", 1, NULL, 0);
+		if (ck_aws_kms_encrypt(a, &out, NULL, "alias/k", "x", 1, NULL, 0) < 0)
+			ck_err_clear();
 		rc = ck_aws_sm_get_secret_value(a, &s, "name", NULL, NULL);
 		CK_ASSERT(rc == CK_OK || ck_buf_len(&s.value) == 0);
 		ck_aws_free(a);

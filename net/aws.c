@@ -32,6 +32,8 @@ struct ck_aws {
 	char *region;
 	char *endpoint;             /* config.endpoint_url */
 	char *role_arn, *role_session, *external_id;
+	char *wi_token;             /* config.web_identity_token (secret memory) */
+	char *wi_role;              /* config.web_identity_role_arn */
 	struct creds fixed;         /* config.creds */
 	struct creds cur;
 	char where[96];
@@ -40,6 +42,7 @@ struct ck_aws {
 	time_t (*now)(void *);
 	void (*sleep_ms)(void *, long);
 	void *seam;
+	struct ck_http_response resp; /* kept between calls: its secure body is reused */
 };
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -621,9 +624,9 @@ static const struct creds *ensure_creds(struct ck_aws *a, int *rc);
 static int sts_call(struct ck_aws *a, const char *action, const struct ck_buf *form,
                     const struct creds *signer, struct creds *out)
 {
-	struct ck_buf url, host, path, akid, secret, token, body, hostline, authline, what;
+	struct ck_buf url, host, path, akid, secret, token, body, hostline, authline;
 	struct ck_http_request req = { 0 };
-	struct ck_http_response resp = CK_HTTP_RESPONSE_INIT;
+	struct ck_http_response *resp = &a->resp;
 	struct ck_http_retry rt;
 	struct ck_sigv4_out so;
 	const char *hdrs[8];
@@ -640,10 +643,8 @@ static int sts_call(struct ck_aws *a, const char *action, const struct ck_buf *f
 	ck_buf_init_secure(&body, 0);
 	ck_buf_init(&hostline, 0);
 	ck_buf_init_secure(&authline, 0);
-	ck_buf_init(&what, 0);
 	ck_sigv4_out_init(&so);
 	snprintf(region, sizeof(region), "%s", a->region && a->region[0] ? a->region : "us-east-1");
-	(void)ck_buf_printf(&what, "sts %s", action);
 	if ((rc = endpoint_for(a, &url, "STS", "sts", a->region)) < 0 ||
 	    (rc = split_url(ck_buf_cstr(&url), &host, &path)) < 0)
 		goto out;
@@ -691,37 +692,37 @@ static int sts_call(struct ck_aws *a, const char *action, const struct ck_buf *f
 	rt.retryable = aws_retryable;
 	rt.sleep_ms = a->sleep_ms;
 	rt.arg = a->seam;
-	if ((rc = ck_http_send_retry(a->http, &req, &rt, &resp)) < 0) {
+	if ((rc = ck_http_send_retry(a->http, &req, &rt, resp)) < 0) {
 		ck_err_context("aws: sts %s", action);
 		goto out;
 	}
-	if (resp.status != 200) {
+	if (resp->status != 200) {
 		struct ck_buf code, msg;
 		char c[128], m[400];
 
 		ck_buf_init(&code, 256);
 		ck_buf_init(&msg, 1024);
 		c[0] = m[0] = '\0';
-		if (xml_text(&code, ck_buf_cstr(&resp.body), ck_buf_len(&resp.body), "Code") == 1)
+		if (xml_text(&code, ck_buf_cstr(&resp->body), ck_buf_len(&resp->body), "Code") == 1)
 			ck_net__oneline(c, sizeof(c), ck_buf_cstr(&code), ck_buf_len(&code));
-		if (xml_text(&msg, ck_buf_cstr(&resp.body), ck_buf_len(&resp.body), "Message") == 1)
+		if (xml_text(&msg, ck_buf_cstr(&resp->body), ck_buf_len(&resp->body), "Message") == 1)
 			ck_net__oneline(m, sizeof(m), ck_buf_cstr(&msg), ck_buf_len(&msg));
 		ck_buf_dispose(&code);
 		ck_buf_dispose(&msg);
-		rc = code_for(c[0] ? c : NULL, resp.status);
+		rc = code_for(c[0] ? c : NULL, resp->status);
 		if (c[0])
 			ck_err_set(rc, "aws: sts %s: %s%s%s", action, c, m[0] ? ": " : "", m);
 		else
-			ck_err_set(rc, "aws: sts %s: HTTP %ld", action, resp.status);
+			ck_err_set(rc, "aws: sts %s: HTTP %ld", action, resp->status);
 		goto out;
 	}
 	if ((rc = ck_aws_sts_parse_credentials(&akid, &secret, &token, &exp,
-	                                        ck_buf_cstr(&resp.body),
-	                                        ck_buf_len(&resp.body))) < 0)
+	                                        ck_buf_cstr(&resp->body),
+	                                        ck_buf_len(&resp->body))) < 0)
 		goto out;
 	rc = creds_set(out, ck_buf_cstr(&akid), ck_buf_cstr(&secret), ck_buf_cstr(&token), exp);
 out:
-	ck_http_response_dispose(&resp);
+	ck_http_response_dispose(resp);
 	ck_sigv4_out_dispose(&so);
 	ck_buf_dispose(&url);
 	ck_buf_dispose(&host);
@@ -732,7 +733,6 @@ out:
 	ck_buf_dispose(&body);
 	ck_buf_dispose(&hostline);
 	ck_buf_dispose(&authline);
-	ck_buf_dispose(&what);
 	return rc;
 }
 
@@ -745,7 +745,7 @@ static void session_name(const struct ck_aws *a, char *out, size_t cap, const ch
 }
 
 static int web_identity(struct ck_aws *a, const char *role, const char *token_file,
-                        const char *session, struct creds *out)
+                        const char *token, const char *session, struct creds *out)
 {
 	struct ck_buf tok, form;
 	char sn[128];
@@ -754,8 +754,12 @@ static int web_identity(struct ck_aws *a, const char *role, const char *token_fi
 
 	ck_buf_init_secure(&tok, MAX_FILE);
 	ck_buf_init_secure(&form, 0);
-	/* re-read every time: the projected token rotates */
-	if ((rc = ck_file_read(&tok, token_file, MAX_FILE)) < 0) {
+	if (token_file == NULL) {
+		if ((rc = ck_buf_puts(&tok, token)) < 0)
+			goto out;
+		token_file = "(given token)";
+	} else if ((rc = ck_file_read(&tok, token_file, MAX_FILE)) < 0) {
+		/* re-read every time: the projected token rotates */
 		rc = ck_err_set(CK_ENOTFOUND, "aws: cannot read web identity token file %s",
 		                token_file);
 		goto out;
@@ -833,7 +837,7 @@ static int from_profile(struct ck_aws *a, const struct files *f, const char *pro
 	}
 	if (ck_buf_len(&role) > 0 && depth == 0) {
 		if (ck_buf_len(&wif) > 0) {
-			rc = web_identity(a, ck_buf_cstr(&role), ck_buf_cstr(&wif), NULL, out);
+			rc = web_identity(a, ck_buf_cstr(&role), ck_buf_cstr(&wif), NULL, NULL, out);
 			if (rc == CK_OK)
 				snprintf(a->where, sizeof(a->where), "profile %s (web identity)", profile);
 			goto out;
@@ -902,6 +906,12 @@ static int resolve(struct ck_aws *a, struct creds *out)
 		snprintf(a->where, sizeof(a->where), "configuration");
 		goto assume;
 	}
+	if (a->wi_token != NULL) {
+		if ((rc = web_identity(a, a->wi_role, NULL, a->wi_token, a->role_session, &base)) < 0)
+			goto out;
+		snprintf(a->where, sizeof(a->where), "web identity (given token)");
+		goto assume;
+	}
 	k = env(a, "AWS_ACCESS_KEY_ID");
 	s = env(a, "AWS_SECRET_ACCESS_KEY");
 	if (k == NULL && s == NULL) {
@@ -919,7 +929,7 @@ static int resolve(struct ck_aws *a, struct creds *out)
 	role = env(a, "AWS_ROLE_ARN");
 	wif = env(a, "AWS_WEB_IDENTITY_TOKEN_FILE");
 	if (role != NULL && wif != NULL) {
-		if ((rc = web_identity(a, role, wif, env(a, "AWS_ROLE_SESSION_NAME"), &base)) < 0)
+		if ((rc = web_identity(a, role, wif, NULL, env(a, "AWS_ROLE_SESSION_NAME"), &base)) < 0)
 			goto out;
 		snprintf(a->where, sizeof(a->where), "web identity");
 		goto assume;
@@ -1026,8 +1036,14 @@ int ck_aws_new(struct ck_aws **out, const struct ck_aws_config *c)
 	    (c->endpoint_url && !(a->endpoint = sdup(c->endpoint_url, 0))) ||
 	    (c->role_arn && !(a->role_arn = sdup(c->role_arn, 0))) ||
 	    (c->role_session_name && !(a->role_session = sdup(c->role_session_name, 0))) ||
-	    (c->external_id && !(a->external_id = sdup(c->external_id, 0)))) {
+	    (c->external_id && !(a->external_id = sdup(c->external_id, 0))) ||
+	    (c->web_identity_token && !(a->wi_token = sdup(c->web_identity_token, 1))) ||
+	    (c->web_identity_role_arn && !(a->wi_role = sdup(c->web_identity_role_arn, 0)))) {
 		rc = ck_err_set(CK_ENOMEM, "aws: out of memory");
+		goto out;
+	}
+	if (a->wi_token != NULL && a->wi_role == NULL) {
+		rc = ck_err_set(CK_EINVAL, "aws: a web identity token needs web_identity_role_arn");
 		goto out;
 	}
 	if (c->creds.access_key_id != NULL &&
@@ -1081,12 +1097,16 @@ void ck_aws_free(struct ck_aws *a)
 	if (a == NULL)
 		return;
 	ck_http_client_free(a->http);
+	ck_http_response_dispose(&a->resp);
 	sfree(a->profile);
 	sfree(a->region);
 	sfree(a->endpoint);
 	sfree(a->role_arn);
 	sfree(a->role_session);
 	sfree(a->external_id);
+	if (a->wi_token != NULL)
+		ck_secret_free(a->wi_token);
+	sfree(a->wi_role);
 	creds_clear(&a->fixed);
 	creds_clear(&a->cur);
 	ck_free(a);
@@ -1113,7 +1133,7 @@ static int json_call(struct ck_aws *a, const struct jcall *j, const struct ck_bu
 {
 	struct ck_buf url, host, path, hostline, targetline, authline;
 	struct ck_http_request req = { 0 };
-	struct ck_http_response resp = CK_HTTP_RESPONSE_INIT;
+	struct ck_http_response *resp = &a->resp;
 	struct ck_http_retry rt;
 	struct ck_sigv4_out so;
 	const struct creds *cr;
@@ -1180,17 +1200,17 @@ static int json_call(struct ck_aws *a, const struct jcall *j, const struct ck_bu
 	rt.retryable = aws_retryable;
 	rt.sleep_ms = a->sleep_ms;
 	rt.arg = a->seam;
-	if ((rc = ck_http_send_retry(a->http, &req, &rt, &resp)) < 0) {
+	if ((rc = ck_http_send_retry(a->http, &req, &rt, resp)) < 0) {
 		ck_err_context("aws: %s", j->what);
 		goto out;
 	}
-	if (resp.status != 200) {
-		rc = ck_aws_error_from_response(j->what, resp.status, ck_buf_cstr(&resp.body),
-		                                ck_buf_len(&resp.body),
-		                                ck_http_response_header(&resp, "x-amzn-ErrorType"));
+	if (resp->status != 200) {
+		rc = ck_aws_error_from_response(j->what, resp->status, ck_buf_cstr(&resp->body),
+		                                ck_buf_len(&resp->body),
+		                                ck_http_response_header(resp, "x-amzn-ErrorType"));
 		goto out;
 	}
-	if ((rc = ck_doc_parse_json(out, ck_buf_cstr(&resp.body), ck_buf_len(&resp.body),
+	if ((rc = ck_doc_parse_json(out, ck_buf_cstr(&resp->body), ck_buf_len(&resp->body),
 	                            CK_DOC_SECURE | CK_DOC_NO_COMMENTS)) < 0 ||
 	    (*out)->ndocs != 1 || (*out)->docs[0] == NULL ||
 	    ck_doc_resolve((*out)->docs[0])->kind != CK_DOC_MAP) {
@@ -1201,7 +1221,7 @@ static int json_call(struct ck_aws *a, const struct jcall *j, const struct ck_bu
 	}
 	rc = CK_OK;
 out:
-	ck_http_response_dispose(&resp);
+	ck_http_response_dispose(resp);
 	ck_sigv4_out_dispose(&so);
 	ck_buf_dispose(&url);
 	ck_buf_dispose(&host);

@@ -400,6 +400,23 @@ int ck_http_exchange_header(struct ck_http_exchange *x, const char *name, size_t
 	r->nheaders++;
 	n = v = NULL; /* transferred */
 	rc = CK_OK;
+	/* size the body once: each growth of a secure buffer is an mmap/mprotect */
+	if (nlen == 14 && strncasecmp(name, "Content-Length", 14) == 0 &&
+	    !(x->req->on_data != NULL && r->status >= 200 && r->status < 300)) {
+		char num[24];
+		unsigned long long want;
+		char *end;
+
+		if (vlen > 0 && vlen < sizeof(num)) {
+			memcpy(num, value, vlen);
+			num[vlen] = '\0';
+			want = strtoull(num, &end, 10);
+			if (*end == '\0' && want > 0 && want <= x->max_response &&
+			    ck_buf_len(&r->body) == 0)
+				if (ck_buf_grow(&r->body, (size_t)want) < 0)
+					ck_err_clear(); /* only a hint: the body grows as it comes */
+		}
+	}
 out:
 	ck_free(n);
 	ck_free(v);
@@ -428,9 +445,6 @@ int ck_http_exchange_body(struct ck_http_exchange *x, const void *p, size_t n)
 	}
 	if ((rc = ck_buf_put(&r->body, p, n)) < 0) {
 		r->failure = CK_HTTP_FAIL_OTHER;
-		if (rc == CK_ETOOBIG)
-			ck_err_set(CK_ETOOBIG, "net: %s: response body over the %zu-byte limit",
-			           x->what, x->max_response);
 		return rc;
 	}
 	return CK_OK;
@@ -497,13 +511,26 @@ int ck_http_send(struct ck_http_client *c, const struct ck_http_request *req,
 	int rc = CK_EINTERNAL;
 
 	memset(&x, 0, sizeof(x));
-	ck_http_response_dispose(resp);
 	max = req->max_response ? req->max_response : c->max_response;
-	/* The buffer's own limit is a backstop; the sink reports the limit first. */
-	if (req->flags & CK_HTTP_SECURE_BODY)
-		ck_buf_init_secure(&resp->body, max + 1);
-	else
-		ck_buf_init(&resp->body, max + 1);
+	/*
+	 * A response used again keeps its body's storage when it is of the kind
+	 * asked for (a secure allocation costs system calls); the limit is
+	 * enforced by the sink, so the buffer itself is unlimited.
+	 */
+	free_headers(resp);
+	resp->status = 0;
+	resp->stopped = 0;
+	resp->failure = CK_HTTP_FAIL_NONE;
+	if (ck_buf_mutable(&resp->body) != NULL &&
+	    ck_buf_is_secure(&resp->body) == ((req->flags & CK_HTTP_SECURE_BODY) != 0)) {
+		ck_buf_reset(&resp->body);
+	} else {
+		ck_buf_dispose(&resp->body);
+		if (req->flags & CK_HTTP_SECURE_BODY)
+			ck_buf_init_secure(&resp->body, 0);
+		else
+			ck_buf_init(&resp->body, 0);
+	}
 	x.c = c;
 	x.req = req;
 	x.resp = resp;

@@ -38,12 +38,14 @@ struct ck_vault {
 	void *seam;
 	/* token */
 	char *token;                 /* secret memory */
+	char *token_line;            /* "X-Vault-Token: <token>", secret memory */
 	int login_derived;
 	time_t obtained;
 	int64_t lease;               /* seconds; 0: does not expire */
 	int renewable;
 	int busy;                    /* inside login/renew: no token upkeep */
 	struct stored_auth auth;
+	struct ck_http_response resp; /* kept between requests: its secure body is reused */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -94,7 +96,9 @@ static void auth_clear(struct stored_auth *a)
 static void forget_token(struct ck_vault *v)
 {
 	ck_secret_free(v->token);
+	ck_secret_free(v->token_line);
 	v->token = NULL;
+	v->token_line = NULL;
 	v->login_derived = 0;
 	v->lease = 0;
 	v->renewable = 0;
@@ -102,14 +106,23 @@ static void forget_token(struct ck_vault *v)
 
 static int set_token(struct ck_vault *v, const char *t, size_t n)
 {
-	char *c = ck_secret_alloc(n + 1);
+	static const char prefix[] = "X-Vault-Token: ";
+	char *c = ck_secret_alloc(n + 1), *l = ck_secret_alloc(sizeof(prefix) + n);
 
-	if (c == NULL)
+	if (c == NULL || l == NULL) {
+		ck_secret_free(c);
+		ck_secret_free(l);
 		return ck_err_set(CK_ENOMEM, "vault: out of memory");
+	}
 	memcpy(c, t, n);
 	c[n] = '\0';
+	memcpy(l, prefix, sizeof(prefix) - 1);
+	memcpy(l + sizeof(prefix) - 1, t, n);
+	l[sizeof(prefix) - 1 + n] = '\0';
 	ck_secret_free(v->token);
+	ck_secret_free(v->token_line);
 	v->token = c;
+	v->token_line = l;
 	return CK_OK;
 }
 
@@ -237,6 +250,7 @@ void ck_vault_free(struct ck_vault *v)
 	if (v == NULL)
 		return;
 	ck_http_client_free(v->http);
+	ck_http_response_dispose(&v->resp);
 	forget_token(v);
 	auth_clear(&v->auth);
 	sfree(v->addr);
@@ -355,16 +369,15 @@ static int exchange(struct ck_vault *v, const char *method, const char *path, co
                     int retries, struct ck_vault_response *out)
 {
 	struct ck_http_request req = { 0 };
-	struct ck_http_response resp = CK_HTTP_RESPONSE_INIT;
+	struct ck_http_response *resp = &v->resp;
 	struct ck_http_retry rt;
-	struct ck_buf url, tokline, what;
+	struct ck_buf url, what;
 	const char *hdrs[8];
 	char nsline[600], idxline[1100];
 	int nh = 0, rc = CK_EINTERNAL, list = strcmp(method, "LIST") == 0, write;
 
 	ck_buf_init(&url, 0);
-	ck_buf_init_secure(&tokline, 0);
-	ck_buf_init(&what, 512);
+	ck_buf_init(&what, 0);
 	ck_vault_response_dispose(out);
 	write = strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 ||
 	        strcmp(method, "DELETE") == 0;
@@ -376,12 +389,11 @@ static int exchange(struct ck_vault *v, const char *method, const char *path, co
 		                        list ? "list=true" : "")) < 0)
 			goto out;
 	}
-	(void)ck_buf_printf(&what, "%s %s", list ? "LIST" : method, path[0] == '/' ? path + 1 : path);
-	if (with_token && v->token != NULL) {
-		if ((rc = ck_buf_printf(&tokline, "X-Vault-Token: %s", v->token)) < 0)
-			goto out;
-		hdrs[nh++] = ck_buf_cstr(&tokline);
-	}
+	if ((rc = ck_buf_printf(&what, "%s %s", list ? "LIST" : method,
+	                        path[0] == '/' ? path + 1 : path)) < 0)
+		goto out;
+	if (with_token && v->token_line != NULL)
+		hdrs[nh++] = v->token_line;
 	if (ns != NULL && ns[0] != '\0') {
 		snprintf(nsline, sizeof(nsline), "X-Vault-Namespace: %s", ns);
 		hdrs[nh++] = nsline;
@@ -409,42 +421,41 @@ static int exchange(struct ck_vault *v, const char *method, const char *path, co
 	rt.retryable = vault_retryable;
 	rt.sleep_ms = v->sleep_ms;
 	rt.arg = v->seam;
-	rc = ck_http_send_retry(v->http, &req, &rt, &resp);
+	rc = ck_http_send_retry(v->http, &req, &rt, resp);
 	if (rc < 0) {
 		/* transport errors already name the URL; say it is Vault */
 		ck_err_context("vault");
 		goto out;
 	}
 	if (v->ryw && write) {
-		const char *idx = ck_http_response_header(&resp, "X-Vault-Index");
+		const char *idx = ck_http_response_header(resp, "X-Vault-Index");
 
 		if (idx != NULL && strlen(idx) < 1024) {
 			sfree(v->index_state);
 			v->index_state = ck_strdup(idx);
 		}
 	}
-	rc = ck_vault_response_parse(out, resp.status, (const char *)ck_buf_data(&resp.body),
-	                             ck_buf_len(&resp.body));
+	rc = ck_vault_response_parse(out, resp->status, (const char *)ck_buf_data(&resp->body),
+	                             ck_buf_len(&resp->body));
 	if (rc < 0) {
-		out->status = resp.status;
-		if (resp.status >= 400) /* an error page that is not JSON: say what status it was */
-			rc = ck_err_set(ck_http_status_err(resp.status) ? ck_http_status_err(resp.status)
+		out->status = resp->status;
+		if (resp->status >= 400) /* an error page that is not JSON: say what status it was */
+			rc = ck_err_set(ck_http_status_err(resp->status) ? ck_http_status_err(resp->status)
 			                                                : CK_EINVAL,
 			                "vault: %s: HTTP %ld with a non-JSON body", ck_buf_cstr(&what),
-			                resp.status);
+			                resp->status);
 		else
 			ck_err_context("%s", ck_buf_cstr(&what));
 		goto out;
 	}
-	if (resp.status >= 300 || resp.status < 200) {
+	if (resp->status >= 300 || resp->status < 200) {
 		rc = status_error(out, ck_buf_cstr(&what));
 		goto out;
 	}
 	rc = CK_OK;
 out:
-	ck_http_response_dispose(&resp);
+	ck_buf_reset(&resp->body); /* the parsed copy is all that stays */
 	ck_buf_dispose(&url);
-	ck_buf_dispose(&tokline);
 	ck_buf_dispose(&what);
 	return rc;
 }
@@ -831,20 +842,20 @@ int ck_vault_request(struct ck_vault *v, const char *method, const char *path,
 
 /* ---- KV ----------------------------------------------------------------- */
 
-void ck_vault_kv_dispose(struct ck_vault_kv *kv)
-{
-	if (kv == NULL)
-		return;
-	ck_vault_response_dispose(&kv->r);
-	memset(kv, 0, sizeof(*kv));
-}
-
 static void kv_reset_view(struct ck_vault_kv *kv)
 {
 	kv->data = kv->metadata = kv->custom_metadata = NULL;
 	kv->version = 0;
 	kv->created_time = kv->deletion_time = "";
 	kv->deleted = kv->destroyed = 0;
+}
+
+void ck_vault_kv_dispose(struct ck_vault_kv *kv)
+{
+	if (kv == NULL)
+		return;
+	ck_vault_response_dispose(&kv->r);
+	kv_reset_view(kv);
 }
 
 int ck_vault_kv_parse(struct ck_vault_kv *kv, int kv_version, time_t now)
@@ -968,15 +979,23 @@ int ck_vault_kv_read_path(struct ck_vault *v, struct ck_vault_kv *out, const cha
 		snprintf(q, sizeof(q), "version=%lld", (long long)version);
 	rc = request(v, "GET", logical, q, NULL, 0, &out->r);
 	if (rc == CK_ENOTFOUND && kv_version == 2 && out->r.data != NULL) {
-		/* 404 with a body: a deleted or destroyed version */
-		if (ck_vault_kv_parse(out, 2, now_of(v)) == CK_ENOTFOUND)
+		/* 404 with a body: a deleted or destroyed version (metadata only) */
+		if (ck_vault_kv_parse(out, 2, now_of(v)) == CK_ENOTFOUND && out->data == NULL)
 			return reprefix(logical);
+		ck_vault_kv_dispose(out);
 		return ck_err_set(CK_ENOTFOUND, "vault: %s: not found", logical);
 	}
-	if (rc < 0)
+	if (rc < 0) {
+		ck_vault_kv_dispose(out);
 		return rc;
-	if ((rc = ck_vault_kv_parse(out, kv_version, now_of(v))) < 0)
-		return reprefix(logical);
+	}
+	if ((rc = ck_vault_kv_parse(out, kv_version, now_of(v))) < 0) {
+		rc = reprefix(logical);
+		/* nothing of a body we could not take as a secret stays around */
+		if (!out->deleted && !out->destroyed)
+			ck_vault_kv_dispose(out);
+		return rc;
+	}
 	return CK_OK;
 }
 
@@ -1215,9 +1234,13 @@ int ck_vault_health(struct ck_vault *v, struct ck_vault_health *out)
 		rc = ck_err_set(CK_EINVAL, "vault: sys/health answered without a body");
 		goto out;
 	}
-	(void)ck_net__get_bool(r.root, "initialized", &out->initialized);
-	(void)ck_net__get_bool(r.root, "sealed", &out->sealed);
-	(void)ck_net__get_bool(r.root, "standby", &out->standby);
+	/* absent fields stay 0 */
+	if (ck_net__get_bool(r.root, "initialized", &out->initialized) < 0)
+		out->initialized = 0;
+	if (ck_net__get_bool(r.root, "sealed", &out->sealed) < 0)
+		out->sealed = 0;
+	if (ck_net__get_bool(r.root, "standby", &out->standby) < 0)
+		out->standby = 0;
 	if ((s = ck_net__get_str(r.root, "version")) != NULL)
 		snprintf(out->version, sizeof(out->version), "%s", s);
 	rc = CK_OK;

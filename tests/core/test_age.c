@@ -12,7 +12,8 @@
 #define CHUNK 65536
 
 /* A fixed test identity (the C2SP spec example: 0x42 * 32). */
-static const char sk1[] = "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX";
+static const char sk1[] =
+    "AGE-SECRET-KEY-1GFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPYYSJZGFPQ4EGAEX";
 static const char pk1[] = "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj";
 
 static struct ck_age_identities *ids_of(const char *text)
@@ -48,8 +49,8 @@ static size_t chunks_of(size_t n)
 
 static void whole_buffer_sizes(void **state)
 {
-	static const size_t sizes[] = { 0, 1, 31, CHUNK - 1, CHUNK, CHUNK + 1, 2 * CHUNK,
-		                        3 * CHUNK + 7 };
+	static const size_t sizes[] = {0,     1,         31,        CHUNK - 1,
+	                               CHUNK, CHUNK + 1, 2 * CHUNK, 3 * CHUNK + 7};
 	struct ck_age_identities *ids = ids_of(sk1);
 	struct ck_age_recipients *rs = rs_of(pk1);
 	size_t i, hdr;
@@ -75,8 +76,8 @@ static void whole_buffer_sizes(void **state)
 				assert_memory_equal(ck_buf_data(&ct),
 				                    "-----BEGIN AGE ENCRYPTED FILE-----\n", 35);
 			}
-			assert_int_equal(ck_age_decrypt(&out, ids, ck_buf_data(&ct), ck_buf_len(&ct)),
-			                 CK_OK);
+			assert_int_equal(
+			    ck_age_decrypt(&out, ids, ck_buf_data(&ct), ck_buf_len(&ct)), CK_OK);
 			assert_int_equal(ck_age_last_failure(), CK_AGE_OK);
 			assert_int_equal(ck_buf_len(&out), sizes[i]);
 			assert_memory_equal(ck_buf_data(&out), pt, sizes[i]);
@@ -126,10 +127,10 @@ static void roundtrip_stream(size_t n, int armor, size_t step, struct ck_age_rec
 {
 	uint8_t *pt = random_bytes(n);
 	struct ck_buf ct = CK_BUF_INIT, out = CK_BUF_INIT;
-	struct dribble d = { pt, n, 0, step };
-	struct ck_age_source src = { dribble_read, &d };
-	struct ck_age_sink dst = { buf_write, &ct };
-	struct ck_age_sink dst2 = { buf_write, &out };
+	struct dribble d = {pt, n, 0, step};
+	struct ck_age_source src = {dribble_read, &d};
+	struct ck_age_sink dst = {buf_write, &ct};
+	struct ck_age_sink dst2 = {buf_write, &out};
 	uint64_t written = 0;
 
 	assert_int_equal(ck_age_encrypt_stream(&dst, &src, rs, armor), CK_OK);
@@ -148,9 +149,10 @@ static void roundtrip_stream(size_t n, int armor, size_t step, struct ck_age_rec
 
 static void streaming_sizes(void **state)
 {
-	/* Around 64 KiB chunks and around the 32-chunk batch of the stream engine. */
-	static const size_t sizes[] = { 0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 31 * CHUNK,
-		                        32 * CHUNK, 32 * CHUNK + 1, 63 * CHUNK, 64 * CHUNK + 5 };
+	/* Around 64 KiB chunks and around the 16-chunk batches of the stream engine. */
+	static const size_t sizes[] = {0,          1,          CHUNK - 1,     CHUNK,
+	                               CHUNK + 1,  15 * CHUNK, 16 * CHUNK,    16 * CHUNK + 1,
+	                               17 * CHUNK, 32 * CHUNK, 33 * CHUNK + 5};
 	struct ck_age_identities *ids = ids_of(sk1);
 	struct ck_age_recipients *rs = rs_of(pk1);
 	size_t i;
@@ -169,7 +171,7 @@ static void streaming_sizes(void **state)
 static void several_recipients(void **state)
 {
 	struct ck_buf s1, s2, s3, p1 = CK_BUF_INIT, p2 = CK_BUF_INIT, p3 = CK_BUF_INIT,
-	                      ct = CK_BUF_INIT, out = CK_BUF_INIT;
+	                          ct = CK_BUF_INIT, out = CK_BUF_INIT;
 	struct ck_age_recipients *rs = NULL;
 	struct ck_age_identities *a, *b, *c;
 	static const char msg[] = "a 32-byte sops data key........";
@@ -248,7 +250,8 @@ static void passphrase(void **state)
 	assert_int_equal(ck_age_identities_add_passphrase_fn(&lazy, ask, "hunter2"), CK_OK);
 	assert_int_equal(ck_age_encrypt(&ct2, mixed, "x", 1, 0), CK_OK);
 	asked = 0;
-	assert_int_equal(ck_age_decrypt(&out, lazy, ck_buf_data(&ct2), ck_buf_len(&ct2)), CK_ENOKEY);
+	assert_int_equal(ck_age_decrypt(&out, lazy, ck_buf_data(&ct2), ck_buf_len(&ct2)),
+	                 CK_ENOKEY);
 	assert_int_equal(asked, 0);
 	assert_int_equal(ck_age_decrypt(&out, lazy, ck_buf_data(&ct), ck_buf_len(&ct)), CK_OK);
 	assert_int_equal(asked, 1);
@@ -277,12 +280,13 @@ static void identity_files(void **state)
 	char text[512];
 
 	(void)state;
-	snprintf(text, sizeof(text), "# created: 2024-01-01T00:00:00Z\r\n# public key: %s\r\n\r\n%s\r\n",
-	         pk1, sk1);
+	snprintf(text, sizeof(text),
+	         "# created: 2024-01-01T00:00:00Z\r\n# public key: %s\r\n\r\n%s\r\n", pk1, sk1);
 	assert_int_equal(ck_age_identities_add_text(&ids, text, strlen(text)), CK_OK);
 	assert_int_equal(ck_age_identities_count(ids), 1);
 	assert_int_equal(ck_age_identities_recipients(&r, ids), CK_OK);
-	assert_string_equal(ck_buf_cstr(&r), "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj\n");
+	assert_string_equal(ck_buf_cstr(&r),
+	                    "age1zvkyg2lqzraa2lnjvqej32nkuu0ues2s82hzrye869xeexvn73equnujwj\n");
 	/* No final newline is fine too. */
 	assert_int_equal(ck_age_identities_add_text(&ids, sk1, strlen(sk1)), CK_OK);
 	assert_int_equal(ck_age_identities_count(ids), 2);
@@ -293,7 +297,8 @@ static void identity_files(void **state)
 	assert_null(strstr(ck_err_last()->msg, "GFPYY"));
 	assert_int_equal(ck_age_identities_count(ids), 2);
 	/* Case as written: lower-case secret keys are not age identities. */
-	snprintf(text, sizeof(text), "age-secret-key-1gfpyysjzgfpyysjzgfpyysjzgfpyysjzgfpyysjzgfpyysjzgfpq4egaex");
+	snprintf(text, sizeof(text),
+	         "age-secret-key-1gfpyysjzgfpyysjzgfpyysjzgfpyysjzgfpyysjzgfpyysjzgfpq4egaex");
 	assert_int_equal(ck_age_identities_add_text(&ids, text, strlen(text)), CK_EINVAL);
 	/* Leading space, trailing space, bad checksum. */
 	snprintf(text, sizeof(text), " %s", sk1);
@@ -346,12 +351,13 @@ static void keygen(void **state)
 	(void)state;
 	ck_buf_init_secure(&file, 0);
 	assert_int_equal(ck_age_keygen_file(&file, &pub), CK_OK);
-	assert_int_equal(regcomp(&re,
-	                         "^# created: [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
-	                         "(Z|[+-][0-9]{2}:[0-9]{2})\n# public key: (age1[02-9ac-hj-np-z]{58})\n"
-	                         "AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58}\n$",
-	                         REG_EXTENDED),
-	                 0);
+	assert_int_equal(
+	    regcomp(&re,
+	            "^# created: [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+	            "(Z|[+-][0-9]{2}:[0-9]{2})\n# public key: (age1[02-9ac-hj-np-z]{58})\n"
+	            "AGE-SECRET-KEY-1[02-9AC-HJ-NP-Z]{58}\n$",
+	            REG_EXTENDED),
+	    0);
 	assert_int_equal(regexec(&re, ck_buf_cstr(&file), 3, m, 0), 0);
 	regfree(&re);
 	assert_int_equal(ck_age_identities_add_text(&ids, ck_buf_cstr(&file), ck_buf_len(&file)),
@@ -369,11 +375,12 @@ static void keygen(void **state)
 }
 
 /* Decrypt through the streaming API, counting released bytes. */
-static int stream_decrypt(const struct ck_buf *ct, struct ck_age_identities *ids, struct ck_buf *out)
+static int stream_decrypt(const struct ck_buf *ct, struct ck_age_identities *ids,
+                          struct ck_buf *out)
 {
-	struct dribble d = { ck_buf_data(ct), ck_buf_len(ct), 0, (size_t)-1 };
-	struct ck_age_source src = { dribble_read, &d };
-	struct ck_age_sink dst = { buf_write, out };
+	struct dribble d = {ck_buf_data(ct), ck_buf_len(ct), 0, (size_t)-1};
+	struct ck_age_source src = {dribble_read, &d};
+	struct ck_age_sink dst = {buf_write, out};
 
 	return ck_age_decrypt_stream(&dst, &src, ids, CK_AGE_ARMOR_AUTO, NULL);
 }
@@ -515,14 +522,170 @@ static void armor(void **state)
 	ck_age_recipients_free(rs);
 }
 
+/* Replace the first occurrence of `from` in b with `to` (test helper). */
+static void edit(struct ck_buf *b, const char *from, const char *to)
+{
+	struct ck_buf n = CK_BUF_INIT;
+	const char *s = ck_buf_cstr(b), *at = strstr(s, from);
+
+	assert_non_null(at);
+	assert_int_equal(ck_buf_put(&n, s, (size_t)(at - s)), CK_OK);
+	assert_int_equal(ck_buf_puts(&n, to), CK_OK);
+	assert_int_equal(
+	    ck_buf_put(&n, at + strlen(from), ck_buf_len(b) - (size_t)(at - s) - strlen(from)),
+	    CK_OK);
+	ck_buf_reset(b);
+	assert_int_equal(ck_buf_putb(b, &n), CK_OK);
+	ck_buf_dispose(&n);
+}
+
+static enum ck_age_failure outcome(const struct ck_buf *ct, struct ck_age_identities *ids)
+{
+	struct ck_buf out = CK_BUF_INIT;
+	int rc = ck_age_decrypt(&out, ids, ck_buf_data(ct), ck_buf_len(ct));
+
+	assert_true(rc == CK_OK || ck_buf_len(&out) == 0);
+	ck_buf_dispose(&out);
+	return rc == CK_OK ? CK_AGE_OK : ck_age_last_failure();
+}
+
+/* Cases from the spec's rejection checklist (section 13) beyond the CCTV files. */
+static void spec_checklist(void **state)
+{
+	struct ck_age_identities *ids = ids_of(sk1), *pw = NULL;
+	struct ck_age_recipients *rs = rs_of(pk1), *prs = NULL;
+	struct ck_buf ct = CK_BUF_INIT, b = CK_BUF_INIT, d = CK_BUF_INIT;
+	char *lf;
+
+	(void)state;
+	assert_int_equal(ck_age_identities_add_passphrase(&pw, "pw", 2), CK_OK);
+	assert_int_equal(ck_age_recipients_add_passphrase(&prs, "pw", 2, 10), CK_OK);
+
+	/* Armour: PGP checksum line, blank at a line end, a short line in the middle. */
+	assert_int_equal(ck_age_encrypt(&ct, rs, "hello", 5, 1), CK_OK);
+	assert_int_equal(outcome(&ct, ids), CK_AGE_OK);
+	assert_int_equal(ck_buf_putb(&b, &ct), CK_OK);
+	edit(&b, "\n-----END", "\n=AbCd\n-----END");
+	assert_int_equal(outcome(&b, ids), CK_AGE_ARMOR_FAILURE);
+	ck_buf_reset(&b);
+	assert_int_equal(ck_buf_putb(&b, &ct), CK_OK);
+	{
+		/* The first data line, then the same with a blank before its LF. */
+		char from[80], to[80];
+		const char *l = ck_buf_cstr(&ct) + 35;
+
+		snprintf(from, sizeof(from), "%.*s\n", (int)(strchr(l, '\n') - l), l);
+		snprintf(to, sizeof(to), "%.*s \n", (int)(strchr(l, '\n') - l), l);
+		edit(&b, from, to);
+	}
+	assert_int_equal(outcome(&b, ids), CK_AGE_ARMOR_FAILURE);
+	ck_buf_reset(&b);
+	assert_int_equal(ck_buf_putb(&b, &ct), CK_OK);
+	lf = (char *)ck_buf_mutable(&b) + 35 + 32;
+	{
+		char first[40], split[48];
+
+		snprintf(first, sizeof(first), "%.32s", lf - 32);
+		snprintf(split, sizeof(split), "%s\n", first);
+		edit(&b, first, split);
+	}
+	assert_int_equal(outcome(&b, ids), CK_AGE_ARMOR_FAILURE);
+	/* Non-canonical padding bits. */
+	ck_buf_reset(&d);
+	assert_int_equal(ck_age_armor_decode(&d,
+	                                     "-----BEGIN AGE ENCRYPTED FILE-----\nAA==\n"
+	                                     "-----END AGE ENCRYPTED FILE-----\n",
+	                                     72),
+	                 CK_OK);
+	assert_int_equal(ck_buf_len(&d), 1);
+	assert_int_equal(ck_age_armor_decode(&d,
+	                                     "-----BEGIN AGE ENCRYPTED FILE-----\nAB==\n"
+	                                     "-----END AGE ENCRYPTED FILE-----\n",
+	                                     72),
+	                 CK_EINVAL);
+
+	/* Header: a blank after the MAC, a CR in a body line. */
+	ck_buf_reset(&ct);
+	assert_int_equal(ck_age_encrypt(&ct, rs, "hello", 5, 0), CK_OK);
+	ck_buf_reset(&b);
+	assert_int_equal(ck_buf_putb(&b, &ct), CK_OK);
+	{
+		const char *m = strstr(ck_buf_cstr(&ct), "\n--- ");
+		char from[64], to[64];
+
+		snprintf(from, sizeof(from), "%.48s\n", m); /* "\n--- " + 43 MAC chars */
+		snprintf(to, sizeof(to), "%.48s \n", m);
+		edit(&b, from, to);
+	}
+	assert_int_equal(outcome(&b, ids), CK_AGE_HEADER_FAILURE);
+	ck_buf_reset(&b);
+	assert_int_equal(ck_buf_putb(&b, &ct), CK_OK);
+	edit(&b, "\n---", "\r\n---");
+	assert_int_equal(outcome(&b, ids), CK_AGE_HEADER_FAILURE);
+
+	/* scrypt: two stanzas, a leading zero, a wrong (but valid) work factor. */
+	ck_buf_reset(&ct);
+	assert_int_equal(ck_age_encrypt(&ct, prs, "hello", 5, 0), CK_OK);
+	assert_int_equal(outcome(&ct, pw), CK_AGE_OK);
+	{
+		const char *s = ck_buf_cstr(&ct), *st = strstr(s, "-> scrypt "),
+		           *end = strstr(s, "\n---");
+		char stanza[256];
+
+		snprintf(stanza, sizeof(stanza), "%.*s", (int)(end + 1 - st), st);
+		ck_buf_reset(&b);
+		assert_int_equal(ck_buf_putb(&b, &ct), CK_OK);
+		{
+			char twice[512];
+
+			snprintf(twice, sizeof(twice), "%s%s", stanza, stanza);
+			edit(&b, stanza, twice);
+		}
+		assert_int_equal(outcome(&b, pw), CK_AGE_HEADER_FAILURE);
+	}
+	ck_buf_reset(&b);
+	assert_int_equal(ck_buf_putb(&b, &ct), CK_OK);
+	edit(&b, " 10\n", " 010\n");
+	assert_int_equal(outcome(&b, pw), CK_AGE_HEADER_FAILURE);
+	ck_buf_reset(&b);
+	assert_int_equal(ck_buf_putb(&b, &ct), CK_OK);
+	edit(&b, " 10\n", " 11\n");
+	assert_int_equal(outcome(&b, pw), CK_AGE_NO_MATCH);
+
+	/* STREAM: one byte after the final chunk; the final chunk cut short. */
+	ck_buf_reset(&ct);
+	assert_int_equal(ck_age_encrypt(&ct, rs, "hello", 5, 0), CK_OK);
+	ck_buf_reset(&b);
+	assert_int_equal(ck_buf_putb(&b, &ct), CK_OK);
+	assert_int_equal(ck_buf_putc(&b, 'x'), CK_OK);
+	assert_int_equal(outcome(&b, ids), CK_AGE_PAYLOAD_FAILURE);
+	ck_buf_truncate(&b, ck_buf_len(&ct) - 1);
+	assert_int_equal(outcome(&b, ids), CK_AGE_PAYLOAD_FAILURE);
+	ck_buf_truncate(&b, ck_buf_len(&ct) - 21); /* shorter than a tag */
+	assert_int_equal(outcome(&b, ids), CK_AGE_PAYLOAD_FAILURE);
+
+	ck_buf_dispose(&ct);
+	ck_buf_dispose(&b);
+	ck_buf_dispose(&d);
+	ck_age_identities_free(ids);
+	ck_age_identities_free(pw);
+	ck_age_recipients_free(rs);
+	ck_age_recipients_free(prs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(whole_buffer_sizes), cmocka_unit_test(streaming_sizes),
-		cmocka_unit_test(several_recipients), cmocka_unit_test(passphrase),
-		cmocka_unit_test(identity_files),     cmocka_unit_test(recipients),
-		cmocka_unit_test(keygen),             cmocka_unit_test(tampering),
-		cmocka_unit_test(armor),
+	    cmocka_unit_test(whole_buffer_sizes),
+	    cmocka_unit_test(streaming_sizes),
+	    cmocka_unit_test(several_recipients),
+	    cmocka_unit_test(passphrase),
+	    cmocka_unit_test(identity_files),
+	    cmocka_unit_test(recipients),
+	    cmocka_unit_test(keygen),
+	    cmocka_unit_test(tampering),
+	    cmocka_unit_test(armor),
+	    cmocka_unit_test(spec_checklist),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -64,12 +64,17 @@ static void check(const char *file, const char *plain, struct ck_age_identities 
 static void x25519_files(void **state)
 {
 	static const char *const files[][2] = {
-		{ "empty.age", "empty.bin" },       { "empty.age.asc", "empty.bin" },
-		{ "small.age", "small.txt" },       { "small.age.asc", "small.txt" },
-		{ "64k.age", "64k.bin" },           { "64k.age.asc", "64k.bin" },
-		{ "64k_plus_1.age", "64k_plus_1.bin" }, { "64k_plus_1.age.asc", "64k_plus_1.bin" },
-		{ "1m.age", "1m.bin" },             { "1m.age.asc", "1m.bin" },
-		{ "multi_recipient_small.age", "small.txt" },
+	    {"empty.age", "empty.bin"},
+	    {"empty.age.asc", "empty.bin"},
+	    {"small.age", "small.txt"},
+	    {"small.age.asc", "small.txt"},
+	    {"64k.age", "64k.bin"},
+	    {"64k.age.asc", "64k.bin"},
+	    {"64k_plus_1.age", "64k_plus_1.bin"},
+	    {"64k_plus_1.age.asc", "64k_plus_1.bin"},
+	    {"1m.age", "1m.bin"},
+	    {"1m.age.asc", "1m.bin"},
+	    {"multi_recipient_small.age", "small.txt"},
 	};
 	struct ck_age_identities *ids = load_ids("identity.txt"), *ids2 = load_ids("identity2.txt");
 	struct ck_buf r = CK_BUF_INIT, want = CK_BUF_INIT;
@@ -115,7 +120,7 @@ static void scrypt_files(void **state)
 
 static void ssh_files(void **state)
 {
-	static const char *const keys[] = { "ssh_ed25519_key", "ssh_rsa_key" };
+	static const char *const keys[] = {"ssh_ed25519_key", "ssh_rsa_key"};
 	struct ck_age_identities *ids = NULL;
 	struct ck_buf t = CK_BUF_INIT;
 	size_t i;
@@ -136,9 +141,9 @@ static void ssh_files(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(x25519_files),
-		cmocka_unit_test(scrypt_files),
-		cmocka_unit_test(ssh_files),
+	    cmocka_unit_test(x25519_files),
+	    cmocka_unit_test(scrypt_files),
+	    cmocka_unit_test(ssh_files),
 	};
 
 	dir = ckt_vectors("age-cli");

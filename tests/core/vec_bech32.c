@@ -23,7 +23,7 @@ static struct span array_of(struct span s, const char *key)
 {
 	char pat[128];
 	const char *k, *p;
-	struct span r = { NULL, NULL };
+	struct span r = {NULL, NULL};
 	int depth = 0;
 
 	snprintf(pat, sizeof(pat), "\"%s\": [", key);
@@ -50,7 +50,7 @@ static struct span array_of(struct span s, const char *key)
 /* Next top-level {...} in *s, or a NULL span. */
 static struct span next_object(struct span *s)
 {
-	struct span r = { NULL, NULL };
+	struct span r = {NULL, NULL};
 	const char *p = s->p;
 	int depth = 0;
 
@@ -171,8 +171,8 @@ static void bip173(void **state)
 		assert_memory_equal(ck_buf_data(&d), d5, n5);
 		ck_buf_reset(&d8);
 		if (field(o, "data8_hex", want, sizeof(want))) {
-			assert_int_equal(ck_bech32_decode(NULL, &d8, ck_buf_cstr(&s), ck_buf_len(&s), 1),
-			                 CK_OK);
+			assert_int_equal(
+			    ck_bech32_decode(NULL, &d8, ck_buf_cstr(&s), ck_buf_len(&s), 1), CK_OK);
 			unhex_str(&d, want);
 			assert_true(ck_buf_eq(&d, &d8));
 			/* And back, in the case it was written in. */
@@ -184,7 +184,7 @@ static void bip173(void **state)
 			assert_true(ck_buf_eq(&enc, &s));
 		} else {
 			assert_int_not_equal(
-				ck_bech32_decode(NULL, &d8, ck_buf_cstr(&s), ck_buf_len(&s), 1), CK_OK);
+			    ck_bech32_decode(NULL, &d8, ck_buf_cstr(&s), ck_buf_len(&s), 1), CK_OK);
 		}
 		valid++;
 	}
@@ -197,7 +197,7 @@ static void bip173(void **state)
 		ck_buf_reset(&d);
 		/* age drops the 90-character limit: exactly one of these becomes valid. */
 		assert_int_equal(ck_bech32_decode5(NULL, &d, ck_buf_cstr(&s), ck_buf_len(&s), 0) ==
-		                         CK_OK,
+		                     CK_OK,
 		                 field_true(o, "valid_without_90_char_limit"));
 		invalid++;
 	}
@@ -208,7 +208,8 @@ static void bip173(void **state)
 		ck_buf_reset(&d);
 		assert_int_equal(ck_bech32_decode5(NULL, &d, str, strlen(str), 1), CK_OK);
 		ck_buf_reset(&d8);
-		assert_int_equal(ck_bech32_5to8(&d8, ck_buf_data(&d) + 1, ck_buf_len(&d) - 1), CK_OK);
+		assert_int_equal(ck_bech32_5to8(&d8, ck_buf_data(&d) + 1, ck_buf_len(&d) - 1),
+		                 CK_OK);
 		assert_true(field(o, "program_hex", want, sizeof(want)));
 		unhex_str(&enc, want);
 		assert_true(ck_buf_eq(&enc, &d8));
@@ -223,14 +224,15 @@ static void bip173(void **state)
 		assert_true(field(o, "fails_at", at, sizeof(at)));
 		ck_buf_reset(&d);
 		if (strcmp(at, "bech32") == 0) {
-			assert_int_not_equal(ck_bech32_decode5(NULL, &d, str, strlen(str), 1), CK_OK);
+			assert_int_not_equal(ck_bech32_decode5(NULL, &d, str, strlen(str), 1),
+			                     CK_OK);
 		} else {
 			assert_int_equal(ck_bech32_decode5(NULL, &d, str, strlen(str), 1), CK_OK);
 			ck_buf_reset(&d8);
 			if (strcmp(at, "5-to-8 conversion") == 0)
-				assert_int_not_equal(ck_bech32_5to8(&d8, ck_buf_data(&d) + 1,
-				                                    ck_buf_len(&d) - 1),
-				                     CK_OK);
+				assert_int_not_equal(
+				    ck_bech32_5to8(&d8, ck_buf_data(&d) + 1, ck_buf_len(&d) - 1),
+				    CK_OK);
 		}
 		seg_bad++;
 	}
@@ -271,7 +273,7 @@ static void bip173(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = { cmocka_unit_test(bip173) };
+	const struct CMUnitTest tests[] = {cmocka_unit_test(bip173)};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

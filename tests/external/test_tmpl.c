@@ -277,6 +277,16 @@ static const struct tc cases[] = {
 	{ ESO, "{{ range $k, $v := fromJson .j }}{{ $k }}={{ $v }};{{ end }}", "j={\"z\":1,\"a\":\"x\"}",
 	  "a=x;z=1;", NULL },
 
+	/* toYaml / fromYaml: sigs.k8s.io/yaml, go-yaml v2 output */
+	{ ESO, "{{ toYaml . }}", "{\"b\":{\"z\":1,\"a\":[1,\"x\",null]},\"s\":\"yes\",\"e\":[],\"a10\":1.5,\"a2\":\"a: b\"}",
+	  "a2: 'a: b'\na10: 1.5\nb:\n  a:\n  - 1\n  - x\n  - null\n  z: 1\ne: []\ns: \"yes\"", NULL },
+	{ ESO, "{{ .cfg | fromYaml | toJson }}", "cfg=port: 8080\nname: app\nlist: [a, 1]\nflag: on\n",
+	  "{\"flag\":true,\"list\":[\"a\",1],\"name\":\"app\",\"port\":8080}", NULL },
+	{ ESO, "{{ (fromYaml .cfg).a.b }}", "cfg=a:\n  b: deep\n", "deep", NULL },
+	{ ESO, "{{ (fromYaml \"[1, 2]\").Error }}", "",
+	  "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}", NULL },
+	{ ESO, "{{ toYaml \"multi\\nline\" }}", "", "|-\n  multi\n  line", NULL },
+
 	/* ESO documentation idioms */
 	{ ESO, "{{ printf \"{{ .username | toString }}\" }}", "username=u", "{{ .username | toString }}", NULL },
 	{ ESO, "{\"auths\":{\"{{ .registry }}\":{\"auth\":\"{{ printf \"%s:%s\" .user .pass | b64enc }}\"}}}",

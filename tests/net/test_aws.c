@@ -464,6 +464,24 @@ static void web_identity(void **state)
 	assert_non_null(strstr(ck_err_last()->msg, "InvalidIdentityToken"));
 	assert_null(strstr(ck_err_last()->msg, "jwt-two"));
 	ck_aws_free(a);
+	/* ESO's auth.jwt: a token handed over directly, no file, no environment */
+	clear_env();
+	write_file(tok, "jwt-given\n");
+	ctl(&ad, "sts", "%s", role_body);
+	memset(&c, 0, sizeof(c));
+	c.no_env = 1;
+	c.region = "us-east-1";
+	c.endpoint_url = ad.url;
+	c.web_identity_token = "jwt-given";
+	c.web_identity_role_arn = "arn:aws:iam::111122223333:role/app";
+	c.now = fake_now;
+	assert_int_equal(ck_aws_new(&a, &c), CK_OK);
+	assert_int_equal(ck_aws_kms_encrypt(a, &blob, NULL, "alias/sops", &one, 1, NULL, 0), CK_OK);
+	assert_int_equal(ck_aws_credentials(a, &cr, &where), CK_OK);
+	assert_string_equal(where, "web identity (given token)");
+	ck_aws_free(a);
+	c.web_identity_role_arn = NULL;
+	assert_int_equal(ck_aws_new(&a, &c), CK_EINVAL);
 	client_now = 0;
 	ctl(&ad, "clock", "{\"reset\":true}");
 	clear_env();

@@ -60,6 +60,8 @@ struct ck_ctl_leader;
 int ck_ctl_leader_new(struct ck_ctl_leader **out, const struct ck_ctl_leader_opts *opts,
                       const struct ck_ctl_lease_ops *ops) CK_WUR;
 void ck_ctl_leader_free(struct ck_ctl_leader *le);
+/* Replace the Lease operations (bound to the stepping thread's connection). */
+void ck_ctl_leader_set_ops(struct ck_ctl_leader *le, const struct ck_ctl_lease_ops *ops);
 
 /*
  * One attempt to acquire or renew at monotonic time now_ms (wall_us gives the

@@ -43,6 +43,8 @@ void ck_ctl_metrics_set(struct ck_ctl_metrics *m, const char *name, double v, ..
 void ck_ctl_metrics_observe(struct ck_ctl_metrics *m, const char *name, double v, ...);
 /* Remove one series (e.g. condition_info of a deleted object). */
 void ck_ctl_metrics_delete(struct ck_ctl_metrics *m, const char *name, ...);
+/* Remove every series whose labels include all the given pairs. */
+void ck_ctl_metrics_delete_matching(struct ck_ctl_metrics *m, const char *name, ...);
 
 /*
  * The current value of a series: the counter or gauge value, or a

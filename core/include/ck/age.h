@@ -39,10 +39,10 @@ enum ck_age_failure ck_age_last_failure(void);
 
 /* Limits. */
 #define CK_AGE_CHUNK_SIZE 65536
-#define CK_AGE_MAX_HEADER (16u << 20)    /* bytes of header accepted */
-#define CK_AGE_MAX_KEYFILE (16u << 20)   /* identity / recipients file */
-#define CK_AGE_SCRYPT_MAX_LOG_N 22       /* decryption limit (the reference's) */
-#define CK_AGE_SCRYPT_DEFAULT_LOG_N 18   /* encryption default */
+#define CK_AGE_MAX_HEADER (16u << 20)  /* bytes of header accepted */
+#define CK_AGE_MAX_KEYFILE (16u << 20) /* identity / recipients file */
+#define CK_AGE_SCRYPT_MAX_LOG_N 22     /* decryption limit (the reference's) */
+#define CK_AGE_SCRYPT_DEFAULT_LOG_N 18 /* encryption default */
 
 /* ------------------------------------------------------------------ keys */
 
@@ -79,10 +79,12 @@ void ck_age_identities_free(struct ck_age_identities *ids);
 
 /* A list of recipients. */
 struct ck_age_recipients;
-/* Add an "age1..." recipient (exactly, lower case). CK_EINVAL, CK_EUNSUPPORTED (pq, ssh, plugin). */
+/* Add an "age1..." recipient (exactly, lower case). CK_EINVAL, CK_EUNSUPPORTED (pq, ssh, plugin).
+ */
 int ck_age_recipients_add(struct ck_age_recipients **rs, const char *age1, size_t n) CK_WUR;
 /* Add every recipient of a recipients file (-R): one per line, '#' comments. */
-int ck_age_recipients_add_file_text(struct ck_age_recipients **rs, const char *text, size_t n) CK_WUR;
+int ck_age_recipients_add_file_text(struct ck_age_recipients **rs, const char *text,
+                                    size_t n) CK_WUR;
 /* Passphrase recipient (scrypt, work factor log_n; 0 = default 18). Only stanza. */
 int ck_age_recipients_add_passphrase(struct ck_age_recipients **rs, const char *pass, size_t n,
                                      unsigned log_n) CK_WUR;
@@ -103,8 +105,8 @@ int ck_age_identity_to_recipient(struct ck_buf *pub_out, const char *secret, siz
 /* ------------------------------------------------------- whole buffers */
 
 /* Whole-buffer encryption; appends the age file (armoured when armor). */
-int ck_age_encrypt(struct ck_buf *out, const struct ck_age_recipients *rs, const void *pt,
-                   size_t n, int armor) CK_WUR;
+int ck_age_encrypt(struct ck_buf *out, const struct ck_age_recipients *rs, const void *pt, size_t n,
+                   int armor) CK_WUR;
 /*
  * Whole-buffer decryption of a binary or armoured age file (armour detected:
  * first non-whitespace bytes "-----"); appends the plaintext to out (use a
@@ -163,12 +165,10 @@ int ck_age_encrypt_stream(const struct ck_age_sink *dst, const struct ck_age_sou
  * *written (may be NULL) receives the plaintext bytes written.
  */
 int ck_age_decrypt_stream(const struct ck_age_sink *dst, const struct ck_age_source *src,
-                          const struct ck_age_identities *ids, int armor,
-                          uint64_t *written) CK_WUR;
+                          const struct ck_age_identities *ids, int armor, uint64_t *written) CK_WUR;
 
 /* The same over file descriptors (the CLI's path). */
-int ck_age_encrypt_fd(int out_fd, int in_fd, const struct ck_age_recipients *rs,
-                      int armor) CK_WUR;
+int ck_age_encrypt_fd(int out_fd, int in_fd, const struct ck_age_recipients *rs, int armor) CK_WUR;
 int ck_age_decrypt_fd(int out_fd, int in_fd, const struct ck_age_identities *ids) CK_WUR;
 
 #endif

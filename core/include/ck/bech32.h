@@ -13,8 +13,8 @@
 #include "ck/buf.h"
 
 /* Encode 8-bit data under hrp; output is lower case unless `upper`. */
-int ck_bech32_encode(struct ck_buf *out, const char *hrp, const uint8_t *data,
-                     size_t n, int upper) CK_WUR;
+int ck_bech32_encode(struct ck_buf *out, const char *hrp, const uint8_t *data, size_t n,
+                     int upper) CK_WUR;
 
 /*
  * Decode a bech32 string. The hrp (lower-cased) goes to hrp_out (appended,
@@ -22,15 +22,15 @@ int ck_bech32_encode(struct ck_buf *out, const char *hrp, const uint8_t *data,
  * buffer for keys). CK_EINVAL on any error; both buffers are then unchanged.
  * Callers that care about the case as written (age) check the string.
  */
-int ck_bech32_decode(struct ck_buf *hrp_out, struct ck_buf *data_out,
-                     const char *s, size_t n, int strict_len) CK_WUR;
+int ck_bech32_decode(struct ck_buf *hrp_out, struct ck_buf *data_out, const char *s, size_t n,
+                     int strict_len) CK_WUR;
 
 /*
  * Same checks, but the data part's 5-bit groups (one per byte, checksum
  * removed) go to data5_out without regrouping (segwit-style payloads).
  */
-int ck_bech32_decode5(struct ck_buf *hrp_out, struct ck_buf *data5_out,
-                      const char *s, size_t n, int strict_len) CK_WUR;
+int ck_bech32_decode5(struct ck_buf *hrp_out, struct ck_buf *data5_out, const char *s, size_t n,
+                      int strict_len) CK_WUR;
 
 /*
  * Regroup n 5-bit values into bytes (appended to out) with BIP-173's rules:

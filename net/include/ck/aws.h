@@ -6,7 +6,9 @@
  * SigV4 (ck/sigv4.h) over one HTTP client (connections are reused).
  *
  * Credentials, first match wins (as the SDKs do):
- *   1. config static keys (ESO's auth.secretRef);
+ *   1. config static keys (ESO's auth.secretRef), else a config web identity
+ *      token + role (ESO's auth.jwt: a TokenRequest token) -> STS
+ *      AssumeRoleWithWebIdentity;
  *   2. AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY [/ AWS_SESSION_TOKEN]
  *      (legacy AWS_ACCESS_KEY / AWS_SECRET_KEY);
  *   3. web identity: AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE
@@ -63,6 +65,8 @@ struct ck_aws_config {
 	const char *role_arn;        /* assume this role on top of the chain's credentials */
 	const char *role_session_name; /* NULL: "cloak-<unix time>" */
 	const char *external_id;     /* for role_arn */
+	const char *web_identity_token;    /* a JWT (copied into secret memory) ... */
+	const char *web_identity_role_arn; /* ... exchanged for this role's credentials */
 	struct ck_http_tls tls;      /* e.g. a CA for a private endpoint (AWS_CA_BUNDLE if unset) */
 	int max_retries;             /* < 0: default 3 */
 	long timeout_ms;             /* 0: 30000 */

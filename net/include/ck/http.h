@@ -33,7 +33,8 @@
 /*
  * Process-wide setup (curl_global_init), once; thread-safe and idempotent.
  * ck_http_client_new() calls it too; programs call it early (CK_NEEDS_NET)
- * and ck_net_cleanup() at exit, after every client is freed.
+ * and ck_net_cleanup() at exit, after every client is freed (no libcurl
+ * client can be made after it).
  */
 int ck_net_init(void) CK_WUR;
 void ck_net_cleanup(void);
@@ -173,7 +174,9 @@ void ck_http_client_cancel(struct ck_http_client *c);
 
 /*
  * Send one request and wait for the whole response (or the end of the
- * stream). resp is disposed first, then filled. Returns CK_OK when a response
+ * stream). resp (CK_HTTP_RESPONSE_INIT, or used before) is emptied first
+ * (its body storage is kept for reuse when it is of the kind the request
+ * asks for), then filled. Returns CK_OK when a response
  * arrived (any status), else:
  *   CK_ENET      connect/DNS/TLS failure, reset, timeout, cancelled, too many redirects
  *   CK_ETOOBIG   buffered body over the limit (the body is discarded)

@@ -28,6 +28,11 @@
  *
  * Secrets: the token, login credentials and every response body live in
  * secret memory; response documents are CK_DOC_SECURE trees.
+ *
+ * Outputs (struct ck_vault_response, struct ck_vault_kv) start zeroed
+ * (CK_VAULT_RESPONSE_INIT / { 0 }) and may be passed again: each call
+ * releases what they held first, and on failure they hold no secret data
+ * (a KV v2 deleted version keeps only its metadata).
  */
 #ifndef CK_VAULT_H
 #define CK_VAULT_H

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Internals shared between the controller's files. */
+#ifndef CK_CTL_INT_H
+#define CK_CTL_INT_H
+
+#include "ck/buf.h"
+#include "ck/doc.h"
+#include "ck/err.h"
+
+/* Read a token file (trailing blanks removed) into secret memory (ck_secret_free). */
+int ck_ctl__read_token(char **out, const char *path) CK_WUR;
+
+/*
+ * Document helpers (docutil.c). put_str sets map[key] to a JSON string
+ * (double-quoted scalar); put_map returns map[key], creating an empty map if
+ * absent or not a map. write_json appends compact JSON. CK_ENOMEM.
+ */
+int ck_ctl__put_str(struct ck_doc *d, struct ck_doc_node *map, const char *key,
+                    const char *value) CK_WUR;
+int ck_ctl__put_raw(struct ck_doc *d, struct ck_doc_node *map, const char *key,
+                    const char *literal) CK_WUR; /* true/false/123 */
+struct ck_doc_node *ck_ctl__put_map(struct ck_doc *d, struct ck_doc_node *map, const char *key);
+int ck_ctl__write_json(struct ck_buf *out, const struct ck_doc_node *n) CK_WUR;
+/* 1 if two nodes are equal as JSON values (map order ignored). */
+int ck_ctl__json_equal(const struct ck_doc_node *a, const struct ck_doc_node *b);
+
+#endif

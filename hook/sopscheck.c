@@ -1,0 +1,806 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Files the nearest .sops.yaml says must be encrypted. A creation rule with a
+ * path_regex that matches the file says so; a catch-all rule (no path_regex)
+ * only names default keys and says nothing about which files are secret, so
+ * it and every rule after it are left out. Three findings:
+ *
+ *   sops-unencrypted  no sops metadata, but values the rule would encrypt
+ *                     (Kubernetes objects other than Secrets are exempt, so
+ *                     Flux's usual `.*\.yaml` + encrypted_regex config does
+ *                     not flag every Deployment);
+ *   sops-partial      metadata present, but a value that the metadata's rule
+ *                     or the config's rule selects is not ENC[], or no MAC;
+ *   sops-wrong-keys   the metadata names none of the rule's master keys.
+ *
+ * Which values a rule selects is exactly what the sops module's encryption
+ * walk does (suffixes, RE2 regexes, comment regexes): the sops module has no
+ * public "is this leaf selected" call, so a fresh read of the file is
+ * encrypted under a throw-away data key and the leaves the walk marked
+ * CK_SOPS_F_ENC are the selected ones. Nothing leaves this file.
+ */
+#include <stdio.h>
+#include <regex.h>
+#include <string.h>
+
+#include "ck/alloc.h"
+#include "ck/rand.h"
+#include "ck/secret.h"
+#include "ck/sops.h"
+#include "ck/sops_config.h"
+#include "hook_int.h"
+
+struct ck_hook__sopscfg {
+	char *path;  /* "apps/.sops.yaml" */
+	char *vdir;  /* "/apps": the config's directory in a virtual absolute tree */
+	struct ck_sops_config *must; /* rules before the first catch-all; NULL when none */
+	/*
+	 * A prefilter: the must rules' path_regex values compiled once, when all
+	 * of them use only syntax POSIX EREs read the same way as Go's RE2. A
+	 * path none of them matches needs no ck_sops_config_rule_for() call,
+	 * which compiles every regex again for every file.
+	 */
+	regex_t *pre;
+	size_t npre;
+	int have_pre;
+};
+
+void ck_hook__sopscfg_free(void *p)
+{
+	struct ck_hook__sopscfg *c = p;
+
+	if (c == NULL)
+		return;
+	while (c->npre > 0)
+		regfree(&c->pre[--c->npre]);
+	ck_free(c->pre);
+	ck_sops_config_free(c->must);
+	ck_free(c->path);
+	ck_free(c->vdir);
+	ck_free(c);
+}
+
+/*
+ * 1 if RE2 and POSIX ERE agree on this regex: literals, . * + ? | ( ) ^ $
+ * [...] without backslashes inside, {m,n}, and backslash before punctuation.
+ */
+static int ere_safe(const char *re)
+{
+	int in_br = 0;
+
+	for (; *re; re++) {
+		unsigned char c = (unsigned char)*re;
+
+		if (in_br) {
+			if (c == '\\' || (c == '[' && (re[1] == ':' || re[1] == '=' || re[1] == '.')))
+				return 0;
+			if (c == ']')
+				in_br = 0;
+			continue;
+		}
+		if (c == '[') {
+			in_br = 1;
+			if (re[1] == '^')
+				re++;
+			if (re[1] == ']')
+				re++;
+			continue;
+		}
+		if (c == '\\') {
+			unsigned char e = (unsigned char)re[1];
+
+			if (e == 0 || (e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9'))
+				return 0;
+			re++;
+			continue;
+		}
+		if (c == '(' && re[1] == '?')
+			return 0;
+		if ((c == '*' || c == '+' || c == '?' || c == '}') && re[1] == '?')
+			return 0; /* lazy quantifiers */
+		if (c < 0x20 || c >= 0x80)
+			return 0;
+	}
+	return !in_br;
+}
+
+/* creation_rules up to (not including) the first one without a path_regex, as YAML. */
+static int must_rules(struct ck_buf *out, struct ck_hook__sopscfg *c, const char *text, size_t n,
+                      size_t *nrules)
+{
+	struct ck_doc *in = NULL, *o = NULL;
+	const struct ck_doc_node *root, *rules;
+	struct ck_doc_node *seq, *map;
+	size_t i;
+	int rc;
+
+	*nrules = 0;
+	if ((rc = ck_doc_parse_yaml(&in, text, n, CK_DOC_NO_COMMENTS)) < 0)
+		return rc;
+	rc = CK_ENOMEM;
+	if ((o = ck_doc_new(0)) == NULL || (seq = ck_doc_seq(o)) == NULL || (map = ck_doc_map(o)) == NULL)
+		goto out;
+	root = in->ndocs > 0 ? ck_doc_resolve(in->docs[0]) : NULL;
+	rules = root != NULL && root->kind == CK_DOC_MAP
+	            ? ck_doc_resolve(ck_doc_map_get(root, "creation_rules")) : NULL;
+	c->have_pre = 1;
+	if (rules != NULL && rules->kind == CK_DOC_SEQ && rules->nkids > 0 &&
+	    (c->pre = ck_calloc(rules->nkids, sizeof(*c->pre))) == NULL)
+		goto out;
+	for (i = 0; rules != NULL && rules->kind == CK_DOC_SEQ && i < rules->nkids; i++) {
+		const struct ck_doc_node *r = ck_doc_resolve(rules->kids[i]);
+		const char *re = r != NULL && r->kind == CK_DOC_MAP ? ck_hook__str(ck_doc_map_get(r, "path_regex")) : NULL;
+		struct ck_doc_node *cl;
+
+		if (re == NULL || re[0] == '\0')
+			break;
+		if ((cl = ck_doc_clone(o, r)) == NULL || ck_doc_seq_append(o, seq, cl) < 0)
+			goto out;
+		(*nrules)++;
+		if (c->have_pre && ere_safe(re) &&
+		    regcomp(&c->pre[c->npre], re, REG_EXTENDED | REG_NOSUB) == 0)
+			c->npre++;
+		else
+			c->have_pre = 0;
+	}
+	if (ck_doc_map_set(o, map, "creation_rules", seq) < 0 || ck_doc_add_root(o, map) < 0)
+		goto out;
+	{
+		struct ck_doc_yaml_opts yo = CK_DOC_YAML_OPTS_INIT;
+
+		yo.no_comments = 1;
+		if ((rc = ck_doc_write_yaml(out, o, &yo)) < 0)
+			goto out;
+	}
+	rc = CK_OK;
+out:
+	if (rc == CK_ENOMEM)
+		ck_err_set(CK_ENOMEM, "hook: out of memory");
+	ck_doc_free(in);
+	ck_doc_free(o);
+	return rc;
+}
+
+static int load_cfg(struct ck_hook__sopscfg **out, const char *dir, const char *path,
+                    const struct ck_buf *text)
+{
+	struct ck_hook__sopscfg *c = ck_calloc(1, sizeof(*c));
+	struct ck_sops_config *full = NULL;
+	struct ck_buf yml, vdir;
+	size_t nr = 0;
+	int rc = CK_ENOMEM;
+
+	*out = NULL;
+	ck_buf_init(&yml, 0);
+	ck_buf_init(&vdir, 0);
+	if (c == NULL || (c->path = ck_strdup(path)) == NULL || ck_buf_printf(&vdir, "/%s", dir) < 0 ||
+	    (c->vdir = ck_strdup(ck_buf_cstr(&vdir))) == NULL)
+		goto out;
+	/* a config sops cannot read checks nothing (the file itself is reported when staged) */
+	rc = ck_sops_config_parse(&full, (const char *)ck_buf_data(text), ck_buf_len(text), c->vdir);
+	if (rc == CK_OK)
+		rc = must_rules(&yml, c, (const char *)ck_buf_data(text), ck_buf_len(text), &nr);
+	if (rc == CK_OK && nr > 0)
+		rc = ck_sops_config_parse(&c->must, (const char *)ck_buf_data(&yml), ck_buf_len(&yml), c->vdir);
+	if (rc == CK_ENOMEM)
+		goto out;
+	if (rc < 0) {
+		ck_sops_config_free(c->must);
+		c->must = NULL;
+	}
+	if (c->must == NULL)
+		c->have_pre = 0;
+	ck_err_clear();
+	*out = c;
+	c = NULL; /* transferred */
+	rc = CK_OK;
+out:
+	if (rc == CK_ENOMEM)
+		ck_err_set(CK_ENOMEM, "hook: out of memory");
+	ck_sops_config_free(full);
+	ck_hook__sopscfg_free(c);
+	ck_buf_dispose(&yml);
+	ck_buf_dispose(&vdir);
+	return rc;
+}
+
+/* The nearest .sops.yaml at or above the file's directory (cached per directory). */
+static int find_cfg(struct ck_hook__sopscfg **out, struct ck_hook_scanner *s, const char *file)
+{
+	struct ck_buf dir, p, text, visited;
+	struct ck_hook__sopscfg *found = NULL;
+	const char *sl = strrchr(file, '/');
+	size_t off;
+	int rc = CK_OK;
+
+	*out = NULL;
+	/* the common case: this directory was seen before (no allocation) */
+	if (sl == NULL || (size_t)(sl - file) < 1024) {
+		char d[1024];
+		size_t dl = sl != NULL ? (size_t)(sl - file) : 0;
+		void *v;
+
+		memcpy(d, file, dl);
+		d[dl] = '\0';
+		if (ck_hook__strmap_get(&s->sops, d, &v)) {
+			*out = v;
+			return CK_OK;
+		}
+	}
+	ck_buf_init(&dir, 0);
+	ck_buf_init(&p, 0);
+	ck_buf_init(&text, 0);
+	ck_buf_init(&visited, 0);
+	if (sl != NULL && ck_buf_put(&dir, file, (size_t)(sl - file)) < 0)
+		goto nomem;
+	for (;;) {
+		void *v;
+		char *slash;
+
+		if (ck_hook__strmap_get(&s->sops, ck_buf_cstr(&dir), &v)) {
+			found = v;
+			break;
+		}
+		if (ck_buf_put(&visited, ck_buf_cstr(&dir), ck_buf_len(&dir) + 1) < 0)
+			goto nomem;
+		ck_buf_reset(&p);
+		ck_buf_reset(&text);
+		if (ck_buf_printf(&p, "%s%s.sops.yaml", ck_buf_cstr(&dir), ck_buf_len(&dir) ? "/" : "") < 0)
+			goto nomem;
+		rc = ck_hook__src_read(s, ck_buf_cstr(&p), &text);
+		if (rc == CK_ENOMEM)
+			goto out;
+		if (rc == CK_OK) {
+			if ((rc = load_cfg(&found, ck_buf_cstr(&dir), ck_buf_cstr(&p), &text)) < 0)
+				goto out;
+			if ((rc = ck_hook__strmap_put(&s->sops_own, ck_buf_cstr(&dir), found)) < 0) {
+				ck_hook__sopscfg_free(found);
+				goto out;
+			}
+			break;
+		}
+		rc = CK_OK;
+		ck_err_clear();
+		if (ck_buf_len(&dir) == 0)
+			break;
+		slash = strrchr((char *)ck_buf_mutable(&dir), '/');
+		ck_buf_truncate(&dir, slash != NULL ? (size_t)(slash - (char *)ck_buf_mutable(&dir)) : 0);
+	}
+	for (off = 0; off < ck_buf_len(&visited);) {
+		const char *d = (const char *)ck_buf_data(&visited) + off;
+
+		if ((rc = ck_hook__strmap_put(&s->sops, d, found)) < 0)
+			goto out;
+		off += strlen(d) + 1;
+	}
+	*out = found;
+	rc = CK_OK;
+	goto out;
+nomem:
+	rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
+out:
+	ck_buf_dispose(&dir);
+	ck_buf_dispose(&p);
+	ck_buf_dispose(&text);
+	ck_buf_dispose(&visited);
+	return rc;
+}
+
+/* ---- which leaves a rule selects ---- */
+
+struct leaf {
+	struct ck_sops_node *n;
+	uint32_t line;
+	unsigned char enc, sel, empty;
+	char *path;  /* server.token */
+	char *tpath; /* ["server"]["token"] (sops tree path) */
+};
+
+struct leaves {
+	struct leaf *v;
+	size_t n, cap;
+};
+
+static void leaves_dispose(struct leaves *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		ck_free(l->v[i].path);
+		ck_free(l->v[i].tpath);
+	}
+	ck_free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static int add_leaf(struct leaves *l, struct ck_sops_node *n, const struct ck_buf *path,
+                    const struct ck_buf *tpath)
+{
+	struct leaf *x;
+
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 32;
+		struct leaf *nv = ck_calloc(nc, sizeof(*nv));
+
+		if (nv == NULL)
+			return ck_err_set(CK_ENOMEM, "hook: out of memory");
+		if (l->n > 0)
+			memcpy(nv, l->v, l->n * sizeof(*nv));
+		ck_free(l->v);
+		l->v = nv;
+		l->cap = nc;
+	}
+	x = &l->v[l->n];
+	memset(x, 0, sizeof(*x));
+	x->n = n;
+	x->line = n->line;
+	x->empty = n->len == 0;
+	x->enc = n->type == CK_SOPS_STR && ck_hook__is_enc(n->u.s, n->len);
+	if ((x->path = ck_strdup(ck_buf_len(path) ? ck_buf_cstr(path) : "(value)")) == NULL ||
+	    (x->tpath = ck_strdup(ck_buf_cstr(tpath))) == NULL)
+		return ck_err_set(CK_ENOMEM, "hook: out of memory");
+	/* sops cannot walk a uint64; it is plaintext whatever the rule says */
+	if (n->type == CK_SOPS_UINT)
+		n->type = CK_SOPS_STR;
+	l->n++;
+	return CK_OK;
+}
+
+static int walk(struct leaves *l, struct ck_sops_node *n, struct ck_buf *path, struct ck_buf *tpath,
+                int depth)
+{
+	size_t keep = ck_buf_len(path), tkeep = ck_buf_len(tpath);
+	uint32_t i;
+	int rc = CK_OK;
+
+	if (depth > CK_SOPS_MAX_DEPTH)
+		return ck_err_set(CK_ETOOBIG, "hook: document nested too deep");
+	if (n->type == CK_SOPS_MAP) {
+		for (i = 0; i + 1 < n->len && rc == CK_OK; i += 2) {
+			struct ck_sops_node *k = &n->u.kids[i];
+
+			if (k->type == CK_SOPS_COMMENT)
+				continue;
+			if ((keep && ck_buf_putc(path, '.') < 0) || ck_buf_put(path, k->u.s, k->len) < 0 ||
+			    ck_buf_puts(tpath, "[\"") < 0 || ck_buf_put(tpath, k->u.s, k->len) < 0 ||
+			    ck_buf_puts(tpath, "\"]") < 0)
+				return ck_err_set(CK_ENOMEM, "hook: out of memory");
+			rc = walk(l, &n->u.kids[i + 1], path, tpath, depth + 1);
+			ck_buf_truncate(path, keep);
+			ck_buf_truncate(tpath, tkeep);
+		}
+	} else if (n->type == CK_SOPS_SEQ) {
+		uint32_t idx = 0;
+
+		for (i = 0; i < n->len && rc == CK_OK; i++) {
+			if (n->u.kids[i].type == CK_SOPS_COMMENT)
+				continue;
+			if (ck_buf_printf(path, "[%u]", (unsigned)idx) < 0 ||
+			    ck_buf_printf(tpath, "[%u]", (unsigned)idx) < 0)
+				return ck_err_set(CK_ENOMEM, "hook: out of memory");
+			idx++;
+			rc = walk(l, &n->u.kids[i], path, tpath, depth + 1);
+			ck_buf_truncate(path, keep);
+			ck_buf_truncate(tpath, tkeep);
+		}
+	} else if (n->type != CK_SOPS_NULL && n->type != CK_SOPS_COMMENT) {
+		rc = add_leaf(l, n, path, tpath);
+	}
+	return rc;
+}
+
+/*
+ * Read the file (plain: as plaintext) and mark the leaves `rule` selects.
+ * *ok 0 when the file cannot be evaluated (read error, a tree sops cannot
+ * encrypt); the error is cleared.
+ */
+static int select_leaves(struct leaves *l, int *ok, const char *data, size_t n,
+                         enum ck_sops_format fmt, int plain, enum ck_sops_rule rule,
+                         const char *value)
+{
+	struct ck_sops_file *sf = NULL;
+	struct ck_sops_keyctx ctx;
+	struct ck_buf text, path, tpath;
+	size_t d, i;
+	int rc;
+
+	*ok = 0;
+	ck_buf_init_secure(&text, 0);
+	ck_buf_init(&path, 0);
+	ck_buf_init(&tpath, 0);
+	ck_sops_keyctx_init(&ctx);
+	if (ck_buf_put(&text, data, n) < 0) {
+		rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
+		goto out;
+	}
+	if ((rc = ck_sops_file_read(&sf, &text, fmt, plain ? CK_SOPS_PLAINTEXT : 0)) < 0)
+		goto soft;
+	for (d = 0; d < sf->tree->ndocs; d++)
+		if ((rc = walk(l, &sf->tree->docs[d], &path, &tpath, 0)) < 0)
+			goto soft;
+	sf->encrypted = 0;
+	if (sf->datakey == NULL) {
+		if ((sf->datakey = ck_secret_alloc(32)) == NULL) {
+			rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
+			goto out;
+		}
+		ck_random(sf->datakey, 32);
+	}
+	ck_free(sf->meta.rule_value);
+	sf->meta.rule_value = NULL;
+	sf->meta.rule = rule;
+	if (value != NULL && (sf->meta.rule_value = ck_strdup(value)) == NULL) {
+		rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
+		goto out;
+	}
+	if ((rc = ck_sops_file_encrypt(sf, &ctx, 0)) < 0)
+		goto soft;
+	for (i = 0; i < l->n; i++)
+		l->v[i].sel = (l->v[i].n->flags & CK_SOPS_F_ENC) != 0 && !l->v[i].empty;
+	*ok = 1;
+	rc = CK_OK;
+	goto out;
+soft:
+	if (rc == CK_ENOMEM)
+		goto out;
+	ck_err_clear();
+	rc = CK_OK;
+out:
+	for (i = 0; i < l->n; i++)
+		l->v[i].n = NULL; /* the tree goes away now */
+	ck_sops_file_free(sf);
+	ck_sops_keyctx_dispose(&ctx);
+	ck_buf_dispose(&text);
+	ck_buf_dispose(&path);
+	ck_buf_dispose(&tpath);
+	return rc;
+}
+
+/*
+ * Line of a flat store's key ("KEY=" in dotenv, "key =" in INI): their
+ * readers keep no lines.
+ */
+static uint32_t key_line(const char *data, size_t n, const char *key)
+{
+	size_t kl = strlen(key), off = 0;
+	uint32_t line = 1;
+
+	if (kl == 0)
+		return 0;
+	while (off < n) {
+		const char *nl = memchr(data + off, '\n', n - off);
+		size_t end = nl != NULL ? (size_t)(nl - data) : n, j = off;
+
+		while (j < end && (data[j] == ' ' || data[j] == '\t'))
+			j++;
+		if (end - j > kl && memcmp(data + j, key, kl) == 0) {
+			j += kl;
+			while (j < end && (data[j] == ' ' || data[j] == '\t'))
+				j++;
+			if (j < end && (data[j] == '=' || data[j] == ':'))
+				return line;
+		}
+		off = end + 1;
+		line++;
+	}
+	return 0;
+}
+
+/* Line of the sops metadata: `sops:` (YAML), "sops" (JSON), sops_ (dotenv), [sops] (INI). */
+static uint32_t meta_line(const char *data, size_t n, enum ck_sops_format fmt)
+{
+	static const char *const mk[] = { "sops:", "\"sops\"", "sops_", "[sops]" };
+	size_t k = fmt == CK_SOPS_FMT_DOTENV ? 2 : fmt == CK_SOPS_FMT_INI ? 3 : fmt == CK_SOPS_FMT_YAML ? 0 : 1;
+	size_t ml = strlen(mk[k]), off = 0;
+	uint32_t line = 1;
+
+	while (off < n) {
+		const char *nl = memchr(data + off, '\n', n - off);
+		size_t end = nl != NULL ? (size_t)(nl - data) : n, j = off;
+
+		while (k == 1 && j < end && (data[j] == ' ' || data[j] == '\t'))
+			j++;
+		if (end - j >= ml && memcmp(data + j, mk[k], ml) == 0)
+			return line;
+		off = end + 1;
+		line++;
+	}
+	return 0;
+}
+
+static uint32_t leaf_line(const struct leaf *x, const char *data, size_t n)
+{
+	return x->line != 0 ? x->line : key_line(data, n, x->path);
+}
+
+/* Every document is a Kubernetes object (apiVersion and kind). */
+static int all_k8s(const char *data, size_t n, int json)
+{
+	struct ck_doc *d = NULL;
+	size_t i;
+	int all = 1;
+
+	if ((json ? ck_doc_parse_json(&d, data, n, CK_DOC_NO_COMMENTS)
+	          : ck_doc_parse_yaml(&d, data, n, CK_DOC_NO_COMMENTS)) < 0) {
+		ck_err_clear();
+		return 0;
+	}
+	for (i = 0; i < d->ndocs && all; i++) {
+		const struct ck_doc_node *r = ck_doc_resolve(d->docs[i]);
+
+		if (r == NULL)
+			continue;
+		all = r->kind == CK_DOC_MAP && ck_hook__str(ck_doc_map_get(r, "apiVersion")) != NULL &&
+		      ck_hook__str(ck_doc_map_get(r, "kind")) != NULL;
+	}
+	ck_doc_free(d);
+	return all && i > 0;
+}
+
+static int rule_desc(struct ck_buf *b, enum ck_sops_rule rule, const char *value)
+{
+	ck_buf_reset(b);
+	if (rule == CK_SOPS_RULE_NONE)
+		return ck_buf_printf(b, "unencrypted_suffix '%s'", CK_SOPS_DEFAULT_UNENCRYPTED_SUFFIX);
+	return ck_buf_printf(b, "%s '%s'", ck_sops_rule_name(rule), value ? value : "");
+}
+
+static int plaintext(struct ck_hook__file *f, const struct ck_hook__sopscfg *c,
+                     const struct ck_sops_meta *rm, enum ck_sops_format fmt)
+{
+	struct leaves l;
+	struct ck_buf fix;
+	size_t i, cnt = 0, first = 0;
+	int ok = 0, rc;
+
+	if (f->secret_reported)
+		return CK_OK;
+	if (fmt == CK_SOPS_FMT_BINARY || f->cls.kind == CK_HOOK_K_BINARY) {
+		if (f->n == 0)
+			return CK_OK;
+		ck_buf_init(&fix, 0);
+		rc = ck_buf_printf(&fix, "cloak sops encrypt --in-place %s", f->path) < 0
+		         ? ck_err_set(CK_ENOMEM, "hook: out of memory")
+		         : ck_hook_report_add(f->r, CK_HOOK_SOPS_UNENCRYPTED, f->path, 0, c->path,
+		                              strlen(c->path), ck_buf_cstr(&fix),
+		                              "%s matches a creation rule of %s but is not a SOPS file",
+		                              f->path, c->path);
+		ck_buf_dispose(&fix);
+		return rc;
+	}
+	if ((fmt == CK_SOPS_FMT_YAML || fmt == CK_SOPS_FMT_JSON) &&
+	    all_k8s(f->data, f->n, fmt == CK_SOPS_FMT_JSON))
+		return CK_OK; /* Secrets have their own rule; other objects are not secrets */
+	memset(&l, 0, sizeof(l));
+	ck_buf_init(&fix, 0);
+	if ((rc = select_leaves(&l, &ok, f->data, f->n, fmt, 1, rm->rule, rm->rule_value)) < 0 || !ok)
+		goto out;
+	for (i = 0; i < l.n; i++) {
+		if (!l.v[i].sel)
+			continue;
+		if (cnt++ == 0)
+			first = i;
+	}
+	if (cnt == 0)
+		goto out;
+	if (ck_buf_printf(&fix, "cloak sops encrypt --in-place %s", f->path) < 0) {
+		rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
+		goto out;
+	}
+	rc = ck_hook_report_add(f->r, CK_HOOK_SOPS_UNENCRYPTED, f->path,
+	                        leaf_line(&l.v[first], f->data, f->n), c->path,
+	                        strlen(c->path), ck_buf_cstr(&fix),
+	                        "%s matches a creation rule of %s but is not encrypted: %zu value%s in "
+	                        "plaintext (first: %s)", f->path, c->path, cnt, cnt == 1 ? "" : "s",
+	                        l.v[first].path);
+	for (i = 0; i < l.n && rc == CK_OK; i++)
+		if (l.v[i].sel)
+			rc = ck_hook__cover_add(&f->cover, leaf_line(&l.v[i], f->data, f->n));
+out:
+	leaves_dispose(&l);
+	ck_buf_dispose(&fix);
+	return rc;
+}
+
+static int keys_overlap(const struct ck_sops_meta *a, const struct ck_sops_meta *b)
+{
+	size_t g, i, h, j;
+
+	for (g = 0; g < a->ngroups; g++)
+		for (i = 0; i < a->groups[g].n; i++)
+			for (h = 0; h < b->ngroups; h++)
+				for (j = 0; j < b->groups[h].n; j++)
+					if (ck_sops_key_same(a->groups[g].keys[i], b->groups[h].keys[j]))
+						return 1;
+	return 0;
+}
+
+static int encrypted(struct ck_hook__file *f, const struct ck_hook__sopscfg *c,
+                     const struct ck_sops_meta *rm, const struct ck_sops_file *sf,
+                     enum ck_sops_format fmt)
+{
+	struct leaves lm, lc;
+	struct ck_buf fix, desc, names;
+	size_t i, cnt = 0, first = 0;
+	int okm = 0, okc = 0, rc = CK_OK, same;
+
+	memset(&lm, 0, sizeof(lm));
+	memset(&lc, 0, sizeof(lc));
+	ck_buf_init(&fix, 0);
+	ck_buf_init(&desc, 0);
+	ck_buf_init(&names, 0);
+	if (sf->meta.mac == NULL || sf->meta.mac[0] == '\0') {
+		if ((rc = ck_hook_report_add(f->r, CK_HOOK_SOPS_PARTIAL, f->path,
+		                             meta_line(f->data, f->n, fmt), "no-mac", 6,
+		                             "encrypt the file again (cloak sops decrypt --ignore-mac, then "
+		                             "cloak sops encrypt)",
+		                             "%s has sops metadata without a MAC", f->path)) < 0)
+			goto out;
+	}
+	if (!keys_overlap(rm, &sf->meta)) {
+		for (i = 0; i < rm->ngroups && ck_buf_len(&names) < 200; i++) {
+			size_t k;
+
+			for (k = 0; k < rm->groups[i].n; k++) {
+				if ((ck_buf_len(&names) && ck_buf_puts(&names, ", ") < 0) ||
+				    ck_sops_key_describe(rm->groups[i].keys[k], &names) < 0) {
+					rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
+					goto out;
+				}
+			}
+		}
+		if (ck_buf_printf(&fix, "cloak sops updatekeys %s", f->path) < 0) {
+			rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
+			goto out;
+		}
+		if ((rc = ck_hook_report_add(f->r, CK_HOOK_SOPS_KEYS, f->path,
+		                             meta_line(f->data, f->n, fmt), ck_buf_cstr(&names),
+		                             ck_buf_len(&names), ck_buf_cstr(&fix),
+		                             "%s is encrypted for none of the keys its %s rule names (%.200s)",
+		                             f->path, c->path, ck_buf_cstr(&names))) < 0)
+			goto out;
+	}
+	/* the values either rule selects must all be ENC[] */
+	if ((rc = select_leaves(&lm, &okm, f->data, f->n, fmt, 0, sf->meta.rule, sf->meta.rule_value)) < 0)
+		goto out;
+	same = rm->rule == sf->meta.rule &&
+	       ((rm->rule_value == NULL && sf->meta.rule_value == NULL) ||
+	        (rm->rule_value != NULL && sf->meta.rule_value != NULL &&
+	         strcmp(rm->rule_value, sf->meta.rule_value) == 0));
+	if (!same && (rc = select_leaves(&lc, &okc, f->data, f->n, fmt, 0, rm->rule, rm->rule_value)) < 0)
+		goto out;
+	if (okc && lc.n != lm.n)
+		okc = 0;
+	for (i = 0; i < lm.n; i++) {
+		int sel = (okm && lm.v[i].sel) || (okc && lc.v[i].sel);
+
+		if (!sel || lm.v[i].enc || ck_hook__cover_has(&f->cover, leaf_line(&lm.v[i], f->data, f->n)))
+			continue;
+		if (cnt++ == 0)
+			first = i;
+	}
+	if (cnt == 0)
+		goto out;
+	{
+		int from_meta = okm && lm.v[first].sel;
+
+		if (rule_desc(&desc, from_meta ? sf->meta.rule : rm->rule,
+		              from_meta ? sf->meta.rule_value : rm->rule_value) < 0) {
+			rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
+			goto out;
+		}
+		ck_buf_reset(&fix);
+		if (ck_buf_printf(&fix, "cloak sops set %s '%s' '\"VALUE\"' (or decrypt and encrypt "
+		                  "the file again)", f->path, lm.v[first].tpath) < 0) {
+			rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
+			goto out;
+		}
+		rc = ck_hook_report_add(f->r, CK_HOOK_SOPS_PARTIAL, f->path,
+		                        leaf_line(&lm.v[first], f->data, f->n),
+		                        lm.v[first].path, strlen(lm.v[first].path), ck_buf_cstr(&fix),
+		                        "%s is only partly encrypted: %zu value%s that %s (%s) encrypts "
+		                        "%s plaintext (first: %s)", f->path, cnt, cnt == 1 ? "" : "s",
+		                        ck_buf_cstr(&desc), from_meta ? "its metadata" : c->path,
+		                        cnt == 1 ? "is" : "are", lm.v[first].path);
+	}
+out:
+	leaves_dispose(&lm);
+	leaves_dispose(&lc);
+	ck_buf_dispose(&fix);
+	ck_buf_dispose(&desc);
+	ck_buf_dispose(&names);
+	return rc;
+}
+
+int ck_hook__check_sops(struct ck_hook__file *f)
+{
+	struct ck_hook__sopscfg *c = NULL;
+	struct ck_sops_meta rm;
+	struct ck_sops_file *sf = NULL;
+	struct ck_buf abs, text;
+	enum ck_sops_format fmt;
+	int rc;
+
+	switch (f->cls.kind) {
+	case CK_HOOK_K_SOPS_CONFIG:
+	case CK_HOOK_K_CLOAK_CONFIG:
+	case CK_HOOK_K_KUSTOMIZATION:
+	case CK_HOOK_K_TOO_BIG:
+		return CK_OK;
+	default:
+		break;
+	}
+	if ((rc = find_cfg(&c, f->s, f->path)) < 0 || c == NULL || c->must == NULL)
+		return rc;
+	if (c->have_pre) {
+		size_t k, pl = strlen(c->vdir) - 1; /* "/a/b" -> relative to "a/b" */
+		const char *rel = pl == 0 ? f->path : f->path + pl + 1;
+		int any = 0;
+
+		if (pl > 0 && (strncmp(f->path, c->vdir + 1, pl) != 0 || f->path[pl] != '/'))
+			return CK_OK; /* cannot happen: the config is above the file */
+		for (k = 0; k < c->npre && !any; k++)
+			any = regexec(&c->pre[k], rel, 0, NULL, 0) == 0;
+		if (!any)
+			return CK_OK;
+	}
+	ck_sops_meta_init(&rm);
+	ck_buf_init(&abs, 0);
+	ck_buf_init_secure(&text, 0);
+	if (ck_buf_printf(&abs, "/%s", f->path) < 0) {
+		rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
+		goto out;
+	}
+	rc = ck_sops_config_rule_for(c->must, ck_buf_cstr(&abs), &rm);
+	if (rc == CK_ENOMEM)
+		goto out;
+	if (rc < 0 || ck_sops_meta_key_count(&rm) == 0) {
+		/* no rule says so (or an unusable one: the config is reported on its own) */
+		ck_err_clear();
+		rc = CK_OK;
+		goto out;
+	}
+	fmt = ck_sops_format_from_path(f->path);
+	if (f->cls.kind == CK_HOOK_K_BINARY) {
+		rc = plaintext(f, c, &rm, CK_SOPS_FMT_BINARY);
+		goto out;
+	}
+	if (ck_buf_put(&text, f->data, f->n) < 0) {
+		rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
+		goto out;
+	}
+	rc = ck_sops_file_read(&sf, &text, fmt, 0);
+	if (rc == CK_ENOMEM)
+		goto out;
+	if (rc == CK_OK) {
+		rc = encrypted(f, c, &rm, sf, fmt);
+		goto out;
+	}
+	{
+		char msg[CK_ERR_MSG_MAX];
+
+		snprintf(msg, sizeof(msg), "%s", ck_err_last()->msg);
+		ck_err_clear();
+		if (strstr(msg, "metadata not found") != NULL || fmt == CK_SOPS_FMT_BINARY) {
+			rc = plaintext(f, c, &rm, fmt);
+		} else if (ck_hook__err_line(msg) > 0 || strstr(msg, "yaml") != NULL ||
+		           strstr(msg, "json") != NULL) {
+			rc = f->malformed_reported
+			         ? CK_OK
+			         : ck_hook_report_add(f->r, CK_HOOK_MALFORMED, f->path, ck_hook__err_line(msg),
+			                              "parse", 5, "fix the syntax, then check again: cloak "
+			                              "audit --worktree FILE", "cannot parse %s: %s",
+			                              ck_sops_format_name(fmt), ck_hook__err_text(msg));
+		} else {
+			rc = ck_hook_report_add(f->r, CK_HOOK_SOPS_PARTIAL, f->path, 0, "meta", 4,
+			                        "encrypt the file again with cloak sops encrypt",
+			                        "%s has unusable sops metadata: %s", f->path, msg);
+		}
+	}
+out:
+	ck_sops_file_free(sf);
+	ck_sops_meta_dispose(&rm);
+	ck_buf_dispose(&abs);
+	ck_buf_dispose(&text);
+	return rc;
+}

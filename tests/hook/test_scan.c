@@ -1,0 +1,559 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The structural rules through the scanner, on an in-memory snapshot:
+ * Secrets, SealedSecrets, kustomize generators, .sops.yaml rules, malformed
+ * input, the classifier, .cloak.yaml and inline allow markers. Every rule
+ * has a failing and a passing case.
+ */
+#include <stdlib.h>
+
+#include "ck/enc.h"
+#include "ck/file.h"
+#include "ck/rsa.h"
+#include "ck/seal.h"
+#include "ck/secret.h"
+#include "ck/sops.h"
+#include "ck/sops_ops.h"
+#include "hookt.h"
+
+static char recipient[128], recipient2[128], cfgpath[512];
+static struct ck_rsa *pub;
+
+static void read_line(char *out, size_t n, const char *file)
+{
+	struct ck_buf b;
+	size_t l;
+
+	ck_buf_init(&b, 0);
+	ckt_readf(&b, "%s/testkeys/age/%s", ckt_source_dir(), file);
+	l = strcspn(ck_buf_cstr(&b), "\n");
+	assert_true(l < n);
+	memcpy(out, ck_buf_cstr(&b), l);
+	out[l] = 0;
+	ck_buf_dispose(&b);
+}
+
+static int setup(void **state)
+{
+	struct ck_buf b;
+	FILE *f;
+
+	if (ck_core_init() != CK_OK)
+		return -1;
+	read_line(recipient, sizeof(recipient), "recipient.txt");
+	read_line(recipient2, sizeof(recipient2), "recipient2.txt");
+	/* an empty sops config, so encrypting never picks up one from the cwd */
+	snprintf(cfgpath, sizeof(cfgpath), "%s/.sops.yaml", ckt_tmpdir());
+	if ((f = fopen(cfgpath, "w")) == NULL)
+		return -1;
+	fputs("stores: {}\n", f);
+	fclose(f);
+	ck_buf_init(&b, 0);
+	ckt_readf(&b, "%s/testkeys/rsa-2048.pub.pem", ckt_source_dir());
+	if (ck_rsa_public_parse(&pub, ck_buf_cstr(&b), ck_buf_len(&b)) != CK_OK)
+		return -1;
+	ck_buf_dispose(&b);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	ck_rsa_free(pub);
+	return 0;
+}
+
+/* SOPS-encrypt text (format from path) for recipient with an optional encrypted_regex. */
+static char *sops_enc(const char *path, const char *text, const char *rcpt, const char *regex)
+{
+	struct ck_sops_opts o;
+	struct ck_sops_keyctx ctx;
+	struct ck_buf plain, out;
+	char *res;
+
+	ck_sops_opts_init(&o);
+	o.config_path = cfgpath;
+	o.file_path = path;
+	o.keys[CK_SOPS_K_AGE] = rcpt;
+	if (regex != NULL) {
+		o.rule = CK_SOPS_RULE_ENCRYPTED_REGEX;
+		o.rule_value = regex;
+		o.nrules = 1;
+	}
+	ck_sops_keyctx_init(&ctx);
+	ck_buf_init_secure(&plain, 0);
+	ck_buf_init(&out, 0);
+	assert_int_equal(ck_buf_put(&plain, text, strlen(text)), CK_OK);
+	if (ck_sops_op_encrypt(&out, &plain, &o, &ctx) != CK_OK)
+		fail_msg("sops encrypt: %s", ck_err_last()->msg);
+	res = strdup(ck_buf_cstr(&out));
+	ck_buf_dispose(&plain);
+	ck_buf_dispose(&out);
+	ck_sops_keyctx_dispose(&ctx);
+	return res;
+}
+
+/* Scan one file, expect exactly one finding of rule at line (0: no finding at all). */
+static void check(struct ht_snap *s, const char *path, int rule, uint32_t line)
+{
+	struct ck_hook_report r;
+
+	ck_hook_report_init(&r);
+	ht_scan(s, path, &r);
+	if (rule < 0)
+		ht_expect_none(&r);
+	else
+		ht_expect_one(&r, (enum ck_hook_rule)rule, line);
+	ck_hook_report_dispose(&r);
+}
+
+static const char SECRET[] = "apiVersion: v1\n"
+                             "kind: Secret\n"
+                             "metadata:\n"
+                             "  name: db\n"
+                             "  namespace: shop\n"
+                             "type: Opaque\n"
+                             "stringData:\n"
+                             "  password: hunter2-hunter2\n"
+                             "data:\n"
+                             "  user: YWRtaW4=\n";
+
+static void t_secret(void **state)
+{
+	struct ht_snap s = { 0 };
+	struct ck_hook_report r;
+	char *enc, *partial, *p;
+
+	ht_put(&s, "a.yaml", SECRET);
+	ck_hook_report_init(&r);
+	ht_scan(&s, "a.yaml", &r);
+	ht_expect_one(&r, CK_HOOK_SECRET_PLAINTEXT, 8);
+	assert_non_null(strstr(r.v[0].message, "shop/db"));
+	assert_non_null(strstr(r.v[0].message, "stringData.password"));
+	assert_null(strstr(r.v[0].message, "hunter2"));
+	assert_non_null(strstr(r.v[0].fix, "cloak sops encrypt"));
+	ck_hook_report_dispose(&r);
+
+	/* no values, deletion patches, substitution placeholders: nothing to encrypt */
+	ht_put(&s, "b.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: x}\ndata: {}\nstringData:\n  a: \"\"\n  b: ~\n");
+	check(&s, "b.yaml", -1, 0);
+	ht_put(&s, "c.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: x}\n$patch: delete\ndata: {a: YQ==}\n");
+	check(&s, "c.yaml", -1, 0);
+	ht_put(&s, "d.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: x}\nstringData:\n  a: ${DB_PASSWORD}\n  b: <path:kv/data/db#pw>\n");
+	check(&s, "d.yaml", -1, 0);
+	/* a Secret in the second document, in a JSON file, in a List */
+	ht_put(&s, "e.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n---\napiVersion: v1\nkind: Secret\nmetadata: {name: x}\ndata:\n  k: dmFsdWU=\n");
+	check(&s, "e.yaml", CK_HOOK_SECRET_PLAINTEXT, 10);
+	ht_put(&s, "f.json", "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"Secret\",\n  \"metadata\": {\"name\": \"x\"},\n  \"data\": {\n    \"k\": \"dmFsdWU=\"\n  }\n}\n");
+	check(&s, "f.json", CK_HOOK_SECRET_PLAINTEXT, 6);
+	ht_put(&s, "g.yaml", "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Secret\n    metadata: {name: x}\n    stringData: {k: v}\n");
+	check(&s, "g.yaml", CK_HOOK_SECRET_PLAINTEXT, 7);
+	/* a ConfigMap is not a Secret */
+	ht_put(&s, "h.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: Secret}\ndata: {password: hunter2}\n");
+	check(&s, "h.yaml", -1, 0);
+
+	/* the same Secret encrypted with sops passes ... */
+	enc = sops_enc("a.yaml", SECRET, recipient, "^(data|stringData)$");
+	ht_put(&s, "a.yaml", enc);
+	check(&s, "a.yaml", -1, 0);
+	/* ... and a value added after encryption is caught */
+	partial = calloc(1, strlen(enc) + 64);
+	p = strstr(enc, "\ndata:\n");
+	assert_non_null(p);
+	p++;
+	snprintf(partial, strlen(enc) + 64, "%.*s    extra: cGxhaW4=\n%s", (int)(p - enc) + 6, enc, p + 6);
+	ht_put(&s, "a.yaml", partial);
+	ck_hook_report_init(&r);
+	ht_scan(&s, "a.yaml", &r);
+	assert_int_equal(ht_count(&r, CK_HOOK_SECRET_PARTIAL), 1);
+	assert_non_null(strstr(ht_find(&r, CK_HOOK_SECRET_PARTIAL)->message, "data.extra"));
+	ck_hook_report_dispose(&r);
+	/* a sops block without a MAC is not a complete SOPS file */
+	p = strstr(enc, "    mac: ENC[");
+	assert_non_null(p);
+	memcpy(p, "    mac: \"\" #", 13);
+	ht_put(&s, "a.yaml", enc);
+	ck_hook_report_init(&r);
+	ht_scan(&s, "a.yaml", &r);
+	assert_int_equal(ht_count(&r, CK_HOOK_SECRET_PARTIAL), 1);
+	assert_non_null(strstr(r.v[0].message, "MAC"));
+	ck_hook_report_dispose(&r);
+	/* ENC[] values without any metadata */
+	ht_put(&s, "i.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: x}\ndata:\n  k: ENC[AES256_GCM,data:AAAA,iv:AAAA,tag:AAAA,type:str]\n");
+	check(&s, "i.yaml", CK_HOOK_SECRET_PARTIAL, 0);
+	free(enc);
+	free(partial);
+	ht_clear(&s);
+}
+
+static void t_malformed(void **state)
+{
+	struct ht_snap s = { 0 };
+	struct ck_hook_report r;
+
+	ht_put(&s, "bad.yaml", "apiVersion: v1\nkind: Secret\nmetadata:\n  name: x\n data:\n  - : [\n");
+	ck_hook_report_init(&r);
+	ht_scan(&s, "bad.yaml", &r);
+	ht_expect_one(&r, CK_HOOK_MALFORMED, 0);
+	assert_true(r.v[0].line >= 4 && r.v[0].line <= 6);
+	ck_hook_report_dispose(&r);
+	ht_put(&s, "bad.json", "{\"kind\": \"Secret\", \"data\": {\"a\": }\n");
+	check(&s, "bad.json", CK_HOOK_MALFORMED, 1);
+	/* a Helm template is not YAML until it is rendered */
+	ht_put(&s, "chart/templates/secret.yaml", "apiVersion: v1\nkind: Secret\ndata:\n  {{- range .Values.keys }}\n  {{ . }}: x\n  {{- end }}\n");
+	check(&s, "chart/templates/secret.yaml", -1, 0);
+	/* YAML that mentions nothing secret is not parsed at all */
+	ht_put(&s, "other.yaml", "a: [\n");
+	check(&s, "other.yaml", -1, 0);
+	ht_clear(&s);
+}
+
+/* A SealedSecret with one sealed value and extra YAML lines. */
+static char *sealed(const char *anno, const char *tmpl_extra, const char *value)
+{
+	struct ck_buf v, doc;
+	char *res;
+
+	ck_buf_init(&v, 0);
+	ck_buf_init(&doc, 0);
+	if (value == NULL) {
+		assert_int_equal(ck_seal_value_seal(&v, pub, CK_SEAL_SCOPE_STRICT, "shop", "db", "pw", 2), CK_OK);
+		value = ck_buf_cstr(&v);
+	}
+	assert_int_equal(ck_buf_printf(&doc,
+	                               "apiVersion: bitnami.com/v1alpha1\n"
+	                               "kind: SealedSecret\n"
+	                               "metadata:\n"
+	                               "  name: db\n"
+	                               "  namespace: shop\n"
+	                               "%s"
+	                               "spec:\n"
+	                               "  encryptedData:\n"
+	                               "    password: %s\n"
+	                               "  template:\n"
+	                               "    metadata:\n"
+	                               "      name: db\n"
+	                               "      namespace: shop\n"
+	                               "%s",
+	                               anno, value, tmpl_extra), CK_OK);
+	res = strdup(ck_buf_cstr(&doc));
+	ck_buf_dispose(&v);
+	ck_buf_dispose(&doc);
+	return res;
+}
+
+static void sealed_case(const char *anno, const char *extra, const char *value, int rule, uint32_t line)
+{
+	struct ht_snap s = { 0 };
+	char *t = sealed(anno, extra, value);
+
+	ht_put(&s, "ss.yaml", t);
+	check(&s, "ss.yaml", rule, line);
+	free(t);
+	ht_clear(&s);
+}
+
+static void t_sealed(void **state)
+{
+	struct ck_buf raw, b64;
+	uint8_t blk[2 + 300 + 16];
+
+	/* a well-formed value passes (and its high-entropy line is no assignment finding) */
+	sealed_case("", "", NULL, -1, 0);
+	sealed_case("", "    data:\n      url: \"postgres://{{ .password }}@db\"\n", NULL, -1, 0);
+	/* malformed ciphertexts */
+	sealed_case("", "", "not base64!", CK_HOOK_SEALED_MALFORMED, 8);
+	sealed_case("", "", "notbase64!", CK_HOOK_SEALED_MALFORMED, 8);
+	sealed_case("", "", "AgA=", CK_HOOK_SEALED_MALFORMED, 8);
+	sealed_case("", "", "12345", CK_HOOK_SEALED_MALFORMED, 8);
+	memset(blk, 0x41, sizeof(blk));
+	blk[0] = 0x01;
+	blk[1] = 0x2c; /* 300: no RSA block size */
+	ck_buf_init(&raw, 0);
+	ck_buf_init(&b64, 0);
+	assert_int_equal(ck_b64_encode(&b64, blk, sizeof(blk), CK_B64_STD), CK_OK);
+	sealed_case("", "", ck_buf_cstr(&b64), CK_HOOK_SEALED_MALFORMED, 8);
+	ck_buf_reset(&b64);
+	blk[0] = 0x02;
+	blk[1] = 0x00; /* 512, but only 300 bytes follow */
+	assert_int_equal(ck_b64_encode(&b64, blk, sizeof(blk), CK_B64_STD), CK_OK);
+	sealed_case("", "", ck_buf_cstr(&b64), CK_HOOK_SEALED_MALFORMED, 8);
+	ck_buf_dispose(&raw);
+	ck_buf_dispose(&b64);
+	/* scope annotations */
+	sealed_case("  annotations:\n    sealedsecrets.bitnami.com/cluster-wide: \"True\"\n", "", NULL,
+	            CK_HOOK_SEALED_SCOPE, 7);
+	sealed_case("  annotations:\n    sealedsecrets.bitnami.com/cluster-wide: \"true\"\n", "", NULL, -1, 0);
+	sealed_case("", "      annotations:\n        sealedsecrets.bitnami.com/cluster-wide: \"true\"\n", NULL,
+	            CK_HOOK_SEALED_SCOPE, 4);
+	sealed_case("  annotations:\n    sealedsecrets.bitnami.com/cluster-wide: \"true\"\n"
+	            "    sealedsecrets.bitnami.com/namespace-wide: \"true\"\n", "", NULL, CK_HOOK_SEALED_SCOPE, 4);
+	sealed_case("  annotations:\n    sealedsecrets.bitnami.com/namespace-wide: \"true\"\n",
+	            "      annotations:\n        sealedsecrets.bitnami.com/namespace-wide: \"true\"\n", NULL,
+	            -1, 0);
+	/* strict scope: the template names another object */
+	{
+		struct ht_snap s = { 0 };
+		char *t = sealed("", "", NULL);
+		char *p = strstr(t, "      name: db");
+
+		p[12] = 'x';
+		p[13] = 'x';
+		ht_put(&s, "ss.yaml", t);
+		check(&s, "ss.yaml", CK_HOOK_SEALED_SCOPE, 11);
+		free(t);
+		ht_clear(&s);
+	}
+	/* plaintext riding along in the template */
+	sealed_case("", "    stringData:\n      token: hunter2\n", NULL, CK_HOOK_SEALED_PLAINTEXT, 14);
+	sealed_case("", "    data:\n      config: plain-literal\n", NULL, CK_HOOK_SEALED_PLAINTEXT, 14);
+}
+
+static void t_kustomize(void **state)
+{
+	struct ht_snap s = { 0 };
+	struct ck_hook_report r;
+	char *env;
+
+	ht_put(&s, "app/kustomization.yaml",
+	       "secretGenerator:\n"
+	       "  - name: db\n"
+	       "    literals:\n"
+	       "      - user=admin\n"
+	       "      - password=${DB_PASSWORD}\n");
+	check(&s, "app/kustomization.yaml", CK_HOOK_KUSTOMIZE_LITERALS, 4);
+	ht_put(&s, "app/kustomization.yaml",
+	       "secretGenerator:\n  - name: db\n    literals:\n      - password=${DB_PASSWORD}\n");
+	check(&s, "app/kustomization.yaml", -1, 0);
+
+	ht_put(&s, "app/kustomization.yaml",
+	       "resources: [deploy.yaml]\n"
+	       "secretGenerator:\n"
+	       "  - name: db\n"
+	       "    envs:\n"
+	       "      - db.env\n"
+	       "    files:\n"
+	       "      - tls.key=certs/tls.key\n"
+	       "      - ../../outside.txt\n"
+	       "      - missing.txt\n");
+	ht_put(&s, "app/db.env", "PASSWORD=x\n");
+	ht_put(&s, "app/certs/tls.key", "key bytes\n");
+	ck_hook_report_init(&r);
+	ht_scan(&s, "app/kustomization.yaml", &r);
+	ck_hook_report_sort(&r);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(ht_count(&r, CK_HOOK_KUSTOMIZE_FILE), 2);
+	assert_int_equal(r.v[0].line, 5);
+	assert_non_null(strstr(r.v[0].message, "app/db.env"));
+	assert_int_equal(r.v[1].line, 7);
+	ck_hook_report_dispose(&r);
+	/* encrypted references pass */
+	env = sops_enc("db.env", "PASSWORD=x\n", recipient, NULL);
+	ht_put(&s, "app/db.env", env);
+	free(env);
+	env = sops_enc("tls.key", "key bytes\n", recipient, NULL);
+	ht_put(&s, "app/certs/tls.key", env);
+	free(env);
+	check(&s, "app/kustomization.yaml", -1, 0);
+	/* hook mode: a changed file is checked against the kustomizations above it */
+	ht_put(&s, "app/db.env", "PASSWORD=x\n");
+	ck_hook_report_init(&r);
+	ht_scan_flags(&s, "app/db.env", &r, CK_HOOK_STAGED);
+	ht_expect_one(&r, CK_HOOK_KUSTOMIZE_FILE, 5);
+	assert_string_equal(r.v[0].path, "app/kustomization.yaml");
+	ck_hook_report_dispose(&r);
+	ht_clear(&s);
+}
+
+static void t_sops_rules(void **state)
+{
+	struct ht_snap s = { 0 };
+	struct ck_hook_report r;
+	char cfg[1024], *enc, *p;
+
+	snprintf(cfg, sizeof(cfg),
+	         "creation_rules:\n"
+	         "  - path_regex: secrets/.*\\.yaml$\n"
+	         "    encrypted_regex: ^(password|token)$\n"
+	         "    age: %s\n"
+	         "  - path_regex: .*\\.yaml$\n"
+	         "    encrypted_regex: ^(data|stringData)$\n"
+	         "    age: %s\n"
+	         "  - age: %s\n"
+	         "  - path_regex: never/.*\n"
+	         "    age: %s\n",
+	         recipient, recipient, recipient2, recipient);
+	ht_put(&s, ".sops.yaml", cfg);
+	ht_put(&s, "secrets/app.yaml", "server:\n  host: db\n  password: hunter2\n");
+	check(&s, "secrets/app.yaml", CK_HOOK_SOPS_UNENCRYPTED, 3);
+	/* nothing the rule encrypts: fine */
+	ht_put(&s, "secrets/plain.yaml", "server:\n  host: db\n");
+	check(&s, "secrets/plain.yaml", -1, 0);
+	/* Kubernetes objects other than Secrets under a `.*\.yaml` rule are exempt */
+	ht_put(&s, "deploy.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n");
+	check(&s, "deploy.yaml", -1, 0);
+	/* a file only the catch-all (or a rule after it) matches need not be encrypted */
+	ht_put(&s, "never/x.txt", "password=hunter2\n");
+	check(&s, "never/x.txt", -1, 0);
+	/* encrypted: passes; then a plaintext value the rule selects */
+	enc = sops_enc("secrets/app.yaml", "server:\n  host: db\n  password: hunter2\n", recipient, "^(password|token)$");
+	ht_put(&s, "secrets/app.yaml", enc);
+	check(&s, "secrets/app.yaml", -1, 0);
+	p = strstr(enc, "    host: db\n");
+	assert_non_null(p);
+	memcpy(p, "    token: a", 12); /* "    host: db" -> "    token: a" */
+	ht_put(&s, "secrets/app.yaml", enc);
+	ck_hook_report_init(&r);
+	ht_scan(&s, "secrets/app.yaml", &r);
+	ht_expect_one(&r, CK_HOOK_SOPS_PARTIAL, 2);
+	assert_non_null(strstr(r.v[0].message, "server.token"));
+	assert_non_null(strstr(r.v[0].fix, "[\"server\"][\"token\"]"));
+	ck_hook_report_dispose(&r);
+	free(enc);
+	/* encrypted for another key */
+	enc = sops_enc("secrets/app.yaml", "server:\n  password: hunter2\n", recipient2, "^(password|token)$");
+	ht_put(&s, "secrets/app.yaml", enc);
+	ck_hook_report_init(&r);
+	ht_scan(&s, "secrets/app.yaml", &r);
+	ht_expect_one(&r, CK_HOOK_SOPS_KEYS, 0);
+	assert_non_null(strstr(r.v[0].message, recipient));
+	assert_non_null(strstr(r.v[0].fix, "updatekeys"));
+	ck_hook_report_dispose(&r);
+	free(enc);
+	/* the nearest .sops.yaml wins */
+	ht_put(&s, "secrets/sub/.sops.yaml", "creation_rules:\n  - age: x\n");
+	ht_put(&s, "secrets/sub/app.yaml", "password: hunter2\n");
+	check(&s, "secrets/sub/app.yaml", -1, 0);
+	/* a .sops.yaml that cannot be read is reported when it is checked */
+	ht_put(&s, "bad/.sops.yaml", "creation_rules: [\n");
+	check(&s, "bad/.sops.yaml", CK_HOOK_CONFIG, 0);
+	/* binary files a rule covers are not SOPS files */
+	ht_put_n(&s, "secrets/keystore.yaml", "\x00\x01\x02password", 11);
+	check(&s, "secrets/keystore.yaml", CK_HOOK_SOPS_UNENCRYPTED, 0);
+	ht_clear(&s);
+}
+
+static void t_allow(void **state)
+{
+	struct ht_snap s = { 0 };
+	struct ck_hook_report r;
+	char fp[256], cfg[512];
+
+	ht_put(&s, "fixtures/a.yaml", SECRET);
+	ht_put(&s, "b.yaml", SECRET);
+	ht_put(&s, ".cloak.yaml", "allow:\n  - paths: [fixtures/]\n");
+	check(&s, "fixtures/a.yaml", -1, 0);
+	check(&s, "b.yaml", CK_HOOK_SECRET_PLAINTEXT, 8);
+	/* the whole path skipped: counted, not read */
+	ck_hook_report_init(&r);
+	ht_scan(&s, "fixtures/a.yaml", &r);
+	assert_int_equal(r.skipped, 1);
+	assert_int_equal(r.files, 0);
+	ck_hook_report_dispose(&r);
+	/* by rule and path */
+	ht_put(&s, ".cloak.yaml", "allow:\n  - rules: [k8s-secret-plaintext]\n    paths: ['*.yaml']\n");
+	ck_hook_report_init(&r);
+	ht_scan(&s, "b.yaml", &r);
+	ht_expect_none(&r);
+	assert_int_equal(r.allowed, 1);
+	ck_hook_report_dispose(&r);
+	check(&s, "fixtures/a.yaml", CK_HOOK_SECRET_PLAINTEXT, 8);
+	/* by fingerprint: only that finding */
+	ht_put(&s, ".cloak.yaml", "");
+	ck_hook_report_init(&r);
+	ht_scan(&s, "b.yaml", &r);
+	assert_int_equal(r.n, 1);
+	snprintf(fp, sizeof(fp), "%s", r.v[0].fingerprint);
+	ck_hook_report_dispose(&r);
+	snprintf(cfg, sizeof(cfg), "allow:\n  - fingerprints: ['%s']\n", fp);
+	ht_put(&s, ".cloak.yaml", cfg);
+	check(&s, "b.yaml", -1, 0);
+	check(&s, "fixtures/a.yaml", CK_HOOK_SECRET_PLAINTEXT, 8);
+	/* a changed value is a new finding */
+	ht_put(&s, "b.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: shop}\nstringData:\n  other: x\n");
+	check(&s, "b.yaml", CK_HOOK_SECRET_PLAINTEXT, 5);
+	/* inline markers: on the line or above it, only for the named rule */
+	ht_put(&s, ".cloak.yaml", "");
+	ht_put(&s, "c.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: x}\nstringData:\n  # cloak:allow k8s-secret-plaintext\n  a: b\n");
+	check(&s, "c.yaml", -1, 0);
+	ht_put(&s, "c.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: x}\nstringData:\n  a: b # cloak:allow private-key, k8s-secret-plaintext\n");
+	check(&s, "c.yaml", -1, 0);
+	ht_put(&s, "c.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: x}\nstringData:\n  a: b # cloak:allow private-key\n");
+	check(&s, "c.yaml", CK_HOOK_SECRET_PLAINTEXT, 5);
+	/* a broken allowlist is itself a finding, and allows nothing */
+	ht_put(&s, ".cloak.yaml", "allow:\n  - paths: [fixtures/]\n    bogus: 1\n");
+	ck_hook_report_init(&r);
+	ht_scan(&s, "fixtures/a.yaml", &r);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(ht_count(&r, CK_HOOK_CONFIG), 1);
+	assert_int_equal(ht_find(&r, CK_HOOK_CONFIG)->line, 3);
+	assert_int_equal(ht_count(&r, CK_HOOK_SECRET_PLAINTEXT), 1);
+	ck_hook_report_dispose(&r);
+	ht_clear(&s);
+}
+
+static void t_classify(void **state)
+{
+	struct ck_hook_class c;
+
+	ck_hook_classify(&c, "a/b.yaml", "kind: Secret\n", 13, 100);
+	assert_int_equal(c.kind, CK_HOOK_K_YAML);
+	assert_true(c.flags & CK_HOOK_C_SECRET);
+	ck_hook_classify(&c, "a/b.yml", "kind: ConfigMap\n", 16, 100);
+	assert_int_equal(c.kind, CK_HOOK_K_YAML);
+	assert_int_equal(c.flags, 0);
+	ck_hook_classify(&c, "x.json", "{\"sops\": 1}", 11, 100);
+	assert_int_equal(c.kind, CK_HOOK_K_JSON);
+	assert_true(c.flags & CK_HOOK_C_SOPS);
+	ck_hook_classify(&c, "k/kustomization.yaml", "secretGenerator: []", 19, 100);
+	assert_int_equal(c.kind, CK_HOOK_K_KUSTOMIZATION);
+	assert_true(c.flags & CK_HOOK_C_SECRETGEN);
+	ck_hook_classify(&c, "k/Kustomization", "x", 1, 100);
+	assert_int_equal(c.kind, CK_HOOK_K_KUSTOMIZATION);
+	ck_hook_classify(&c, "d/.sops.yaml", "x", 1, 100);
+	assert_int_equal(c.kind, CK_HOOK_K_SOPS_CONFIG);
+	ck_hook_classify(&c, ".cloak.yaml", "x", 1, 100);
+	assert_int_equal(c.kind, CK_HOOK_K_CLOAK_CONFIG);
+	ck_hook_classify(&c, "sub/.cloak.yaml", "x", 1, 100);
+	assert_int_equal(c.kind, CK_HOOK_K_YAML);
+	ck_hook_classify(&c, "x.png", "\x89PNG\x00\x01", 6, 100);
+	assert_int_equal(c.kind, CK_HOOK_K_BINARY);
+	ck_hook_classify(&c, "x.yaml", "kind: Secret\n", 13, 5);
+	assert_int_equal(c.kind, CK_HOOK_K_TOO_BIG);
+	ck_hook_classify(&c, "app.env", "A=1", 3, 100);
+	assert_int_equal(c.kind, CK_HOOK_K_DOTENV);
+	ck_hook_classify(&c, "c/templates/s.yaml", "kind: Secret\n{{ x }}", 20, 100);
+	assert_true(c.flags & CK_HOOK_C_TEMPLATE);
+	ck_hook_classify(&c, "main.c", "int main;", 9, 100);
+	assert_int_equal(c.kind, CK_HOOK_K_TEXT);
+	assert_string_equal(ck_hook_kind_name(CK_HOOK_K_BINARY), "binary");
+}
+
+static void t_skips(void **state)
+{
+	struct ht_snap s = { 0 };
+	struct ck_hook_report r;
+
+	ht_put(&s, ".cloak.yaml", "max_file_size: 64\n");
+	ht_put(&s, "big.yaml", SECRET);
+	ht_put_n(&s, "bin.dat", "\x00\x01-----BEGIN RSA PRIVATE KEY-----", 33);
+	ck_hook_report_init(&r);
+	ht_scan(&s, "big.yaml", &r);
+	ht_scan(&s, "bin.dat", &r);
+	ht_expect_none(&r);
+	assert_int_equal(r.skipped, 2);
+	assert_int_equal(r.files, 0);
+	ck_hook_report_dispose(&r);
+	ht_clear(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_secret),   cmocka_unit_test(t_malformed),
+		cmocka_unit_test(t_sealed),   cmocka_unit_test(t_kustomize),
+		cmocka_unit_test(t_sops_rules), cmocka_unit_test(t_allow),
+		cmocka_unit_test(t_classify), cmocka_unit_test(t_skips),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
