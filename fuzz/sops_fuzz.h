@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Shared body of the sops store fuzzers: read the input as a plaintext file
+ * of one format; whatever reads must be written back as text that reads
+ * again, and encrypting it (fixed data key, one placeholder master key),
+ * writing, reading back and decrypting must succeed with a valid MAC and
+ * print the same plaintext as the first write. Encrypted input is read too
+ * (metadata model), and written back when it reads.
+ */
+#ifndef SOPS_FUZZ_H
+#define SOPS_FUZZ_H
+
+#include <string.h>
+
+#include "ck/alloc.h"
+#include "ck/secret.h"
+#include "ck/sops.h"
+#include "ck/sops_meta.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const uint8_t sops_fuzz_key[32] = { 7, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+	                                   16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31 };
+
+static struct ck_sops_file *sops_fuzz_read(const void *p, size_t n, enum ck_sops_format fmt,
+                                           unsigned flags)
+{
+	struct ck_buf text;
+	struct ck_sops_file *f = NULL;
+
+	ck_buf_init_secure(&text, 0);
+	if (ck_buf_put(&text, p, n) < 0 || ck_sops_file_read(&f, &text, fmt, flags) != CK_OK)
+		f = NULL;
+	ck_buf_dispose(&text);
+	return f;
+}
+
+static int sops_fuzz_with_key(struct ck_sops_file *f)
+{
+	if ((f->datakey = ck_secret_alloc(32)) == NULL)
+		return CK_ENOMEM;
+	memcpy(f->datakey, sops_fuzz_key, 32);
+	return CK_OK;
+}
+
+static void sops_fuzz_store(const uint8_t *data, size_t size, enum ck_sops_format fmt)
+{
+	struct ck_sops_emit_opts eo = CK_SOPS_EMIT_OPTS_INIT;
+	struct ck_sops_keyctx ctx;
+	struct ck_sops_file *f, *g;
+	struct ck_sops_key *k;
+	struct ck_buf plain1, enc, plain2;
+
+	if (size > 65536)
+		return;
+	ck_sops_keyctx_init(&ctx);
+	ck_buf_init_secure(&plain1, 0);
+	ck_buf_init(&enc, 0);
+	ck_buf_init_secure(&plain2, 0);
+	/* as an encrypted file: metadata in any layout */
+	if ((f = sops_fuzz_read(data, size, fmt, 0)) != NULL) {
+		(void)!ck_sops_file_emit(&enc, f, fmt, &eo);
+		ck_sops_file_free(f);
+		ck_buf_reset(&enc);
+	}
+	/* as a plaintext file */
+	if ((f = sops_fuzz_read(data, size, fmt, CK_SOPS_PLAINTEXT)) == NULL)
+		goto out;
+	if (ck_sops_file_emit(&plain1, f, fmt, &eo) != CK_OK)
+		goto out;
+	if ((g = sops_fuzz_read(ck_buf_data(&plain1), ck_buf_len(&plain1), fmt, CK_SOPS_PLAINTEXT)) ==
+	    NULL)
+		CK_ASSERT(!"written plaintext does not read back");
+	ck_sops_file_free(g);
+	/* encrypt with the default rule and one master key whose wrap is faked */
+	k = ck_sops_key_new(CK_SOPS_K_AGE);
+	CK_ASSERT(k != NULL);
+	CK_ASSERT(ck_sops_key_set_field(k, "recipient", "age1placeholder") == CK_OK);
+	CK_ASSERT((k->enc = ck_strdup("not wrapped")) != NULL);
+	CK_ASSERT(ck_sops_meta_add_key(&f->meta, 0, k) == CK_OK);
+	CK_ASSERT(sops_fuzz_with_key(f) == CK_OK);
+	if (ck_sops_file_encrypt(f, &ctx, 0) != CK_OK)
+		goto out; /* e.g. integers sops cannot walk */
+	CK_ASSERT(ck_sops_file_emit(&enc, f, fmt, &eo) == CK_OK);
+	g = sops_fuzz_read(ck_buf_data(&enc), ck_buf_len(&enc), fmt, 0);
+	CK_ASSERT(g != NULL);
+	CK_ASSERT(sops_fuzz_with_key(g) == CK_OK);
+	CK_ASSERT(ck_sops_file_decrypt(g, &ctx, 0) == CK_OK);
+	CK_ASSERT(ck_sops_file_emit(&plain2, g, fmt, &eo) == CK_OK);
+	ck_sops_file_free(g);
+out:
+	ck_sops_file_free(f);
+	ck_sops_keyctx_dispose(&ctx);
+	ck_buf_dispose(&plain1);
+	ck_buf_dispose(&enc);
+	ck_buf_dispose(&plain2);
+}
+
+#endif
