@@ -1021,7 +1021,7 @@ static void write_bmap(struct yw *w, const struct ck_doc_node *m, size_t ind, in
 		}
 		/* "key: # c" with nothing after would give the comment to the (null) value. */
 		alone = w->comments && k->line_comment != NULL && v != NULL && is_empty_plain(v) &&
-		        v->line_comment == NULL;
+		        !has_props(v);
 		if (!alone && write_simple_key(w, k, C_BKEY, depth)) {
 			putc_(w, ':');
 			if (k->line_comment != NULL && w->comments && v != NULL && is_block_coll(w, v)) {
