@@ -86,6 +86,7 @@ struct ck_doc__cm {
 	uint32_t last_line;   /* where the last content ended, 0: nothing can trail it */
 	struct ck_doc_node *last;
 	int tl;               /* a trailing comment waits for the next node */
+	size_t split;         /* head comments end before this offset (SIZE_MAX: none) */
 	size_t tl_off, tl_len;
 	struct ck_doc__closed *closed; /* block collections that closed one after another */
 	size_t nclosed, capclosed;

@@ -185,8 +185,13 @@ int ck_doc__cm_node(struct ck_doc__cm *c, struct ck_doc_node *n)
 {
 	int rc = CK_OK;
 
-	if (c->on && c->tl && n->line_comment == NULL)
+	c->split = SIZE_MAX;
+	if (c->on && c->tl && n->line_comment == NULL) {
 		rc = set_line(c, n, c->tl_off, c->tl_len);
+		/* Comments after "- # c" are inside the node, not above it. */
+		if (n->kind == CK_DOC_MAP || n->kind == CK_DOC_SEQ)
+			c->split = c->tl_off;
+	}
 	c->tl = 0;
 	return rc;
 }
@@ -232,23 +237,27 @@ static char *join(struct ck_doc__cm *c, size_t from, size_t to, long ind)
 	return t;
 }
 
+
 static void drop(struct ck_doc__cm *c, size_t k)
 {
 	memmove(c->pend, c->pend + k, (c->npend - k) * sizeof(*c->pend));
 	c->npend -= k;
 }
 
-/* Give pending items to n as blank_before and head_comment. */
+/* Give pending items (those before c->split) to n as blank_before and head_comment. */
 static int give_head(struct ck_doc__cm *c, struct ck_doc_node *n, long ind)
 {
-	size_t b = 0;
+	size_t b = 0, k = 0;
 
-	while (b < c->npend && c->pend[b].blank)
+	while (k < c->npend && c->pend[k].off < c->split)
+		k++;
+	c->split = SIZE_MAX;
+	while (b < k && c->pend[b].blank)
 		b++;
 	n->blank_before += (unsigned)b;
-	if (b < c->npend && (n->head_comment = join(c, b, c->npend, ind)) == NULL)
+	if (b < k && (n->head_comment = join(c, b, k, ind)) == NULL)
 		return CK_ENOMEM;
-	c->npend = 0;
+	drop(c, k);
 	return CK_OK;
 }
 

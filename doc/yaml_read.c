@@ -683,6 +683,7 @@ int ck_doc_parse_yaml(struct ck_doc **out, const char *text, size_t n, unsigned 
 	r.cm.on = !(flags & CK_DOC_NO_COMMENTS);
 	r.cm.prev = r.cm.base = r.bom;
 	r.cm.lc_line = 1;
+	r.cm.split = SIZE_MAX;
 	if (!yaml_parser_initialize(&p)) {
 		rc = nomem();
 		goto out;

@@ -45,6 +45,8 @@ struct yw {
 	const struct ck_doc_node *key_lc; /* a key whose line comment goes after its value */
 	int ab;              /* blank lines follow the value being written: no "|+" */
 	size_t blk;          /* text column of the block scalar just written (0: none) */
+	size_t fc;           /* column of the comment line right after the value being
+	                        written (0: none): block text must start right of it */
 	int rc;
 };
 
@@ -741,6 +743,8 @@ static void write_block_scalar(struct yw *w, const struct ck_doc_node *n, enum c
 	while (end > 0 && s[end - 1] == '\n')
 		end--;
 	trail = len - end;
+	if (w->comments && w->fc > 0 && base + rel <= w->fc)
+		rel = w->fc + 1 - base; /* else the comment after it would read as text */
 	putc_(w, st == CK_DOC_FOLDED ? '>' : '|');
 	for (first = 0; first < end && s[first] == '\n'; first++)
 		;
@@ -994,6 +998,36 @@ static int write_simple_key(struct yw *w, const struct ck_doc_node *k, enum ctx 
 	return 1;
 }
 
+/* Column of the first non-blank line of a comment written at ind (0: none). */
+static size_t first_line_col(const char *c, size_t ind)
+{
+	while (c != NULL && *c) {
+		size_t sp = 0;
+
+		if (*c == '\n') {
+			c++;
+			continue;
+		}
+		while (c[sp] == ' ')
+			sp++;
+		return ind + sp;
+	}
+	return 0;
+}
+
+/* The comment line right after entry `next - 1` of collection c, at ind. */
+static size_t comment_after(const struct yw *w, const struct ck_doc_node *c, size_t next,
+                            size_t ind, size_t fc_in)
+{
+	if (!w->comments)
+		return 0;
+	if (next < c->nkids)
+		return c->kids[next]->head_comment ? first_line_col(c->kids[next]->head_comment, ind) : 0;
+	if (c->foot_comment != NULL)
+		return first_line_col(c->foot_comment, ind);
+	return fc_in;
+}
+
 /* Do blank lines follow entry i (of n entries) of collection c? */
 static int blank_after(const struct yw *w, const struct ck_doc_node *c, size_t next, int ab_in)
 {
@@ -1006,7 +1040,7 @@ static int blank_after(const struct yw *w, const struct ck_doc_node *c, size_t n
 
 static void write_bmap(struct yw *w, const struct ck_doc_node *m, size_t ind, int inl, int depth)
 {
-	size_t i;
+	size_t i, fc_in = w->fc;
 	int ab_in = w->ab;
 
 	for (i = 0; i + 1 < m->nkids && w->rc == CK_OK; i += 2) {
@@ -1014,6 +1048,7 @@ static void write_bmap(struct yw *w, const struct ck_doc_node *m, size_t ind, in
 		int alone;
 
 		w->ab = blank_after(w, m, i + 2, ab_in);
+		w->fc = comment_after(w, m, i + 2, ind, fc_in);
 
 		if (!(i == 0 && inl)) {
 			head(w, k, ind);
@@ -1021,7 +1056,7 @@ static void write_bmap(struct yw *w, const struct ck_doc_node *m, size_t ind, in
 		}
 		/* "key: # c" with nothing after would give the comment to the (null) value. */
 		alone = w->comments && k->line_comment != NULL && v != NULL && is_empty_plain(v) &&
-		        v->line_comment == NULL;
+		        !has_props(v);
 		if (!alone && write_simple_key(w, k, C_BKEY, depth)) {
 			putc_(w, ':');
 			if (k->line_comment != NULL && w->comments && v != NULL && is_block_coll(w, v)) {
@@ -1051,16 +1086,18 @@ static void write_bmap(struct yw *w, const struct ck_doc_node *m, size_t ind, in
 		}
 	}
 	w->ab = ab_in;
+	w->fc = fc_in;
 	foot(w, m, ind);
 }
 
 static void write_bseq(struct yw *w, const struct ck_doc_node *s, size_t ind, int inl, int depth)
 {
-	size_t i;
+	size_t i, fc_in = w->fc;
 	int ab_in = w->ab;
 
 	for (i = 0; i < s->nkids && w->rc == CK_OK; i++) {
 		w->ab = blank_after(w, s, i + 1, ab_in);
+		w->fc = comment_after(w, s, i + 1, ind, fc_in);
 		if (!(i == 0 && inl)) {
 			head(w, s->kids[i], ind);
 			spaces(w, ind);
@@ -1068,6 +1105,7 @@ static void write_bseq(struct yw *w, const struct ck_doc_node *s, size_t ind, in
 		write_item(w, '-', s->kids[i], ind, depth);
 	}
 	w->ab = ab_in;
+	w->fc = fc_in;
 	foot(w, s, ind);
 }
 
@@ -1209,6 +1247,7 @@ int ck_doc_write_yaml(struct ck_buf *out, const struct ck_doc *d,
 		/* "---" ends a block scalar, but blank lines before it would be its text. */
 		w.ab = (r != NULL && r->foot_comment != NULL && r->foot_comment[0] == '\n') ||
 		       (i + 1 < d->ndocs && d->docs[i + 1] != NULL && d->docs[i + 1]->blank_before > 0);
+		w.fc = r != NULL && w.comments ? first_line_col(r->foot_comment, 0) : 0;
 		if (start && r != NULL && !is_block_coll(&w, r) && !(is_empty_plain(r) && !has_props(r)) &&
 		    w.comments &&
 		    (r->head_comment != NULL || r->blank_before > 0)) {
