@@ -707,6 +707,14 @@ static int ini_section(struct ck_buf *out, struct ck_buf *tmp, const struct ck_s
 			size_t vn = ck_buf_len(tmp);
 
 			if (memchr(vs, '\n', vn) != NULL || memchr(vs, '`', vn) != NULL) {
+				/* """...""" ends at the first """: a value ending in a
+				 * quote or holding """ (or a CR the line reader trims)
+				 * cannot be carried; go-ini would write it anyway */
+				if (vs[vn - 1] == '"' || has(vs, vn, "\"\"\"", 3) || memchr(vs, '\r', vn) != NULL)
+					return ck_err_set_exit(CK_EINVAL, CK_SOPS_EXIT_ERROR_DUMPING_TREE,
+					                       "ini: the value of '%.*s' cannot be written so "
+					                       "that it reads back",
+					                       (int)(k->len > 60 ? 60 : k->len), k->u.s);
 				rc = ck_buf_puts(out, "\"\"\"");
 				if (rc == CK_OK)
 					rc = ck_buf_put(out, vs, vn);
