@@ -102,7 +102,15 @@ static void sops_fuzz_store(const uint8_t *data, size_t size, enum ck_sops_forma
 		goto out; /* a clear value hit the go-yaml issue above */
 	CK_ASSERT(g != NULL);
 	CK_ASSERT(sops_fuzz_with_key(g) == CK_OK);
-	CK_ASSERT(ck_sops_file_decrypt(g, &ctx, 0) == CK_OK);
+	if (ck_sops_file_decrypt(g, &ctx, 0) != CK_OK) {
+		/* like sops: a clear float -0.0 is written "-0", which reads back
+		 * as the integer 0 (go-yaml, json.Number.Int64), so the MAC of a
+		 * file with such a clear value does not verify */
+		CK_ASSERT(ck_err_last()->exit_override == CK_SOPS_EXIT_MAC_MISMATCH &&
+		          strstr(ck_buf_cstr(&enc), "-0") != NULL);
+		ck_sops_file_free(g);
+		goto out;
+	}
 	CK_ASSERT(ck_sops_file_emit(&plain2, g, fmt, &eo) == CK_OK);
 	ck_sops_file_free(g);
 out:
