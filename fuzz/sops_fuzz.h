@@ -43,6 +43,18 @@ static int sops_fuzz_with_key(struct ck_sops_file *f)
 	return CK_OK;
 }
 
+/* A YAML block scalar header with an indentation indicator ("|4", ">2-"...). */
+static int sops_fuzz_has_indicator(const struct ck_buf *b)
+{
+	const char *s = ck_buf_cstr(b);
+	size_t i, n = ck_buf_len(b);
+
+	for (i = 0; i + 1 < n; i++)
+		if ((s[i] == '|' || s[i] == '>') && s[i + 1] >= '1' && s[i + 1] <= '9')
+			return 1;
+	return 0;
+}
+
 static void sops_fuzz_store(const uint8_t *data, size_t size, enum ck_sops_format fmt)
 {
 	struct ck_sops_emit_opts eo = CK_SOPS_EMIT_OPTS_INIT;
@@ -68,9 +80,12 @@ static void sops_fuzz_store(const uint8_t *data, size_t size, enum ck_sops_forma
 		goto out;
 	if (ck_sops_file_emit(&plain1, f, fmt, &eo) != CK_OK)
 		goto out;
-	if ((g = sops_fuzz_read(ck_buf_data(&plain1), ck_buf_len(&plain1), fmt, CK_SOPS_PLAINTEXT)) ==
-	    NULL)
-		CK_ASSERT(!"written plaintext does not read back");
+	g = sops_fuzz_read(ck_buf_data(&plain1), ck_buf_len(&plain1), fmt, CK_SOPS_PLAINTEXT);
+	/* go-yaml v3 (so sops) writes a block scalar that starts with a space
+	 * or a line break inside a sequence with an indentation indicator that
+	 * does not match its indentation (go-yaml issue #643); cloak writes the
+	 * same bytes, so such output does not read back */
+	CK_ASSERT(g != NULL || sops_fuzz_has_indicator(&plain1));
 	ck_sops_file_free(g);
 	/* encrypt with the default rule and one master key whose wrap is faked */
 	k = ck_sops_key_new(CK_SOPS_K_AGE);
@@ -83,9 +98,19 @@ static void sops_fuzz_store(const uint8_t *data, size_t size, enum ck_sops_forma
 		goto out; /* e.g. integers sops cannot walk */
 	CK_ASSERT(ck_sops_file_emit(&enc, f, fmt, &eo) == CK_OK);
 	g = sops_fuzz_read(ck_buf_data(&enc), ck_buf_len(&enc), fmt, 0);
+	if (g == NULL && sops_fuzz_has_indicator(&enc))
+		goto out; /* a clear value hit the go-yaml issue above */
 	CK_ASSERT(g != NULL);
 	CK_ASSERT(sops_fuzz_with_key(g) == CK_OK);
-	CK_ASSERT(ck_sops_file_decrypt(g, &ctx, 0) == CK_OK);
+	if (ck_sops_file_decrypt(g, &ctx, 0) != CK_OK) {
+		/* like sops: a clear float -0.0 is written "-0", which reads back
+		 * as the integer 0 (go-yaml, json.Number.Int64), so the MAC of a
+		 * file with such a clear value does not verify */
+		CK_ASSERT(ck_err_last()->exit_override == CK_SOPS_EXIT_MAC_MISMATCH &&
+		          strstr(ck_buf_cstr(&enc), "-0") != NULL);
+		ck_sops_file_free(g);
+		goto out;
+	}
 	CK_ASSERT(ck_sops_file_emit(&plain2, g, fmt, &eo) == CK_OK);
 	ck_sops_file_free(g);
 out:

@@ -200,7 +200,23 @@ int ck_sops_file_read(struct ck_sops_file **out, struct ck_buf *text, enum ck_so
 		rc = CK_ENOMEM;
 		goto fail;
 	}
-	/* take the text over without copying it */
+	/* take the text over without copying it; a read-only view (no NUL
+	 * after its end, which the readers rely on) is copied */
+	if (ck_buf_mutable(text) == NULL && ck_buf_len(text) > 0) {
+		struct ck_buf copy;
+
+		if (ck_buf_is_secure(text) || plain)
+			ck_buf_init_secure(&copy, 0);
+		else
+			ck_buf_init(&copy, 0);
+		if (ck_buf_putb(&copy, text) < 0) {
+			ck_buf_dispose(&copy);
+			rc = ck_err_set(CK_ENOMEM, "sops: out of memory");
+			goto fail;
+		}
+		ck_buf_dispose(text);
+		*text = copy;
+	}
 	tmp = f->tree->src;
 	f->tree->src = *text;
 	/* an encrypted file in ordinary memory: decryption releases it as it goes */

@@ -596,13 +596,15 @@ static int has(const char *k, size_t n, const char *b, size_t n2)
  * sops, inside), 2 """key""" (a backtick inside); the extra width goes to
  * the return value. Where go-ini's own choice would not read back as the
  * same key (a key starting with '#', ';' or '[', or empty, is also quoted
- * here), or no quoting can carry it (both quote kinds, surrounding spaces,
+ * here, like one starting with a byte order mark), or no quoting can carry it
+ * (both quote kinds, surrounding spaces,
  * line breaks), -1: such a file could never decrypt.
  */
 static int ini_key_needs(const char *k, size_t n, int *kind)
 {
 	int special = n == 0 || has(k, n, "\"", 1) || has(k, n, "=", 1) || has(k, n, ":", 1) ||
-	              k[0] == '#' || k[0] == ';' || k[0] == '[';
+	              k[0] == '#' || k[0] == ';' || k[0] == '[' ||
+	              (n >= 3 && memcmp(k, "\xef\xbb\xbf", 3) == 0); /* a BOM is dropped at the start */
 
 	*kind = 0;
 	if (has(k, n, "\n", 1) || has(k, n, "\r", 1) ||
@@ -705,6 +707,14 @@ static int ini_section(struct ck_buf *out, struct ck_buf *tmp, const struct ck_s
 			size_t vn = ck_buf_len(tmp);
 
 			if (memchr(vs, '\n', vn) != NULL || memchr(vs, '`', vn) != NULL) {
+				/* """...""" ends at the first """: a value ending in a
+				 * quote or holding """ (or a CR the line reader trims)
+				 * cannot be carried; go-ini would write it anyway */
+				if (vs[vn - 1] == '"' || has(vs, vn, "\"\"\"", 3) || memchr(vs, '\r', vn) != NULL)
+					return ck_err_set_exit(CK_EINVAL, CK_SOPS_EXIT_ERROR_DUMPING_TREE,
+					                       "ini: the value of '%.*s' cannot be written so "
+					                       "that it reads back",
+					                       (int)(k->len > 60 ? 60 : k->len), k->u.s);
 				rc = ck_buf_puts(out, "\"\"\"");
 				if (rc == CK_OK)
 					rc = ck_buf_put(out, vs, vn);

@@ -536,11 +536,6 @@ static int scan_quoted(struct yr *r, char q)
  * min_col (block context); flow: inside a flow collection. Sets *text, *n
  * (pointing into the source when on one line, else into r->tmp) and *copy.
  */
-/* Bytes that may end a plain scalar (see scan_plain). */
-static const uint8_t plain_stop[256] = {
-	[' '] = 1, ['\t'] = 1, ['\n'] = 1, ['\r'] = 1, [':'] = 1, [','] = 1,
-	['['] = 1, [']'] = 1, ['{'] = 1, ['}'] = 1,
-};
 
 static int scan_plain(struct yr *r, uint32_t min_col, int flow, const char **text, size_t *n,
                       int *copy)
@@ -562,8 +557,16 @@ static int scan_plain(struct yr *r, uint32_t min_col, int flow, const char **tex
 
 			/* skip ordinary bytes fast: only blanks, breaks, ':' and
 			 * (in flow context) ",[]{}" can end a plain scalar */
-			while (r->p < r->end && !plain_stop[(uint8_t)*r->p])
-				r->p++;
+			/* the source ends with a NUL (ck_buf): strcspn's vector
+			 * search, stepping over NUL bytes inside the text */
+			while (r->p < r->end) {
+				r->p += strcspn(r->p, flow ? " \t\n\r:,[]{}" : " \t\n\r:");
+				if (r->p < r->end && *r->p == '\0') {
+					r->p++;
+					continue;
+				}
+				break;
+			}
 			if (is_blankz(r, r->p))
 				break;
 			c = *r->p;
