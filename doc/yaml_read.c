@@ -149,19 +149,23 @@ static long first_entry_col(const struct rd *r, size_t p)
 	const char *s = r->src;
 	size_t ls;
 	long col = 0;
+	int line1 = 1;
 
+	/* The collection's properties share a line only with each other: its
+	 * content starts on a later line (an anchor there belongs to the key). */
 	while (p < r->n) {
-		if (s[p] == ' ' || s[p] == '\t' || s[p] == '\n' || s[p] == '\r') {
+		if (s[p] == ' ' || s[p] == '\t') {
 			p++;
-		} else if (s[p] == '&' || s[p] == '!' ||
-		           (s[p] == '#' && (s[p - 1] == ' ' || s[p - 1] == '\t' || s[p - 1] == '\n' ||
-		                            s[p - 1] == '\r'))) {
-			while (p < r->n && s[p] != ' ' && s[p] != '\t' && !ck_doc__brk(s, r->n, p) &&
-			       s[p] != '#')
+		} else if (s[p] == '\n' || s[p] == '\r') {
+			p++;
+			line1 = 0;
+		} else if (s[p] == '#' && (s[p - 1] == ' ' || s[p - 1] == '\t' || s[p - 1] == '\n' ||
+		                           s[p - 1] == '\r')) {
+			while (p < r->n && !ck_doc__brk(s, r->n, p))
 				p++;
-			if (p < r->n && s[p] == '#')
-				while (p < r->n && !ck_doc__brk(s, r->n, p))
-					p++;
+		} else if (line1 && (s[p] == '&' || s[p] == '!')) {
+			while (p < r->n && s[p] != ' ' && s[p] != '\t' && !ck_doc__brk(s, r->n, p))
+				p++;
 		} else {
 			break;
 		}
