@@ -102,6 +102,12 @@ static int set_line(struct ck_doc__cm *c, struct ck_doc_node *n, size_t off, siz
 	return CK_OK;
 }
 
+static int is_bom(const struct ck_doc__cm *c, size_t k)
+{
+	return k + 2 < c->n && (unsigned char)c->src[k] == 0xef &&
+	       (unsigned char)c->src[k + 1] == 0xbb && (unsigned char)c->src[k + 2] == 0xbf;
+}
+
 /* Start of the line holding byte i. */
 static size_t line_start(const struct ck_doc__cm *c, size_t i)
 {
@@ -133,6 +139,10 @@ int ck_doc__cm_gap(struct ck_doc__cm *c, size_t to, int in_flow)
 
 			if (ch == '#' && ((k == i && full) || c->src[k - 1] == ' ' || c->src[k - 1] == '\t'))
 				break;
+			if (is_bom(c, k)) {
+				k += 2; /* libyaml skips a BOM at a line's start: white space here */
+				continue;
+			}
 			if (ch != ' ' && ch != '\t' && ch != '\r')
 				blank = 0;
 		}
@@ -188,9 +198,9 @@ int ck_doc__cm_node(struct ck_doc__cm *c, struct ck_doc_node *n)
 	c->split = SIZE_MAX;
 	if (c->on && c->tl && n->line_comment == NULL) {
 		rc = set_line(c, n, c->tl_off, c->tl_len);
-		/* Comments after "- # c" are inside the node, not above it. */
-		if (n->kind == CK_DOC_MAP || n->kind == CK_DOC_SEQ)
-			c->split = c->tl_off;
+		/* Comments after "- # c" are not above the node: inside a collection
+		 * (its first entry's), after a scalar (the next entry's). */
+		c->split = c->tl_off;
 	}
 	c->tl = 0;
 	return rc;

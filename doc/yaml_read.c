@@ -149,19 +149,23 @@ static long first_entry_col(const struct rd *r, size_t p)
 	const char *s = r->src;
 	size_t ls;
 	long col = 0;
+	int line1 = 1;
 
+	/* The collection's properties share a line only with each other: its
+	 * content starts on a later line (an anchor there belongs to the key). */
 	while (p < r->n) {
-		if (s[p] == ' ' || s[p] == '\t' || s[p] == '\n' || s[p] == '\r') {
+		if (s[p] == ' ' || s[p] == '\t') {
 			p++;
-		} else if (s[p] == '&' || s[p] == '!' ||
-		           (s[p] == '#' && (s[p - 1] == ' ' || s[p - 1] == '\t' || s[p - 1] == '\n' ||
-		                            s[p - 1] == '\r'))) {
-			while (p < r->n && s[p] != ' ' && s[p] != '\t' && !ck_doc__brk(s, r->n, p) &&
-			       s[p] != '#')
+		} else if (s[p] == '\n' || s[p] == '\r') {
+			p++;
+			line1 = 0;
+		} else if (s[p] == '#' && (s[p - 1] == ' ' || s[p - 1] == '\t' || s[p - 1] == '\n' ||
+		                           s[p - 1] == '\r')) {
+			while (p < r->n && !ck_doc__brk(s, r->n, p))
 				p++;
-			if (p < r->n && s[p] == '#')
-				while (p < r->n && !ck_doc__brk(s, r->n, p))
-					p++;
+		} else if (line1 && (s[p] == '&' || s[p] == '!')) {
+			while (p < r->n && s[p] != ' ' && s[p] != '\t' && !ck_doc__brk(s, r->n, p))
+				p++;
 		} else {
 			break;
 		}
@@ -375,8 +379,43 @@ static size_t block_scalar_indent(struct rd *r, struct ck_doc_node *n, const yam
 	return ind_off;
 }
 
-/* A node starts: the comments waiting for it (see yaml_comments.c). */
-static int begin_node(struct rd *r, struct ck_doc_node *n)
+/*
+ * The "-" of a sequence item that starts at byte off, when the item is on a
+ * later line than its "-" (only blank and comment lines between); else
+ * SIZE_MAX.
+ */
+static size_t dash_before(const struct rd *r, size_t off)
+{
+	const char *s = r->src;
+	size_t k = off, ls;
+	int newline = 0;
+
+	for (;;) {
+		while (k > r->bom && (s[k - 1] == ' ' || s[k - 1] == '\t' ||
+		                      (k >= r->bom + 3 && memcmp(s + k - 3, "\xef\xbb\xbf", 3) == 0)))
+			k -= s[k - 1] == ' ' || s[k - 1] == '\t' ? 1 : 3;
+		if (k > r->bom && (s[k - 1] == '\n' || s[k - 1] == '\r')) {
+			newline = 1;
+			k--;
+			continue;
+		}
+		if (k <= r->bom || !newline)
+			return SIZE_MAX;
+		/* A whole comment line? Then look above it. */
+		for (ls = k; ls > r->bom && s[ls - 1] != '\n' && s[ls - 1] != '\r'; ls--)
+			;
+		while (ls < k && (s[ls] == ' ' || s[ls] == '\t'))
+			ls++;
+		if (ls < k && s[ls] == '#') {
+			k = ls;
+			continue;
+		}
+		return s[k - 1] == '-' ? k - 1 : SIZE_MAX;
+	}
+}
+
+/* A node starts (at byte start): the comments waiting for it (see yaml_comments.c). */
+static int begin_node(struct rd *r, struct ck_doc_node *n, size_t start)
 {
 	const struct frame *f;
 	int rc;
@@ -399,8 +438,14 @@ static int begin_node(struct rd *r, struct ck_doc_node *n)
 	f = &r->fr[r->nfr - 1];
 	if (f->node->style == CK_DOC_FLOW)
 		return CK_OK;
-	if (f->node->kind == CK_DOC_SEQ)
+	if (f->node->kind == CK_DOC_SEQ) {
+		/* What stands between the "-" and a later-line item is not above the item. */
+		size_t dash = dash_before(r, start);
+
+		if (dash < r->cm.split)
+			r->cm.split = dash;
 		return ck_doc__cm_head(&r->cm, n, f->indcol >= 0 ? f->indcol : (long)n->col - 3);
+	}
 	if ((r->nstk - f->base) % 2 == 0) /* a key */
 		return ck_doc__cm_head(&r->cm, n, f->indcol >= 0 ? f->indcol : (long)n->col - 1);
 	/* A value on a later line than its key, below comments (blank lines alone
@@ -463,7 +508,7 @@ static int on_scalar(struct rd *r, yaml_event_t *ev)
 	n->len = ev->data.scalar.length;
 	if ((rc = props(r, n, ev->data.scalar.anchor, ev->data.scalar.tag, &ev->start_mark)) < 0)
 		return rc;
-	if ((rc = begin_node(r, n)) < 0)
+	if ((rc = begin_node(r, n, offset(r, &ev->start_mark))) < 0)
 		return rc;
 	if (n->style == CK_DOC_LITERAL || n->style == CK_DOC_FOLDED) {
 		long abs;
@@ -499,7 +544,7 @@ static int on_alias(struct rd *r, yaml_event_t *ev)
 		return CK_ENOMEM;
 	n->len = strlen(name);
 	n->target = a->node;
-	if ((rc = begin_node(r, n)) < 0)
+	if ((rc = begin_node(r, n, offset(r, &ev->start_mark))) < 0)
 		return rc;
 	ck_doc__cm_content(&r->cm, offset(r, &ev->end_mark), (uint32_t)ev->end_mark.line + 1, n);
 	return complete(r, n, a->exp, &ev->start_mark, offset(r, &ev->start_mark));
@@ -529,7 +574,7 @@ static int on_start(struct rd *r, yaml_event_t *ev, enum ck_doc_kind kind)
 	n->style = flow ? CK_DOC_FLOW : CK_DOC_BLOCK;
 	if ((rc = props(r, n, anchor, tag, &ev->start_mark)) < 0)
 		return rc;
-	if ((rc = begin_node(r, n)) < 0)
+	if ((rc = begin_node(r, n, offset(r, &ev->start_mark))) < 0)
 		return rc;
 	if (flow)
 		r->flow++;
