@@ -28,7 +28,8 @@ struct ck_hook__ctnode {
 };
 
 struct ck_hook__ix {
-	struct ck_buf raw;
+	const uint8_t *map;   /* the file, mapped read-only */
+	size_t maplen;
 	struct ck_hook__ixent *e;
 	size_t n;
 	char *paths;

@@ -28,7 +28,13 @@ struct scan {
 	size_t naws;
 	size_t span_a, span_b; /* current span */
 	size_t first;          /* r->n when this scan started */
+	/* ck_hook__pattern_lines: the lines of would-be findings, no findings made */
+	int probe;
+	uint32_t *plines;
+	size_t pn, pcap;
+	int overflow;
 };
+
 
 static int is_alnum(unsigned char c)
 {
@@ -60,6 +66,19 @@ static uint32_t line_of(struct scan *s, size_t off)
 	}
 	s->lc_off = off;
 	return s->lc_line;
+}
+
+/* Note a trigger line in probe mode. */
+static void probe_line(struct scan *s, size_t off)
+{
+	uint32_t line = line_of(s, off);
+
+	if (s->pn > 0 && s->plines[s->pn - 1] == line)
+		return;
+	if (s->pn == s->pcap)
+		s->overflow = 1;
+	else
+		s->plines[s->pn++] = line;
 }
 
 static size_t run_of(const char *p, size_t i, size_t n, int (*cls)(unsigned char))
@@ -98,9 +117,14 @@ static void drop_assignment(struct scan *s, uint32_t line)
 static int report(struct scan *s, enum ck_hook_rule rule, size_t off, const char *key, size_t klen,
                   const char *fix, const char *what, const char *prefix, size_t len)
 {
-	uint32_t line = line_of(s, off);
+	uint32_t line;
 	size_t i;
 
+	if (s->probe) {
+		probe_line(s, off);
+		return CK_OK;
+	}
+	line = line_of(s, off);
 	if (ck_hook__cover_has(s->cover, line))
 		return CK_OK;
 	/* a specific detector wins over the generic assignment rule on a line */
@@ -239,6 +263,10 @@ static int aws_id(struct scan *s, size_t i)
 		return CK_OK;
 	if (run_of(p, i + 4, s->n, upper_digit) != 16 || memmem(p + i, 20, "EXAMPLE", 7) != NULL)
 		return CK_OK;
+	if (s->probe) {
+		probe_line(s, i); /* a pair may be found from this line */
+		return CK_OK;
+	}
 	if (s->naws < sizeof(s->aws) / sizeof(s->aws[0])) {
 		s->aws[s->naws].line = line_of(s, i);
 		s->aws[s->naws].off = i;
@@ -811,4 +839,40 @@ int ck_hook_scan_patterns(struct ck_hook_report *r, const char *path, const void
                           const struct ck_hook_lines *added)
 {
 	return ck_hook__check_patterns(r, path, data, n, added, NULL);
+}
+
+/*
+ * Why this is exact: every detector reads forward from its trigger over the
+ * whole buffer and backwards no further than the trigger line's start (where
+ * an added-lines span starts too), and reports on that line; so a scan of
+ * some lines fires exactly the triggers of those lines that a whole scan
+ * fires, and finds nothing when none of them is among the lines. An AWS
+ * key id counts wherever it is, as the secret it pairs with may be on
+ * another line.
+ */
+int ck_hook__pattern_lines(const char *path, const char *data, size_t n, uint32_t *lines,
+                           size_t cap, size_t *nlines)
+{
+	struct ck_hook_report r;
+	struct scan s;
+	int rc = CK_OK;
+
+	ck_hook_report_init(&r);
+	memset(&s, 0, sizeof(s));
+	s.r = &r;
+	s.path = path;
+	s.p = data;
+	s.n = n;
+	s.lc_line = 1;
+	s.unquoted_ok = data_ext(path);
+	s.probe = 1;
+	s.plines = lines;
+	s.pcap = cap;
+	if (n > 0)
+		rc = scan_span(&s, 0, n);
+	ck_hook_report_dispose(&r);
+	*nlines = s.pn;
+	if (rc < 0)
+		return rc;
+	return s.overflow ? CK_ETOOBIG : CK_OK;
 }
