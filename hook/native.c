@@ -353,50 +353,158 @@ out:
 
 /* ---- the audit of a tree ---- */
 
-struct job {
-	size_t path;     /* offset in the path arena */
+/*
+ * Every entry of every tree the walk read, by path: the scanner's reads of
+ * other files (.sops.yaml of each directory, kustomize references) are a
+ * hash lookup, and a path in a directory the walk listed that is not here
+ * does not exist. Only paths outside the walk (`cloak audit PATH`) go down
+ * the trees again.
+ */
+struct pent {
+	size_t path;    /* offset in names */
+	uint32_t mode;
+	uint8_t walked; /* a directory whose tree was listed */
 	uint8_t oid[20];
-	uint64_t key;    /* pack order */
-	size_t idx;
 };
 
-struct jobs {
-	struct job *v;
+struct pmap {
+	struct pent *v;
 	size_t n, cap;
-	struct ck_buf paths;
+	struct ck_buf names;
+	uint32_t *slots;  /* index + 1; 0 empty */
+	size_t mask;
+	size_t *jobs;     /* entries to check, in pack order once sorted */
+	uint64_t *keys;
+	size_t njobs, jcap;
 };
+
+static uint64_t fnv(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ull;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+	return h;
+}
+
+static const char *pname(const struct pmap *m, size_t i)
+{
+	return (const char *)ck_buf_data(&m->names) + m->v[i].path;
+}
+
+static int pmap_add(struct pmap *m, const char *path, size_t n, uint32_t mode, const uint8_t *oid)
+{
+	if (m->n == m->cap) {
+		size_t nc = m->cap ? m->cap * 2 : 1024;
+		struct pent *nv = ck_calloc(nc, sizeof(*nv));
+
+		if (nv == NULL)
+			return nomem();
+		if (m->n > 0)
+			memcpy(nv, m->v, m->n * sizeof(*nv));
+		ck_free(m->v);
+		m->v = nv;
+		m->cap = nc;
+	}
+	m->v[m->n].path = ck_buf_len(&m->names);
+	m->v[m->n].mode = mode;
+	m->v[m->n].walked = 0;
+	memcpy(m->v[m->n].oid, oid, 20);
+	if (ck_buf_put(&m->names, path, n) < 0 || ck_buf_putc(&m->names, 0) < 0)
+		return nomem();
+	m->n++;
+	return CK_OK;
+}
+
+static int pmap_job(struct pmap *m, size_t i)
+{
+	if (m->njobs == m->jcap) {
+		size_t nc = m->jcap ? m->jcap * 2 : 1024;
+		size_t *nv = ck_calloc(nc, sizeof(*nv));
+
+		if (nv == NULL)
+			return nomem();
+		if (m->njobs > 0)
+			memcpy(nv, m->jobs, m->njobs * sizeof(*nv));
+		ck_free(m->jobs);
+		m->jobs = nv;
+		m->jcap = nc;
+	}
+	m->jobs[m->njobs++] = i;
+	return CK_OK;
+}
+
+static int pmap_index(struct pmap *m)
+{
+	size_t ns = 16, i;
+
+	while (ns < 2 * m->n + 2)
+		ns *= 2;
+	if ((m->slots = ck_calloc(ns, sizeof(*m->slots))) == NULL)
+		return nomem();
+	m->mask = ns - 1;
+	for (i = 0; i < m->n; i++) {
+		const char *p = pname(m, i);
+		size_t k = (size_t)fnv(p, strlen(p)) & m->mask;
+
+		while (m->slots[k] != 0)
+			k = (k + 1) & m->mask;
+		m->slots[k] = (uint32_t)(i + 1);
+	}
+	return CK_OK;
+}
+
+/* Index of path (n bytes), or -1. */
+static long pmap_find(const struct pmap *m, const char *path, size_t n)
+{
+	size_t k = (size_t)fnv(path, n) & m->mask;
+
+	for (; m->slots[k] != 0; k = (k + 1) & m->mask) {
+		const char *q = pname(m, m->slots[k] - 1);
+
+		if (strncmp(q, path, n) == 0 && q[n] == 0)
+			return (long)m->slots[k] - 1;
+	}
+	return -1;
+}
+
+static void pmap_dispose(struct pmap *m)
+{
+	ck_free(m->v);
+	ck_free(m->slots);
+	ck_free(m->jobs);
+	ck_free(m->keys);
+	ck_buf_dispose(&m->names);
+	memset(m, 0, sizeof(*m));
+}
+
+/* A tree snapshot read through the map: 1 found, 0 absent, -1 not known (go down the trees). */
+static int pmap_read(const struct pmap *m, struct ck_hook__odbr *rd, const char *path, size_t max,
+                     struct ck_buf *out, int *rc)
+{
+	const char *sl = strrchr(path, '/');
+	long i = pmap_find(m, path, strlen(path));
+
+	if (i >= 0) {
+		*rc = regular(m->v[i].mode) ? put_blob(rd, m->v[i].oid, max, out) : CK_ENOTFOUND;
+		return 1;
+	}
+	if (sl == NULL || ((i = pmap_find(m, path, (size_t)(sl - path))) >= 0 && m->v[i].walked)) {
+		*rc = CK_ENOTFOUND; /* the directory was listed and has no such entry */
+		return 0;
+	}
+	return -1;
+}
 
 struct walker {
 	struct ck_hook__odbr *rd;
 	const struct ck_hook__filt *f;
 	const struct ck_hook_config *cfg;
 	struct ck_hook_report *r;
-	struct jobs *jobs;
+	struct pmap *m;
 	struct ck_buf path;
 };
-
-static int add_job(struct jobs *j, const char *path, const uint8_t *oid)
-{
-	if (j->n == j->cap) {
-		size_t nc = j->cap ? j->cap * 2 : 1024;
-		struct job *nv = ck_calloc(nc, sizeof(*nv));
-
-		if (nv == NULL)
-			return nomem();
-		if (j->n > 0)
-			memcpy(nv, j->v, j->n * sizeof(*nv));
-		ck_free(j->v);
-		j->v = nv;
-		j->cap = nc;
-	}
-	j->v[j->n].path = ck_buf_len(&j->paths);
-	memcpy(j->v[j->n].oid, oid, 20);
-	j->v[j->n].idx = j->n;
-	if (ck_buf_put(&j->paths, path, strlen(path) + 1) < 0)
-		return nomem();
-	j->n++;
-	return CK_OK;
-}
 
 /* git.c's tree_cb over a pre-order walk: the files to check, nothing read but trees. */
 static int walk(struct walker *w, const uint8_t *oid, int depth)
@@ -412,6 +520,7 @@ static int walk(struct walker *w, const uint8_t *oid, int depth)
 		return rc;
 	while ((rc = ck_hook__tree_next(o->data, o->len, &off, &e)) == 1) {
 		const char *path;
+		size_t me;
 
 		ck_buf_truncate(&w->path, keep);
 		if (ck_buf_put(&w->path, e.name, e.namelen) < 0) {
@@ -419,9 +528,13 @@ static int walk(struct walker *w, const uint8_t *oid, int depth)
 			break;
 		}
 		path = ck_buf_cstr(&w->path);
+		me = w->m->n;
+		if ((rc = pmap_add(w->m, path, ck_buf_len(&w->path), e.mode, e.oid)) < 0)
+			break;
 		if (e.mode == 0040000) {
 			if (ck_hook__filt_match(w->f, path, 1) == 0)
 				continue;
+			w->m->v[me].walked = 1;
 			if (ck_buf_putc(&w->path, '/') < 0) {
 				rc = nomem();
 				break;
@@ -436,7 +549,7 @@ static int walk(struct walker *w, const uint8_t *oid, int depth)
 			w->r->skipped++; /* symlinks, submodules, allowlisted paths: not even read */
 			continue;
 		}
-		if ((rc = add_job(w->jobs, path, e.oid)) < 0)
+		if ((rc = pmap_job(w->m, me)) < 0)
 			break;
 	}
 	ck_buf_truncate(&w->path, keep);
@@ -444,13 +557,70 @@ static int walk(struct walker *w, const uint8_t *oid, int depth)
 	return rc < 0 ? rc : CK_OK;
 }
 
-static int job_cmp(const void *a, const void *b)
+/*
+ * Jobs in pack order: an LSD radix sort on the keys, a byte at a time,
+ * skipping bytes every key shares (the walk's order is already close to the
+ * pack's, but a comparison sort of 20,000 entries costs more than the walk).
+ */
+static int sort_jobs(struct pmap *m)
 {
-	const struct job *x = a, *y = b;
+	size_t *tmp_j = NULL, n = m->njobs, i, b;
+	uint64_t *tmp_k = NULL;
+	int rc = CK_OK;
 
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
+	if (n < 2)
+		return CK_OK;
+	if ((tmp_j = ck_calloc(n, sizeof(*tmp_j))) == NULL || (tmp_k = ck_calloc(n, sizeof(*tmp_k))) == NULL) {
+		rc = nomem();
+		goto out;
+	}
+	for (b = 0; b < 64; b += 8) {
+		size_t cnt[256], pos = 0, c;
+
+		memset(cnt, 0, sizeof(cnt));
+		for (i = 0; i < n; i++)
+			cnt[(m->keys[i] >> b) & 255]++;
+		if (cnt[(m->keys[0] >> b) & 255] == n)
+			continue;
+		for (c = 0; c < 256; c++) {
+			size_t t = cnt[c];
+
+			cnt[c] = pos;
+			pos += t;
+		}
+		for (i = 0; i < n; i++) {
+			size_t d = cnt[(m->keys[i] >> b) & 255]++;
+
+			tmp_k[d] = m->keys[i];
+			tmp_j[d] = m->jobs[i];
+		}
+		memcpy(m->keys, tmp_k, n * sizeof(*tmp_k));
+		memcpy(m->jobs, tmp_j, n * sizeof(*tmp_j));
+	}
+out:
+	ck_free(tmp_j);
+	ck_free(tmp_k);
+	return rc;
+}
+
+struct asnap {
+	struct ck_hook__odbr *rd;
+	const struct pmap *m;
+	const uint8_t *root;
+};
+
+static int asnap_read(void *ctx, const char *path, struct ck_buf *out, size_t max)
+{
+	struct asnap *s = ctx;
+	struct nsnap ns;
+	int rc = CK_OK;
+
+	if (pmap_read(s->m, s->rd, path, max, out, &rc) >= 0)
+		return rc;
+	ns.rd = s->rd;
+	ns.ix = NULL;
+	ns.root = s->root;
+	return nsnap_read(&ns, path, out, max);
 }
 
 #define CHUNK 128
@@ -458,7 +628,7 @@ static int job_cmp(const void *a, const void *b)
 struct worker {
 	struct ck_hook__odb *db;
 	const uint8_t *root;
-	const struct jobs *jobs;
+	const struct pmap *m;
 	size_t max;
 	size_t *next;   /* shared: the next chunk of jobs */
 	int *stop;      /* shared: a worker failed */
@@ -473,30 +643,30 @@ static void *work(void *arg)
 	struct ck_hook__odbr *rd = NULL;
 	struct ck_hook_scanner *sc = NULL;
 	struct ck_hook_src src;
-	struct nsnap ns;
-	const struct jobs *j = w->jobs;
+	struct asnap as;
+	const struct pmap *m = w->m;
 	int rc;
 
 	if ((rc = ck_hook__odbr_new(&rd, w->db)) < 0)
 		goto out;
-	ns.rd = rd;
-	ns.ix = NULL;
-	ns.root = w->root;
-	src.read = nsnap_read;
-	src.ctx = &ns;
+	as.rd = rd;
+	as.m = m;
+	as.root = w->root;
+	src.read = asnap_read;
+	src.ctx = &as;
 	if ((rc = ck_hook_scanner_new(&sc, &src, 0)) < 0)
 		goto out;
 	while (rc == CK_OK && !__atomic_load_n(w->stop, __ATOMIC_RELAXED)) {
 		size_t c = __atomic_fetch_add(w->next, CHUNK, __ATOMIC_RELAXED), i, end;
 
-		if (c >= j->n)
+		if (c >= m->njobs)
 			break;
-		end = c + CHUNK < j->n ? c + CHUNK : j->n;
+		end = c + CHUNK < m->njobs ? c + CHUNK : m->njobs;
 		for (i = c; i < end && rc == CK_OK; i++) {
+			const struct pent *e = &m->v[m->jobs[i]];
 			struct ck_hook__obj *o = NULL;
-			const char *path = (const char *)ck_buf_data(&j->paths) + j->v[i].path;
 
-			rc = ck_hook__odb_read(rd, j->v[i].oid, CK_HOOK__OBJ_BLOB, w->max, &o);
+			rc = ck_hook__odb_read(rd, e->oid, CK_HOOK__OBJ_BLOB, w->max, &o);
 			if (rc == CK_ETOOBIG) {
 				ck_err_clear();
 				w->r.skipped++;
@@ -504,7 +674,7 @@ static void *work(void *arg)
 				continue;
 			}
 			if (rc == CK_OK)
-				rc = ck_hook_scan_blob(sc, &w->r, path, o->data, o->len, NULL);
+				rc = ck_hook_scan_blob(sc, &w->r, pname(m, m->jobs[i]), o->data, o->len, NULL);
 			ck_hook__obj_unref(o);
 		}
 	}
@@ -520,25 +690,27 @@ out:
 }
 
 static int run_jobs(struct ck_hook_report *r, struct ck_hook__odb *db, const uint8_t *root,
-                    struct jobs *jobs, size_t max)
+                    struct pmap *m, size_t max)
 {
 	struct worker w[9];
 	pthread_t th[9];
 	size_t n, i, k, next = 0;
-	int stop = 0, rc = CK_OK;
+	int stop = 0, rc;
 
-	for (i = 0; i < jobs->n; i++)
-		jobs->v[i].key = ck_hook__odb_order(db, jobs->v[i].oid);
-	if (jobs->n > 1)
-		qsort(jobs->v, jobs->n, sizeof(jobs->v[0]), job_cmp);
-	n = ck_hook__audit_threads(jobs->n);
+	if (m->njobs > 0 && (m->keys = ck_calloc(m->njobs, sizeof(*m->keys))) == NULL)
+		return nomem();
+	for (i = 0; i < m->njobs; i++)
+		m->keys[i] = ck_hook__odb_order(db, m->v[m->jobs[i]].oid);
+	if ((rc = sort_jobs(m)) < 0)
+		return rc;
+	n = ck_hook__audit_threads(m->njobs);
 	if (n > 9)
 		n = 9;
 	memset(w, 0, sizeof(w));
 	for (i = 0; i < n; i++) {
 		w[i].db = db;
 		w[i].root = root;
-		w[i].jobs = jobs;
+		w[i].m = m;
 		w[i].max = max;
 		w[i].next = &next;
 		w[i].stop = &stop;
@@ -572,7 +744,7 @@ int ck_hook__native_audit(struct ck_hook_report *r, const struct ck_hook_audit_o
 	struct ck_hook_src src;
 	struct nsnap ns;
 	struct walker w;
-	struct jobs jobs;
+	struct pmap m;
 	uint8_t tree[20];
 	size_t i;
 	int rc, unborn = 0;
@@ -580,9 +752,9 @@ int ck_hook__native_audit(struct ck_hook_report *r, const struct ck_hook_audit_o
 	if (o->worktree || (o->rev != NULL && strcmp(o->rev, "HEAD") != 0))
 		return ck_err_set(CK_EUNSUPPORTED, "hook: the working tree and revisions are libgit2's");
 	memset(&f, 0, sizeof(f));
-	memset(&jobs, 0, sizeof(jobs));
+	memset(&m, 0, sizeof(m));
 	memset(&w, 0, sizeof(w));
-	ck_buf_init(&jobs.paths, 0);
+	ck_buf_init(&m.names, 0);
 	ck_buf_init(&w.path, 0);
 	if ((rc = ck_hook__repo_open(&rp, o->repo)) < 0)
 		return rc;
@@ -619,16 +791,15 @@ int ck_hook__native_audit(struct ck_hook_report *r, const struct ck_hook_audit_o
 	w.f = &f;
 	w.cfg = ck_hook_scanner_config(sc);
 	w.r = r;
-	w.jobs = &jobs;
-	if ((rc = walk(&w, tree, 0)) < 0 ||
-	    (rc = run_jobs(r, rp.odb, tree, &jobs, ck_hook_config_max_size(ck_hook_scanner_config(sc)))) < 0)
+	w.m = &m;
+	if ((rc = walk(&w, tree, 0)) < 0 || (rc = pmap_index(&m)) < 0 ||
+	    (rc = run_jobs(r, rp.odb, tree, &m, ck_hook_config_max_size(ck_hook_scanner_config(sc)))) < 0)
 		goto out;
 	ck_hook_report_sort(r);
 out:
 	ck_hook_scanner_free(sc);
 	ck_hook__filt_dispose(&f);
-	ck_free(jobs.v);
-	ck_buf_dispose(&jobs.paths);
+	pmap_dispose(&m);
 	ck_buf_dispose(&w.path);
 	ck_hook__odbr_free(rd);
 	ck_hook__repo_dispose(&rp);

@@ -6,6 +6,12 @@
  * libgit2, which needs it too): cloak commands that never read a
  * repository do not link it.
  *
+ * Pack entries are inflated by libdeflate when it is installed (a pack
+ * entry's inflated size is known before it is read, which is what
+ * libdeflate's whole-buffer decoder wants; it builds its Huffman tables in
+ * about half zlib's time, and most objects are small enough for that to be
+ * most of the cost), by zlib otherwise or with CLOAK_HOOK_INFLATE=zlib.
+ *
  * Objects are not hash-verified on read, as libgit2 is configured for the
  * hook (ck_hook_git_init) and as git itself does not re-check on read.
  */
@@ -20,6 +26,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include "ck/alloc.h"
@@ -38,7 +45,33 @@ static struct {
 	char why[200];
 } zl;
 
+static struct {
+	struct libdeflate_decompressor *(*alloc)(void);
+	enum libdeflate_result (*zlib)(struct libdeflate_decompressor *, const void *, size_t, void *,
+	                               size_t, size_t *, size_t *);
+	void (*release)(struct libdeflate_decompressor *);
+	int ok;
+} ld;
+
 static pthread_once_t zl_once = PTHREAD_ONCE_INIT;
+
+/* libdeflate is optional: zlib reads the same streams. */
+static void ld_load(void)
+{
+	const char *e = getenv("CLOAK_HOOK_INFLATE");
+	void *h, *s[3];
+
+	if ((e != NULL && strcmp(e, "zlib") == 0) || (h = dlopen("libdeflate.so.0", RTLD_NOW | RTLD_LOCAL)) == NULL)
+		return;
+	if ((s[0] = dlsym(h, "libdeflate_alloc_decompressor")) == NULL ||
+	    (s[1] = dlsym(h, "libdeflate_zlib_decompress_ex")) == NULL ||
+	    (s[2] = dlsym(h, "libdeflate_free_decompressor")) == NULL)
+		return;
+	memcpy(&ld.alloc, &s[0], sizeof(s[0]));
+	memcpy(&ld.zlib, &s[1], sizeof(s[1]));
+	memcpy(&ld.release, &s[2], sizeof(s[2]));
+	ld.ok = 1;
+}
 
 static void zl_load(void)
 {
@@ -61,6 +94,7 @@ static void zl_load(void)
 	memcpy(&zl.reset, &s[2], sizeof(s[2]));
 	memcpy(&zl.end, &s[3], sizeof(s[3]));
 	zl.ok = 1;
+	ld_load();
 }
 
 /* ---- objects ---- */
@@ -512,6 +546,7 @@ uint64_t ck_hook__odb_order(struct ck_hook__odb *db, const uint8_t oid[20])
 #define CACHE_MAX_BYTES ((size_t)64 << 20)
 #define CACHE_MAX_OBJ ((size_t)8 << 20)
 #define MAX_CHAIN 10000
+#define TREE_SLOTS 256
 
 struct centry {
 	const struct pack *p;
@@ -523,10 +558,16 @@ struct ck_hook__odbr {
 	struct ck_hook__odb *db;
 	z_stream z;
 	int zinit;
+	struct libdeflate_decompressor *ldd; /* NULL: zlib */
 	struct centry cache[CACHE_SLOTS];
 	size_t cached;
 	uint8_t *loose;       /* a loose object's compressed bytes */
 	size_t loosecap;
+	/* trees by id: path lookups walk down from the root again and again */
+	struct {
+		uint8_t oid[20];
+		struct ck_hook__obj *o;
+	} trees[TREE_SLOTS];
 };
 
 int ck_hook__odbr_new(struct ck_hook__odbr **out, struct ck_hook__odb *db)
@@ -545,6 +586,10 @@ int ck_hook__odbr_new(struct ck_hook__odbr **out, struct ck_hook__odb *db)
 		return ck_err_set(CK_ENOMEM, "hook: cannot start zlib");
 	}
 	r->zinit = 1;
+	if (ld.ok && (r->ldd = ld.alloc()) == NULL) {
+		ck_hook__odbr_free(r);
+		return ck_err_set(CK_ENOMEM, "hook: out of memory");
+	}
 	*out = r;
 	return CK_OK;
 }
@@ -560,13 +605,24 @@ static void cache_clear(struct ck_hook__odbr *r)
 	r->cached = 0;
 }
 
+static size_t tslot(const uint8_t *oid)
+{
+	return ((size_t)oid[0] | (size_t)oid[1] << 8) & (TREE_SLOTS - 1);
+}
+
 void ck_hook__odbr_free(struct ck_hook__odbr *r)
 {
+	size_t i;
+
 	if (r == NULL)
 		return;
 	cache_clear(r);
+	for (i = 0; i < TREE_SLOTS; i++)
+		ck_hook__obj_unref(r->trees[i].o);
 	if (r->zinit)
 		zl.end(&r->z);
+	if (r->ldd != NULL)
+		ld.release(r->ldd);
 	ck_free(r->loose);
 	ck_free(r);
 }
@@ -615,6 +671,13 @@ static int inflate_exact(struct ck_hook__odbr *r, const uint8_t *in, size_t inle
 	size_t in_left = inlen, out_left = outlen + 1; /* one spare byte: too much data is caught */
 	int ret;
 
+	if (r->ldd != NULL) {
+		size_t ain = 0, aout = 0;
+
+		if (ld.zlib(r->ldd, in, inlen, out, outlen, &ain, &aout) != LIBDEFLATE_SUCCESS || aout != outlen)
+			return ck_err_set(CK_EIO, "hook: %s: corrupt compressed data", what);
+		return CK_OK;
+	}
 	if (zl.reset(z) != Z_OK)
 		return ck_err_set(CK_EINTERNAL, "hook: zlib reset failed");
 	z->next_in = (Bytef *)(uintptr_t)in;
@@ -1109,15 +1172,42 @@ corrupt:
 	return rc;
 }
 
+static int read_any(struct ck_hook__odbr *r, const uint8_t oid[20], int type, size_t max,
+                    struct ck_hook__obj **out);
+
 int ck_hook__odb_read(struct ck_hook__odbr *r, const uint8_t oid[20], int type, size_t max,
                       struct ck_hook__obj **out)
+{
+	int f;
+
+	*out = NULL;
+	if (type == CK_HOOK__OBJ_TREE) {
+		size_t k = tslot(oid);
+
+		if (r->trees[k].o != NULL && memcmp(r->trees[k].oid, oid, 20) == 0) {
+			r->trees[k].o->refs++;
+			*out = r->trees[k].o;
+			return CK_OK;
+		}
+		if ((f = read_any(r, oid, type, max, out)) == CK_OK && (*out)->len <= CACHE_MAX_OBJ) {
+			ck_hook__obj_unref(r->trees[k].o);
+			memcpy(r->trees[k].oid, oid, 20);
+			r->trees[k].o = *out;
+			(*out)->refs++;
+		}
+		return f;
+	}
+	return read_any(r, oid, type, max, out);
+}
+
+static int read_any(struct ck_hook__odbr *r, const uint8_t oid[20], int type, size_t max,
+                    struct ck_hook__obj **out)
 {
 	const struct pack *p = NULL;
 	uint64_t off = 0;
 	char hex[41];
 	int f, pass;
 
-	*out = NULL;
 	for (pass = 0; pass < 2; pass++) {
 		if ((f = locate(r->db, oid, &p, &off)) < 0)
 			return f;
