@@ -1101,7 +1101,7 @@ out:
 }
 
 /*
- * The hook's own reader first (odb_int.h); libgit2 for what it leaves
+ * The hook's own reader first (ck/hook_internal.h); libgit2 for what it leaves
  * alone, and for everything when CLOAK_HOOK_GIT=libgit2 (the tests compare
  * both).
  */

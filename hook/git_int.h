@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Between git.c (the libgit2 side) and native.c (the same checks on the
- * hook's own reader, odb_int.h). No libgit2 types here.
+ * hook's own reader, ck/hook_internal.h). No libgit2 types here.
  */
 #ifndef CK_HOOK_GIT_INT_H
 #define CK_HOOK_GIT_INT_H

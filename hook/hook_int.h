@@ -9,6 +9,7 @@
 #include "ck/buf.h"
 #include "ck/doc.h"
 #include "ck/hook.h"
+#include "ck/hook_internal.h"
 
 /* "doc: line L, column C: what" (and similar) -> L, or 0. */
 uint32_t ck_hook__err_line(const char *msg);
@@ -108,14 +109,6 @@ void ck_hook__sopscfg_free(void *c);
 int ck_hook__check_patterns(struct ck_hook_report *r, const char *path, const char *data,
                             size_t n, const struct ck_hook_lines *added,
                             const struct ck_hook_cover *cover) CK_WUR;
-
-/*
- * The lines on which the pattern rules would report something if those
- * lines were added (ascending, at most cap; CK_ETOOBIG when there are more).
- * A staged change that adds none of them needs no pattern scan and no diff.
- */
-int ck_hook__pattern_lines(const char *path, const char *data, size_t n, uint32_t *lines,
-                           size_t cap, size_t *nlines) CK_WUR;
 
 /* Move src's findings into dst (one copy of a repeated config-invalid), add the counts. */
 int ck_hook__report_merge(struct ck_hook_report *dst, struct ck_hook_report *src) CK_WUR;

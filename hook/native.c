@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * `cloak hook run` and `cloak audit` on the hook's own repository reader
- * (odb_int.h), without loading libgit2 at all in the common case. The
+ * (ck/hook_internal.h), without loading libgit2 at all in the common case. The
  * checks and their order are git.c's; only where the bytes come from
  * differs. Two places still reach for libgit2:
  *
@@ -22,7 +22,7 @@
 #include "git_int.h"
 #include "hook_int.h"
 #include "index_int.h"
-#include "odb_int.h"
+#include "ck/hook_internal.h"
 
 static int regular(uint32_t mode)
 {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A read-only git object reader: pack index v2 + pack files mapped once,
- * loose objects, alternates. odb_int.h says why and what it leaves to
- * libgit2. zlib is loaded with dlopen when the first reader is made (like
+ * loose objects, alternates. ck/hook_internal.h says why and what it
+ * leaves to libgit2. zlib is loaded with dlopen when the first reader is made (like
  * libgit2, which needs it too): cloak commands that never read a
  * repository do not link it.
  *
@@ -32,7 +32,7 @@
 #include "ck/alloc.h"
 #include "ck/buf.h"
 #include "ck/file.h"
-#include "odb_int.h"
+#include "ck/hook_internal.h"
 
 /* ---- zlib, loaded on first use ---- */
 
@@ -58,10 +58,9 @@ static pthread_once_t zl_once = PTHREAD_ONCE_INIT;
 /* libdeflate is optional: zlib reads the same streams. */
 static void ld_load(void)
 {
-	const char *e = getenv("CLOAK_HOOK_INFLATE");
 	void *h, *s[3];
 
-	if ((e != NULL && strcmp(e, "zlib") == 0) || (h = dlopen("libdeflate.so.0", RTLD_NOW | RTLD_LOCAL)) == NULL)
+	if ((h = dlopen("libdeflate.so.0", RTLD_NOW | RTLD_LOCAL)) == NULL)
 		return;
 	if ((s[0] = dlsym(h, "libdeflate_alloc_decompressor")) == NULL ||
 	    (s[1] = dlsym(h, "libdeflate_zlib_decompress_ex")) == NULL ||
@@ -573,6 +572,7 @@ struct ck_hook__odbr {
 int ck_hook__odbr_new(struct ck_hook__odbr **out, struct ck_hook__odb *db)
 {
 	struct ck_hook__odbr *r;
+	const char *e;
 
 	*out = NULL;
 	pthread_once(&zl_once, zl_load);
@@ -586,7 +586,8 @@ int ck_hook__odbr_new(struct ck_hook__odbr **out, struct ck_hook__odb *db)
 		return ck_err_set(CK_ENOMEM, "hook: cannot start zlib");
 	}
 	r->zinit = 1;
-	if (ld.ok && (r->ldd = ld.alloc()) == NULL) {
+	e = getenv("CLOAK_HOOK_INFLATE");
+	if (ld.ok && (e == NULL || strcmp(e, "zlib") != 0) && (r->ldd = ld.alloc()) == NULL) {
 		ck_hook__odbr_free(r);
 		return ck_err_set(CK_ENOMEM, "hook: out of memory");
 	}

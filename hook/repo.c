@@ -2,8 +2,9 @@
 /*
  * Opening an ordinary repository without libgit2: where its git directory,
  * common directory, work tree, index and objects are, and HEAD's tree.
- * odb_int.h lists what is left to libgit2; the rule is that anything this
- * file does not fully understand is CK_EUNSUPPORTED, never a guess.
+ * ck/hook_internal.h lists what is left to libgit2; the rule is that
+ * anything this file does not fully understand is CK_EUNSUPPORTED, never a
+ * guess.
  */
 #include <errno.h>
 #include <limits.h>
@@ -15,7 +16,7 @@
 #include "ck/alloc.h"
 #include "ck/buf.h"
 #include "ck/file.h"
-#include "odb_int.h"
+#include "ck/hook_internal.h"
 
 static int unsup(const char *why)
 {

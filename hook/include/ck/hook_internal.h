@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
+ * Internals of the hook module, visible for its unit tests and fuzz targets
+ * only: not an API for other modules (they use ck/hook.h and ck/hook_git.h).
+ *
  * The hook's own read-only git object reader (odb.c) and repository opener
  * (repo.c), used by `cloak hook run` and `cloak audit` instead of libgit2
  * where the repository is an ordinary one.
@@ -17,14 +20,21 @@
  * caller uses libgit2, so behaviour never depends on this reader, only speed
  * does (tests compare both on the same repositories).
  */
-#ifndef CK_HOOK_ODB_INT_H
-#define CK_HOOK_ODB_INT_H
+#ifndef CK_HOOK_INTERNAL_H
+#define CK_HOOK_INTERNAL_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "ck/err.h"
-#include "index_int.h"
+
+/* A tree entry (name not NUL-terminated; mode as libgit2 normalises it). */
+struct ck_hook__tentry {
+	const char *name;
+	size_t namelen;
+	uint32_t mode;
+	const uint8_t *oid;
+};
 
 enum { CK_HOOK__OBJ_COMMIT = 1, CK_HOOK__OBJ_TREE = 2, CK_HOOK__OBJ_BLOB = 3, CK_HOOK__OBJ_TAG = 4 };
 
@@ -54,7 +64,11 @@ void ck_hook__odb_free(struct ck_hook__odb *db);
  */
 uint64_t ck_hook__odb_order(struct ck_hook__odb *db, const uint8_t oid[20]);
 
-/* A reader: one zlib stream and one delta-base cache. One per thread. */
+/*
+ * A reader: one inflater and one delta-base cache. One per thread. Pack
+ * entries are inflated by libdeflate when it is installed, unless
+ * CLOAK_HOOK_INFLATE=zlib was set when the reader was made.
+ */
 struct ck_hook__odbr;
 int ck_hook__odbr_new(struct ck_hook__odbr **out, struct ck_hook__odb *db) CK_WUR;
 void ck_hook__odbr_free(struct ck_hook__odbr *r);
@@ -109,5 +123,15 @@ void ck_hook__repo_dispose(struct ck_hook__repo *r);
  */
 int ck_hook__repo_head_tree(struct ck_hook__repo *r, struct ck_hook__odbr *rd, uint8_t tree[20],
                             int *unborn) CK_WUR;
+
+/* ---- patterns.c ---- */
+
+/*
+ * The lines on which the pattern rules would report something if those
+ * lines were added (ascending, at most cap; CK_ETOOBIG when there are more).
+ * A staged change that adds none of them needs no pattern scan and no diff.
+ */
+int ck_hook__pattern_lines(const char *path, const char *data, size_t n, uint32_t *lines,
+                           size_t cap, size_t *nlines) CK_WUR;
 
 #endif
