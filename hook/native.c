@@ -666,7 +666,7 @@ static void *work(void *arg)
 			const struct pent *e = &m->v[m->jobs[i]];
 			struct ck_hook__obj *o = NULL;
 
-			rc = ck_hook__odb_read(rd, e->oid, CK_HOOK__OBJ_BLOB, w->max, &o);
+			rc = ck_hook__odb_read_at(rd, e->oid, m->keys[i], CK_HOOK__OBJ_BLOB, w->max, &o);
 			if (rc == CK_ETOOBIG) {
 				ck_err_clear();
 				w->r.skipped++;

@@ -167,6 +167,11 @@ static uint32_t be32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+static uint64_t be64(const uint8_t *p)
+{
+	return (uint64_t)be32(p) << 32 | be32(p + 4);
+}
+
 /* ---- packs ---- */
 
 struct pack {
@@ -285,10 +290,13 @@ static int pack_find(const struct pack *p, const uint8_t *oid, uint64_t *off)
 {
 	uint32_t lo = oid[0] ? be32(p->idx + 8 + 4 * (oid[0] - 1)) : 0;
 	uint32_t hi = be32(p->idx + 8 + 4 * oid[0]);
+	uint64_t want = be64(oid);
 
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		int c = memcmp(p->sha + (size_t)mid * 20, oid, 20);
+		const uint8_t *sha = p->sha + (size_t)mid * 20;
+		uint64_t have = be64(sha);
+		int c = have != want ? (have < want ? -1 : 1) : memcmp(sha + 8, oid + 8, 12);
 
 		if (c == 0) {
 			uint32_t o = be32(p->off32 + (size_t)mid * 4);
@@ -892,8 +900,8 @@ struct link {
 static int read_packed(struct ck_hook__odbr *r, const struct pack *p, uint64_t off, int type,
                        size_t max, struct ck_hook__obj **out, int depth)
 {
-	struct link *chain = NULL;
-	size_t nchain = 0, cap = 0, i;
+	struct link local[16], *chain = local; /* most chains are short: no allocation */
+	size_t nchain = 0, cap = 16, i;
 	struct ck_hook__obj *base = NULL, *top = NULL, *next = NULL;
 	const struct pack *bp = p;
 	uint64_t boff = off;
@@ -927,9 +935,9 @@ static int read_packed(struct ck_hook__odbr *r, const struct pack *p, uint64_t o
 				rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
 				goto out;
 			}
-			if (nchain > 0)
-				memcpy(nv, chain, nchain * sizeof(*nv));
-			ck_free(chain);
+			memcpy(nv, chain, nchain * sizeof(*nv));
+			if (chain != local)
+				ck_free(chain);
 			chain = nv;
 			cap = nc;
 		}
@@ -1025,7 +1033,8 @@ static int read_packed(struct ck_hook__odbr *r, const struct pack *p, uint64_t o
 out:
 	ck_hook__obj_unref(base);
 	ck_hook__obj_unref(top);
-	ck_free(chain);
+	if (chain != local)
+		ck_free(chain);
 	return rc;
 }
 
@@ -1175,6 +1184,21 @@ corrupt:
 
 static int read_any(struct ck_hook__odbr *r, const uint8_t oid[20], int type, size_t max,
                     struct ck_hook__obj **out);
+
+int ck_hook__odb_read_at(struct ck_hook__odbr *r, const uint8_t oid[20], uint64_t order, int type,
+                         size_t max, struct ck_hook__obj **out)
+{
+	const uint64_t omask = ((uint64_t)1 << 44) - 1;
+	size_t num = (size_t)(order >> 44);
+
+	/* the key names the pack and the offset, unless it was clamped or names a rescanned pack */
+	if (order != UINT64_MAX && (order & omask) != omask && num < r->db->npacks &&
+	    r->db->packs[num]->num == num) {
+		*out = NULL;
+		return read_packed(r, r->db->packs[num], order & omask, type, max, out, 0);
+	}
+	return ck_hook__odb_read(r, oid, type, max, out);
+}
 
 int ck_hook__odb_read(struct ck_hook__odbr *r, const uint8_t oid[20], int type, size_t max,
                       struct ck_hook__obj **out)

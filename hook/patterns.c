@@ -546,46 +546,60 @@ static int has_ci(const char *s, size_t n, const char *w)
 	return 0;
 }
 
+#define W(s) { s, sizeof(s) - 1 }
+struct word {
+	const char *s;
+	size_t n;
+};
+
 static int secret_name(const char *s, size_t n)
 {
-	static const char *const kw[] = { "password", "passwd", "passphrase", "secret", "token",
-		                          "apikey", "api_key", "api-key", "access_key", "accesskey",
-		                          "private_key", "privatekey" };
-	static const char *const not_value[] = { "name", "file", "path", "ref", "url", "uri", "dir",
-		                                 "type", "mode", "id", "length", "len", "size", "ttl",
-		                                 "timeout", "count", "format", "kind", "env", "field",
-		                                 "hash", "checksum", "digest", "policy", "version",
-		                                 "header", "endpoint", "prefix", "suffix", "regex",
-		                                 "pattern", "key_ref", "selector", "provider", "store" };
+	/* the keywords holding "pass", then those holding "key"; "secret" and "token" are keywords */
+	static const struct word kw_pass[] = { W("password"), W("passwd"), W("passphrase") };
+	static const struct word kw_key[] = { W("apikey"), W("api_key"), W("api-key"), W("access_key"),
+		                              W("accesskey"), W("private_key"), W("privatekey") };
+	static const struct word not_value[] = {
+		W("name"), W("file"), W("path"), W("ref"), W("url"), W("uri"), W("dir"), W("type"),
+		W("mode"), W("id"), W("length"), W("len"), W("size"), W("ttl"), W("timeout"), W("count"),
+		W("format"), W("kind"), W("env"), W("field"), W("hash"), W("checksum"), W("digest"),
+		W("policy"), W("version"), W("header"), W("endpoint"), W("prefix"), W("suffix"),
+		W("regex"), W("pattern"), W("key_ref"), W("selector"), W("provider"), W("store")
+	};
 	char low[96];
 	size_t k;
-	int hit = 0;
+	int pass = 0, secret = 0, token = 0, key = 0, hit = 0;
 
-	/* every keyword holds "pass", "secret", "token" or "key": four memmem on a lowercase copy */
+	/*
+	 * A keyword (password, passwd, passphrase, secret, token, apikey,
+	 * api_key, api-key, access_key, accesskey, private_key, privatekey)
+	 * in the lowercased name: one pass for the four stems, then the
+	 * keywords of the stems found.
+	 */
 	if (n < 3 || n >= sizeof(low))
 		return 0;
 	for (k = 0; k < n; k++)
 		low[k] = (char)(s[k] >= 'A' && s[k] <= 'Z' ? s[k] - 'A' + 'a' : s[k]);
-	for (k = 0; k + 3 <= n && !hit; k++) {
+	for (k = 0; k + 3 <= n; k++) {
 		const char *q = low + k;
 
-		hit = (q[0] == 'p' && k + 4 <= n && memcmp(q, "pass", 4) == 0) ||
-		      (q[0] == 's' && k + 6 <= n && memcmp(q, "secret", 6) == 0) ||
-		      (q[0] == 't' && k + 5 <= n && memcmp(q, "token", 5) == 0) ||
-		      (q[0] == 'k' && q[1] == 'e' && q[2] == 'y');
+		pass |= q[0] == 'p' && k + 4 <= n && memcmp(q, "pass", 4) == 0;
+		secret |= q[0] == 's' && k + 6 <= n && memcmp(q, "secret", 6) == 0;
+		token |= q[0] == 't' && k + 5 <= n && memcmp(q, "token", 5) == 0;
+		key |= q[0] == 'k' && q[1] == 'e' && q[2] == 'y';
 	}
-	if (!hit)
-		return 0;
-	hit = 0;
-	for (k = 0; k < sizeof(kw) / sizeof(kw[0]) && !hit; k++)
-		hit = memmem(low, n, kw[k], strlen(kw[k])) != NULL;
+	hit = secret || token;
+	for (k = 0; pass && !hit && k < sizeof(kw_pass) / sizeof(kw_pass[0]); k++)
+		hit = memmem(low, n, kw_pass[k].s, kw_pass[k].n) != NULL;
+	for (k = 0; key && !hit && k < sizeof(kw_key) / sizeof(kw_key[0]); k++)
+		hit = memmem(low, n, kw_key[k].s, kw_key[k].n) != NULL;
 	if (!hit)
 		return 0;
 	for (k = 0; k < sizeof(not_value) / sizeof(not_value[0]); k++) {
-		size_t wl = strlen(not_value[k]);
+		size_t wl = not_value[k].n;
 
 		/* ends_ci() on the lowercase copy: the words are lowercase */
-		if (n >= wl && memcmp(low + n - wl, not_value[k], wl) == 0)
+		if (n >= wl && low[n - 1] == not_value[k].s[wl - 1] &&
+		    memcmp(low + n - wl, not_value[k].s, wl) == 0)
 			return 0;
 	}
 	return 1;

@@ -82,6 +82,10 @@ void ck_hook__odbr_free(struct ck_hook__odbr *r);
 int ck_hook__odb_read(struct ck_hook__odbr *r, const uint8_t oid[20], int type, size_t max,
                       struct ck_hook__obj **out) CK_WUR;
 
+/* ck_hook__odb_read of an object whose ck_hook__odb_order key the caller has. */
+int ck_hook__odb_read_at(struct ck_hook__odbr *r, const uint8_t oid[20], uint64_t order, int type,
+                         size_t max, struct ck_hook__obj **out) CK_WUR;
+
 /* Next entry of a tree's bytes at *off: 1 (e filled), 0 at the end, CK_EIO when malformed. */
 int ck_hook__tree_next(const uint8_t *p, size_t n, size_t *off, struct ck_hook__tentry *e) CK_WUR;
 
