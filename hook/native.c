@@ -370,7 +370,8 @@ struct pent {
 struct pmap {
 	struct pent *v;
 	size_t n, cap;
-	struct ck_buf names;
+	char *names;      /* every path, NUL-terminated */
+	size_t nlen, ncap;
 	uint32_t *slots;  /* index + 1; 0 empty */
 	size_t mask;
 	size_t *jobs;     /* entries to check, in pack order once sorted */
@@ -390,7 +391,7 @@ static uint64_t fnv(const char *s, size_t n)
 
 static const char *pname(const struct pmap *m, size_t i)
 {
-	return (const char *)ck_buf_data(&m->names) + m->v[i].path;
+	return m->names + m->v[i].path;
 }
 
 static int pmap_add(struct pmap *m, const char *path, size_t n, uint32_t mode, const uint8_t *oid)
@@ -407,12 +408,27 @@ static int pmap_add(struct pmap *m, const char *path, size_t n, uint32_t mode, c
 		m->v = nv;
 		m->cap = nc;
 	}
-	m->v[m->n].path = ck_buf_len(&m->names);
+	if (m->nlen + n + 1 > m->ncap) {
+		size_t nc = m->ncap ? m->ncap : 1 << 16;
+		char *nb;
+
+		while (nc < m->nlen + n + 1)
+			nc *= 2;
+		if ((nb = ck_alloc(nc)) == NULL)
+			return nomem();
+		if (m->nlen > 0)
+			memcpy(nb, m->names, m->nlen);
+		ck_free(m->names);
+		m->names = nb;
+		m->ncap = nc;
+	}
+	m->v[m->n].path = m->nlen;
 	m->v[m->n].mode = mode;
 	m->v[m->n].walked = 0;
 	memcpy(m->v[m->n].oid, oid, 20);
-	if (ck_buf_put(&m->names, path, n) < 0 || ck_buf_putc(&m->names, 0) < 0)
-		return nomem();
+	memcpy(m->names + m->nlen, path, n);
+	m->names[m->nlen + n] = 0;
+	m->nlen += n + 1;
 	m->n++;
 	return CK_OK;
 }
@@ -475,7 +491,7 @@ static void pmap_dispose(struct pmap *m)
 	ck_free(m->slots);
 	ck_free(m->jobs);
 	ck_free(m->keys);
-	ck_buf_dispose(&m->names);
+	ck_free(m->names);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -501,17 +517,18 @@ struct walker {
 	struct ck_hook__odbr *rd;
 	const struct ck_hook__filt *f;
 	const struct ck_hook_config *cfg;
-	struct ck_hook_report *r;
+	size_t skipped;  /* added to the report once the walk is through */
 	struct pmap *m;
-	struct ck_buf path;
+	char path[4096]; /* deeper paths are rare: the walk refuses them (git allows 4096 too) */
 };
 
 /* git.c's tree_cb over a pre-order walk: the files to check, nothing read but trees. */
-static int walk(struct walker *w, const uint8_t *oid, int depth)
+static int walk(struct walker *w, const uint8_t *oid, size_t keep, int depth)
 {
 	struct ck_hook__obj *o = NULL;
 	struct ck_hook__tentry e;
-	size_t off = 0, keep = ck_buf_len(&w->path);
+	const char *path = w->path;
+	size_t off = 0;
 	int rc, m;
 
 	if (depth > 1024)
@@ -519,40 +536,37 @@ static int walk(struct walker *w, const uint8_t *oid, int depth)
 	if ((rc = ck_hook__odb_read(w->rd, oid, CK_HOOK__OBJ_TREE, SIZE_MAX, &o)) < 0)
 		return rc;
 	while ((rc = ck_hook__tree_next(o->data, o->len, &off, &e)) == 1) {
-		const char *path;
-		size_t me;
+		size_t me, len = keep + e.namelen;
 
-		ck_buf_truncate(&w->path, keep);
-		if (ck_buf_put(&w->path, e.name, e.namelen) < 0) {
-			rc = nomem();
+		if (len + 2 > sizeof(w->path)) {
+			rc = ck_err_set(CK_EUNSUPPORTED, "hook: a path longer than %zu bytes", sizeof(w->path));
 			break;
 		}
-		path = ck_buf_cstr(&w->path);
+		memcpy(w->path + keep, e.name, e.namelen);
+		w->path[len] = 0;
 		me = w->m->n;
-		if ((rc = pmap_add(w->m, path, ck_buf_len(&w->path), e.mode, e.oid)) < 0)
+		if ((rc = pmap_add(w->m, path, len, e.mode, e.oid)) < 0)
 			break;
 		if (e.mode == 0040000) {
 			if (ck_hook__filt_match(w->f, path, 1) == 0)
 				continue;
 			w->m->v[me].walked = 1;
-			if (ck_buf_putc(&w->path, '/') < 0) {
-				rc = nomem();
-				break;
-			}
-			if ((rc = walk(w, e.oid, depth + 1)) < 0)
+			w->path[len] = '/';
+			w->path[len + 1] = 0;
+			if ((rc = walk(w, e.oid, len + 1, depth + 1)) < 0)
 				break;
 			continue;
 		}
 		if ((m = ck_hook__filt_match(w->f, path, 0)) != 1)
 			continue;
 		if (!regular(e.mode) || ck_hook_config_skips(w->cfg, path)) {
-			w->r->skipped++; /* symlinks, submodules, allowlisted paths: not even read */
+			w->skipped++; /* symlinks, submodules, allowlisted paths: not even read */
 			continue;
 		}
 		if ((rc = pmap_job(w->m, me)) < 0)
 			break;
 	}
-	ck_buf_truncate(&w->path, keep);
+	w->path[keep] = 0;
 	ck_hook__obj_unref(o);
 	return rc < 0 ? rc : CK_OK;
 }
@@ -754,8 +768,6 @@ int ck_hook__native_audit(struct ck_hook_report *r, const struct ck_hook_audit_o
 	memset(&f, 0, sizeof(f));
 	memset(&m, 0, sizeof(m));
 	memset(&w, 0, sizeof(w));
-	ck_buf_init(&m.names, 0);
-	ck_buf_init(&w.path, 0);
 	if ((rc = ck_hook__repo_open(&rp, o->repo)) < 0)
 		return rc;
 	if ((rc = ck_hook__odbr_new(&rd, rp.odb)) < 0 ||
@@ -790,9 +802,12 @@ int ck_hook__native_audit(struct ck_hook_report *r, const struct ck_hook_audit_o
 	w.rd = rd;
 	w.f = &f;
 	w.cfg = ck_hook_scanner_config(sc);
-	w.r = r;
 	w.m = &m;
-	if ((rc = walk(&w, tree, 0)) < 0 || (rc = pmap_index(&m)) < 0 ||
+	w.path[0] = 0;
+	if ((rc = walk(&w, tree, 0, 0)) < 0)
+		goto out;
+	r->skipped += w.skipped;
+	if ((rc = pmap_index(&m)) < 0 ||
 	    (rc = run_jobs(r, rp.odb, tree, &m, ck_hook_config_max_size(ck_hook_scanner_config(sc)))) < 0)
 		goto out;
 	ck_hook_report_sort(r);
@@ -800,7 +815,6 @@ out:
 	ck_hook_scanner_free(sc);
 	ck_hook__filt_dispose(&f);
 	pmap_dispose(&m);
-	ck_buf_dispose(&w.path);
 	ck_hook__odbr_free(rd);
 	ck_hook__repo_dispose(&rp);
 	return rc;
