@@ -530,11 +530,12 @@ static int walk(struct leaves *l, struct ck_sops_node *n, struct ck_buf *path, s
 /*
  * Read the file (plain: as plaintext) and mark the leaves `rule` selects.
  * *ok 0 when the file cannot be evaluated (read error, a tree sops cannot
- * encrypt); the error is cleared.
+ * encrypt); the error is cleared. pre (may be NULL): the same file already
+ * read as encrypted, taken over instead of reading it again.
  */
 static int select_leaves(struct leaves *l, int *ok, const char *data, size_t n,
                          enum ck_sops_format fmt, int plain, enum ck_sops_rule rule,
-                         const char *value)
+                         const char *value, struct ck_sops_file **pre)
 {
 	struct ck_sops_file *sf = NULL;
 	struct ck_sops_keyctx ctx;
@@ -555,12 +556,15 @@ static int select_leaves(struct leaves *l, int *ok, const char *data, size_t n,
 	ck_buf_init(&path, 0);
 	ck_buf_init(&tpath, 0);
 	ck_sops_keyctx_init(&ctx);
-	if (ck_buf_put(&text, data, n) < 0) {
+	if (pre != NULL && *pre != NULL && !plain) {
+		sf = *pre;
+		*pre = NULL;
+	} else if (ck_buf_put(&text, data, n) < 0) {
 		rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
 		goto out;
-	}
-	if ((rc = ck_sops_file_read(&sf, &text, fmt, plain ? CK_SOPS_PLAINTEXT : 0)) < 0)
+	} else if ((rc = ck_sops_file_read(&sf, &text, fmt, plain ? CK_SOPS_PLAINTEXT : 0)) < 0) {
 		goto soft;
+	}
 	for (d = 0; d < sf->tree->ndocs; d++)
 		if ((rc = walk(l, &sf->tree->docs[d], &path, &tpath, 0)) < 0)
 			goto soft;
@@ -719,7 +723,7 @@ static int plaintext(struct ck_hook__file *f, const struct ck_hook__sopscfg *c,
 		return CK_OK; /* Secrets have their own rule; other objects are not secrets */
 	memset(&l, 0, sizeof(l));
 	ck_buf_init(&fix, 0);
-	if ((rc = select_leaves(&l, &ok, f->data, f->n, fmt, 1, rm->rule, rm->rule_value)) < 0 || !ok)
+	if ((rc = select_leaves(&l, &ok, f->data, f->n, fmt, 1, rm->rule, rm->rule_value, NULL)) < 0 || !ok)
 		goto out;
 	for (i = 0; i < l.n; i++) {
 		if (!l.v[i].sel)
@@ -761,14 +765,18 @@ static int keys_overlap(const struct ck_sops_meta *a, const struct ck_sops_meta 
 	return 0;
 }
 
+/* *sfp: the file as read; select_leaves takes it over (no second read), so its rule is kept here. */
 static int encrypted(struct ck_hook__file *f, const struct ck_hook__sopscfg *c,
-                     const struct ck_sops_meta *rm, const struct ck_sops_file *sf,
+                     const struct ck_sops_meta *rm, struct ck_sops_file **sfp,
                      enum ck_sops_format fmt)
 {
+	const struct ck_sops_file *sf = *sfp;
 	struct leaves lm, lc;
 	struct ck_buf fix, desc, names;
 	size_t i, cnt = 0, first = 0;
 	int okm = 0, okc = 0, rc = CK_OK, same;
+	enum ck_sops_rule mrule = sf->meta.rule;
+	char *mval = NULL;
 
 	memset(&lm, 0, sizeof(lm));
 	memset(&lc, 0, sizeof(lc));
@@ -807,13 +815,18 @@ static int encrypted(struct ck_hook__file *f, const struct ck_hook__sopscfg *c,
 			goto out;
 	}
 	/* the values either rule selects must all be ENC[] */
-	if ((rc = select_leaves(&lm, &okm, f->data, f->n, fmt, 0, sf->meta.rule, sf->meta.rule_value)) < 0)
+	if (sf->meta.rule_value != NULL && (mval = ck_strdup(sf->meta.rule_value)) == NULL) {
+		rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
 		goto out;
-	same = rm->rule == sf->meta.rule &&
-	       ((rm->rule_value == NULL && sf->meta.rule_value == NULL) ||
-	        (rm->rule_value != NULL && sf->meta.rule_value != NULL &&
-	         strcmp(rm->rule_value, sf->meta.rule_value) == 0));
-	if (!same && (rc = select_leaves(&lc, &okc, f->data, f->n, fmt, 0, rm->rule, rm->rule_value)) < 0)
+	}
+	sf = NULL; /* taken over by the first select_leaves */
+	if ((rc = select_leaves(&lm, &okm, f->data, f->n, fmt, 0, mrule, mval, sfp)) < 0)
+		goto out;
+	same = rm->rule == mrule &&
+	       ((rm->rule_value == NULL && mval == NULL) ||
+	        (rm->rule_value != NULL && mval != NULL && strcmp(rm->rule_value, mval) == 0));
+	if (!same &&
+	    (rc = select_leaves(&lc, &okc, f->data, f->n, fmt, 0, rm->rule, rm->rule_value, NULL)) < 0)
 		goto out;
 	if (okc && lc.n != lm.n)
 		okc = 0;
@@ -830,8 +843,7 @@ static int encrypted(struct ck_hook__file *f, const struct ck_hook__sopscfg *c,
 	{
 		int from_meta = okm && lm.v[first].sel;
 
-		if (rule_desc(&desc, from_meta ? sf->meta.rule : rm->rule,
-		              from_meta ? sf->meta.rule_value : rm->rule_value) < 0) {
+		if (rule_desc(&desc, from_meta ? mrule : rm->rule, from_meta ? mval : rm->rule_value) < 0) {
 			rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
 			goto out;
 		}
@@ -850,6 +862,7 @@ static int encrypted(struct ck_hook__file *f, const struct ck_hook__sopscfg *c,
 		                        cnt == 1 ? "is" : "are", lm.v[first].path);
 	}
 out:
+	ck_free(mval);
 	leaves_dispose(&lm);
 	leaves_dispose(&lc);
 	ck_buf_dispose(&fix);
@@ -963,7 +976,7 @@ ruled:
 	if (rc == CK_ENOMEM)
 		goto out;
 	if (rc == CK_OK) {
-		rc = encrypted(f, c, &rm, sf, fmt);
+		rc = encrypted(f, c, &rm, &sf, fmt);
 		goto out;
 	}
 	{
