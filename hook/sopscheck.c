@@ -533,11 +533,12 @@ static int walk(struct leaves *l, struct ck_sops_node *n, struct ck_buf *path, s
  * encrypt); the error is cleared. pre (may be NULL): the same file already
  * read as encrypted, taken over instead of reading it again.
  */
-static int select_leaves(struct leaves *l, int *ok, const char *data, size_t n,
-                         enum ck_sops_format fmt, int plain, enum ck_sops_rule rule,
+static int select_leaves(struct ck_hook_scanner *s, struct leaves *l, int *ok, const char *data,
+                         size_t n, enum ck_sops_format fmt, int plain, enum ck_sops_rule rule,
                          const char *value, struct ck_sops_file **pre)
 {
 	struct ck_sops_file *sf = NULL;
+	int borrowed = 0;
 	struct ck_sops_keyctx ctx;
 	struct ck_buf text, path, tpath;
 	size_t d, i;
@@ -570,11 +571,21 @@ static int select_leaves(struct leaves *l, int *ok, const char *data, size_t n,
 			goto soft;
 	sf->encrypted = 0;
 	if (sf->datakey == NULL) {
-		if ((sf->datakey = ck_secret_alloc(32)) == NULL) {
-			rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
-			goto out;
+		/*
+		 * One throw-away data key per scanner, lent to every file: what
+		 * the encryption selects does not depend on the key, and a key
+		 * in secret memory per file cost a mapping, a lock and guard
+		 * pages each.
+		 */
+		if (s->tkey == NULL) {
+			if ((s->tkey = ck_secret_alloc(32)) == NULL) {
+				rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
+				goto out;
+			}
+			ck_random(s->tkey, 32);
 		}
-		ck_random(sf->datakey, 32);
+		sf->datakey = s->tkey;
+		borrowed = 1;
 	}
 	ck_free(sf->meta.rule_value);
 	sf->meta.rule_value = NULL;
@@ -598,6 +609,8 @@ soft:
 out:
 	for (i = 0; i < l->n; i++)
 		l->v[i].n = NULL; /* the tree goes away now */
+	if (borrowed)
+		sf->datakey = NULL; /* the scanner's, not the file's */
 	ck_sops_file_free(sf);
 	ck_sops_keyctx_dispose(&ctx);
 	ck_buf_dispose(&text);
@@ -723,7 +736,8 @@ static int plaintext(struct ck_hook__file *f, const struct ck_hook__sopscfg *c,
 		return CK_OK; /* Secrets have their own rule; other objects are not secrets */
 	memset(&l, 0, sizeof(l));
 	ck_buf_init(&fix, 0);
-	if ((rc = select_leaves(&l, &ok, f->data, f->n, fmt, 1, rm->rule, rm->rule_value, NULL)) < 0 || !ok)
+	if ((rc = select_leaves(f->s, &l, &ok, f->data, f->n, fmt, 1, rm->rule, rm->rule_value, NULL)) < 0 ||
+	    !ok)
 		goto out;
 	for (i = 0; i < l.n; i++) {
 		if (!l.v[i].sel)
@@ -820,13 +834,13 @@ static int encrypted(struct ck_hook__file *f, const struct ck_hook__sopscfg *c,
 		goto out;
 	}
 	sf = NULL; /* taken over by the first select_leaves */
-	if ((rc = select_leaves(&lm, &okm, f->data, f->n, fmt, 0, mrule, mval, sfp)) < 0)
+	if ((rc = select_leaves(f->s, &lm, &okm, f->data, f->n, fmt, 0, mrule, mval, sfp)) < 0)
 		goto out;
 	same = rm->rule == mrule &&
 	       ((rm->rule_value == NULL && mval == NULL) ||
 	        (rm->rule_value != NULL && mval != NULL && strcmp(rm->rule_value, mval) == 0));
 	if (!same &&
-	    (rc = select_leaves(&lc, &okc, f->data, f->n, fmt, 0, rm->rule, rm->rule_value, NULL)) < 0)
+	    (rc = select_leaves(f->s, &lc, &okc, f->data, f->n, fmt, 0, rm->rule, rm->rule_value, NULL)) < 0)
 		goto out;
 	if (okc && lc.n != lm.n)
 		okc = 0;
