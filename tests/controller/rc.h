@@ -193,7 +193,8 @@ static inline long rc_apply(struct ck_ctl_kube_conn *kc, const char *text, const
 			snprintf(one, sizeof(one), "%s/%s", path, ck_ctl_kube_str(root, "metadata.name"));
 			assert_int_equal(kube_get(kc, &g, one), 200);
 			rv = ck_ctl_kube_str(g.obj, "metadata.resourceVersion");
-			assert_int_equal(ck_doc_map_set(d, md, "resourceVersion", ck_doc_scalar_str(d, rv)),
+			assert_int_equal(ck_doc_map_set(d, md, "resourceVersion",
+			                                 ck_doc_scalar(d, rv, strlen(rv), CK_DOC_DQUOTED)),
 			                 CK_OK);
 			ck_buf_reset(&js);
 			assert_int_equal(ck_doc_write_json(&js, root, &jo), CK_OK);
