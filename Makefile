@@ -30,7 +30,9 @@ build-test: deps build/test/CMakeCache.txt
 demo: build-release
 	@./scripts/demo.sh build/release
 
-test: build-test
+# The release build (gcc) is built too: it is what `make demo` runs, and gcc
+# links differently from the sanitizer build; tests/cli/release.sh runs it.
+test: build-release build-test
 	cd build/test && ctest --output-on-failure -j$(JOBS)
 
 bench: build-release

@@ -197,6 +197,7 @@ static int usage(FILE *f, const char *what)
 		           "  -o, --output FILE    write atomically to FILE instead of stdout\n"
 		           "      --no-env         ignore VAULT_ADDR / VAULT_TOKEN / VAULT_NAMESPACE / AWS_*\n"
 		           "      --max-retries N  retries for Vault / AWS requests (default: the store's)\n"
+		           "  -j, --jobs N         render with N workers, each with its own connections (default 1)\n"
 		           "      --stats          print rendering figures to stderr\n\n"
 		           "Run by a person, VAULT_ADDR and VAULT_NAMESPACE override the store's server and\n"
 		           "namespace, and VAULT_TOKEN (or ~/.vault-token) and the AWS default chain supply\n"
@@ -221,6 +222,7 @@ static int cmd_external_run(int argc, char **argv, int render)
 		{ "no-env", no_argument, NULL, 'E' },
 		{ "max-retries", required_argument, NULL, 'R' },
 		{ "stats", no_argument, NULL, 'S' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -228,19 +230,20 @@ static int cmd_external_run(int argc, char **argv, int render)
 	struct ck_ext_session_opts so = CK_EXT_SESSION_OPTS_INIT;
 	struct inputs in = { NULL, NULL, 0, 0 };
 	struct ck_ext_set *set = NULL;
-	struct ck_ext_session *sess = NULL;
-	struct ck_ext_secret sec;
+	const struct ck_ext_es **todo = NULL;
+	struct ck_ext_result *res = NULL;
+	size_t ntodo = 0, nres = 0, requests = 0;
+	unsigned jobs = 1;
 	struct ck_buf out;
 	const char *only = NULL, *outfile = NULL;
 	size_t i, rendered = 0, nfiles = 0;
 	struct timespec t0, t1;
 	int c, rc = CK_EINTERNAL, stats = 0;
 
-	ck_ext_secret_init(&sec);
 	ck_buf_init_secure(&out, (size_t)1 << 30);
 	so.env = 1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while ((c = cli_getopt(argc, argv, "f:s:n:o:h", opts, prog)) != -1) {
+	while ((c = cli_getopt(argc, argv, "f:s:n:o:j:h", opts, prog)) != -1) {
 		switch (c) {
 		case 'f':
 			nfiles++;
@@ -277,6 +280,17 @@ static int cmd_external_run(int argc, char **argv, int render)
 		case 'S':
 			stats = 1;
 			break;
+		case 'j': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*end != '\0' || v < 1 || v > 64) {
+				rc = ck_err_set(CK_EUSAGE, "%s: --jobs wants 1-64", prog);
+				goto out;
+			}
+			jobs = (unsigned)v;
+			break;
+		}
 		case 'h':
 			rc = usage(stdout, render ? "render" : "check");
 			goto out;
@@ -308,8 +322,11 @@ static int cmd_external_run(int argc, char **argv, int render)
 		rc = CK_EXIT_OK;
 		goto out;
 	}
-	if ((rc = ck_ext_session_new(&sess, set, &so)) < 0)
+	if ((todo = ck_calloc(set->nes + 1, sizeof(*todo))) == NULL ||
+	    (res = ck_calloc(set->nes + 1, sizeof(*res))) == NULL) {
+		rc = ck_err_set(CK_ENOMEM, "%s: out of memory", prog);
 		goto out;
+	}
 	for (i = 0; i < set->nes; i++) {
 		const struct ck_ext_es *es = set->es[i];
 
@@ -321,12 +338,20 @@ static int cmd_external_run(int argc, char **argv, int render)
 			                es->name ? es->name : "?", es->problems);
 			goto out;
 		}
-		if ((rc = ck_ext_render(sess, es, &sec)) < 0)
-			goto out;
-		switch (sec.outcome) {
+		todo[ntodo++] = es;
+	}
+	for (i = 0; i < ntodo; i++)
+		ck_ext_result_init(&res[i]);
+	nres = ntodo;
+	if ((rc = ck_ext_render_all(set, todo, ntodo, &so, jobs, res, &requests)) < 0)
+		goto out;
+	for (i = 0; i < ntodo; i++) {
+		const struct ck_ext_es *es = todo[i];
+
+		switch (res[i].outcome) {
 		case CK_EXT_SYNCED:
 			if ((rendered && (rc = ck_buf_puts(&out, "---\n")) < 0) ||
-			    (rc = ck_ext_secret_yaml(&out, &sec)) < 0)
+			    (rc = ck_buf_putb(&out, &res[i].yaml)) < 0)
 				goto out;
 			rendered++;
 			break;
@@ -364,14 +389,16 @@ static int cmd_external_run(int argc, char **argv, int render)
 	}
 	if (stats) {
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		fprintf(stderr, "rendered %zu Secret(s) in %.3f s, %zu provider request(s)\n", rendered,
-		        (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-		        ck_ext_session_requests(sess));
+		fprintf(stderr, "rendered %zu Secret(s) in %.3f s, %zu provider request(s), %u worker(s)\n",
+		        rendered, (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+		        requests, jobs);
 	}
 	rc = CK_EXIT_OK;
 out:
-	ck_ext_secret_dispose(&sec);
-	ck_ext_session_free(sess);
+	for (i = 0; i < nres; i++)
+		ck_ext_result_dispose(&res[i]);
+	ck_free(res);
+	ck_free(todo);
 	ck_ext_set_free(set);
 	inputs_free(&in);
 	ck_buf_dispose(&out);

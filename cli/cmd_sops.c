@@ -170,11 +170,12 @@ static unsigned allowed(int o)
 	case 'i': return C_ENCRYPT | C_DECRYPT | C_ROTATE | C_LEGACY;
 	case O_OUTPUT: return C_ENCRYPT | C_DECRYPT | C_ROTATE | C_LEGACY;
 	case 'a': case 'p': case 'k': case O_AWS_PROFILE: case O_GCP_KMS: case O_AZURE_KV:
-	case O_HC_VAULT: case O_HCKMS: case O_ENC_CONTEXT:
+	case O_HC_VAULT: case O_HCKMS:
 	case O_RULE_UNENC_SUFFIX: case O_RULE_ENC_SUFFIX: case O_RULE_UNENC_REGEX:
 	case O_RULE_ENC_REGEX: case O_RULE_UNENC_COMMENT: case O_RULE_ENC_COMMENT:
 	case O_MAC_ONLY:
 		return C_KEYS;
+	case O_ENC_CONTEXT: return C_KEYS | C_ROTATE; /* rotate: for --add-kms keys */
 	case O_SHAMIR: return C_KEYS | C_UPDATEKEYS;
 	case O_INPUT_TYPE: return C_ALL;
 	case O_OUTPUT_TYPE: return C_ENCRYPT | C_DECRYPT | C_EDIT | C_ROTATE | C_EXECFILE | C_LEGACY;

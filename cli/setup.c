@@ -13,8 +13,10 @@ int cli_setup_needs(unsigned needs)
 	int rc;
 
 	if ((needs & CK_NEEDS_NET) && !(done & CK_NEEDS_NET)) {
-		if ((rc = ck_net_init()) < 0)
-			return rc;
+		/*
+		 * libcurl itself loads when the first HTTP client is made, so a
+		 * command that ends up not using the network never pays for it.
+		 */
 		/* the sops key sources that need the network (Vault transit, AWS KMS) */
 		ck_sops_net_register();
 		done |= CK_NEEDS_NET;

@@ -7,26 +7,35 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <git2.h>
-#include <git2/sys/repository.h>
+#include "git_dl.h"
 
 #include "ck/alloc.h"
 #include "ck/file.h"
 #include "ck/hook_git.h"
 #include "hook_int.h"
+#include "index_int.h"
 
 static int inited;
 
 int ck_hook_git_init(void)
 {
+	static char load_error[256];
+	static int loaded;
+
 	if (inited++ > 0)
 		return CK_OK;
+	if (!loaded && ck__git_load(load_error, sizeof(load_error)) != 0) {
+		inited = 0;
+		return ck_err_set(CK_EINTERNAL, "hook: %s", load_error);
+	}
+	loaded = 1;
 	if (git_libgit2_init() < 0) {
 		inited = 0;
 		return ck_err_set(CK_EINTERNAL, "hook: libgit2 initialisation failed");
@@ -162,6 +171,7 @@ struct snap {
 	git_repository *repo;
 	git_odb *odb;
 	git_index *index;    /* index snapshot (also read for the working tree's ignore rules) */
+	struct ck_hook__ix *fast; /* index snapshot read by index.c (then index is NULL) */
 	git_tree *tree;      /* tree snapshot */
 	const char *root;    /* working-tree snapshot: the directory */
 };
@@ -190,6 +200,15 @@ static int snap_read(void *ctx, const char *path, struct ck_buf *out, size_t max
 {
 	struct snap *s = ctx;
 
+	if (s->kind == SNAP_INDEX && s->fast != NULL) {
+		const struct ck_hook__ixent *e = ck_hook__ix_find(s->fast, path);
+		git_oid id;
+
+		if (e == NULL || e->ita || !regular_mode(e->mode))
+			return CK_ENOTFOUND;
+		git_oid_fromraw(&id, e->oid);
+		return put_blob(out, s->odb, &id, max);
+	}
 	if (s->kind == SNAP_INDEX && s->index != NULL) {
 		const git_index_entry *e = git_index_get_bypath(s->index, path, 0);
 
@@ -312,8 +331,13 @@ static int added_lines(struct lines *l, git_odb_object *oldo, git_odb_object *ne
 	return rc;
 }
 
-static int scan_delta(struct ck_hook_scanner *sc, struct ck_hook_report *r, struct snap *s,
-                      const git_diff_delta *d, size_t max)
+/*
+ * Check one staged file: the new blob whole, the pattern rules on the lines
+ * the change adds (every line when there is no old text side).
+ */
+static int scan_change(struct ck_hook_scanner *sc, struct ck_hook_report *r, struct snap *s,
+                       const char *path, uint32_t mode, const git_oid *id, uint32_t old_mode,
+                       const git_oid *old_id, size_t max)
 {
 	git_odb_object *newo = NULL, *oldo = NULL;
 	struct lines l;
@@ -321,30 +345,29 @@ static int scan_delta(struct ck_hook_scanner *sc, struct ck_hook_report *r, stru
 	int big = 0, rc;
 
 	memset(&l, 0, sizeof(l));
-	if (!regular_mode(d->new_file.mode)) {
+	if (!regular_mode(mode)) {
 		r->skipped++; /* symlinks and submodules (gitlinks) */
 		return CK_OK;
 	}
-	if ((rc = read_blob(&newo, s->odb, &d->new_file.id, max, &big)) < 0)
+	if ((rc = read_blob(&newo, s->odb, id, max, &big)) < 0)
 		goto out;
 	if (big) {
 		r->skipped++;
 		goto out;
 	}
-	if (d->status != GIT_DELTA_ADDED && regular_mode(d->old_file.mode) &&
-	    !git_oid_is_zero(&d->old_file.id)) {
-		if ((rc = read_blob(&oldo, s->odb, &d->old_file.id, max, &big)) < 0)
+	if (old_id != NULL && regular_mode(old_mode) && !git_oid_is_zero(old_id)) {
+		if ((rc = read_blob(&oldo, s->odb, old_id, max, &big)) < 0)
 			goto out;
 		/* a binary or huge old side: every line of the new side counts as added */
 		if (oldo != NULL && memchr(git_odb_object_data(oldo), 0,
 		                           git_odb_object_size(oldo) < 8000 ? git_odb_object_size(oldo) : 8000) == NULL &&
-		    (rc = added_lines(&l, oldo, newo, d->new_file.path)) < 0)
+		    (rc = added_lines(&l, oldo, newo, path)) < 0)
 			goto out;
 	}
 	hl.r = (const uint32_t(*)[2])l.r;
 	hl.n = l.n;
-	rc = ck_hook_scan_blob(sc, r, d->new_file.path, git_odb_object_data(newo),
-	                       git_odb_object_size(newo), oldo != NULL ? &hl : NULL);
+	rc = ck_hook_scan_blob(sc, r, path, git_odb_object_data(newo), git_odb_object_size(newo),
+	                       oldo != NULL ? &hl : NULL);
 out:
 	git_odb_object_free(newo);
 	git_odb_object_free(oldo);
@@ -352,28 +375,107 @@ out:
 	return rc;
 }
 
+static int scan_delta(struct ck_hook_scanner *sc, struct ck_hook_report *r, struct snap *s,
+                      const git_diff_delta *d, size_t max)
+{
+	int has_old = d->status != GIT_DELTA_ADDED;
+
+	return scan_change(sc, r, s, d->new_file.path, d->new_file.mode, &d->new_file.id,
+	                   has_old ? d->old_file.mode : 0, has_old ? &d->old_file.id : NULL, max);
+}
+
+/* ---- the fast path: index.c's reader and cache-tree comparison ---- */
+
+struct fast {
+	struct ck_hook_scanner *sc;
+	struct ck_hook_report *r;
+	struct snap *s;
+	size_t max;
+};
+
+static int fast_load(void *ctx, const uint8_t *oid, struct ck_hook__tree *out)
+{
+	struct fast *f = ctx;
+	git_tree *t = NULL;
+	git_oid id;
+	size_t i, n;
+	int g;
+
+	git_oid_fromraw(&id, oid);
+	if ((g = git_tree_lookup(&t, f->s->repo, &id)) < 0)
+		return gerr(CK_EIO, g, "cannot read a tree of HEAD");
+	n = git_tree_entrycount(t);
+	out->priv = t;
+	out->n = n;
+	if (n > 0 && (out->e = ck_calloc(n, sizeof(*out->e))) == NULL) {
+		git_tree_free(t);
+		out->priv = NULL;
+		return ck_err_set(CK_ENOMEM, "hook: out of memory");
+	}
+	for (i = 0; i < n; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(t, i);
+
+		out->e[i].name = git_tree_entry_name(e);
+		out->e[i].namelen = strlen(out->e[i].name);
+		out->e[i].mode = (uint32_t)git_tree_entry_filemode(e);
+		out->e[i].oid = git_tree_entry_id(e)->id;
+	}
+	return CK_OK;
+}
+
+static void fast_unload(void *ctx, struct ck_hook__tree *t)
+{
+	(void)ctx;
+	ck_free(t->e);
+	git_tree_free(t->priv);
+	memset(t, 0, sizeof(*t));
+}
+
+static int fast_emit(void *ctx, const struct ck_hook__ixent *e, const uint8_t *old_oid, uint32_t old_mode)
+{
+	struct fast *f = ctx;
+	git_oid id, oid_old;
+
+	git_oid_fromraw(&id, e->oid);
+	if (old_oid != NULL)
+		git_oid_fromraw(&oid_old, old_oid);
+	return scan_change(f->sc, f->r, f->s, e->path, e->mode, &id, old_mode,
+	                   old_oid != NULL ? &oid_old : NULL, f->max);
+}
+
+/* The index file git's environment names (the temporary one of `git commit -a`). */
+static int index_path(struct ck_buf *out, git_repository *repo, const char *repo_arg)
+{
+	const char *e = repo_arg == NULL ? env("GIT_INDEX_FILE") : NULL;
+
+	if (e != NULL)
+		return ck_buf_puts(out, e) < 0 ? ck_err_set(CK_ENOMEM, "hook: out of memory") : CK_OK;
+	return ck_buf_printf(out, "%sindex", git_repository_path(repo)) < 0
+	           ? ck_err_set(CK_ENOMEM, "hook: out of memory") : CK_OK;
+}
+
 int ck_hook_run_staged(struct ck_hook_report *r, const char *repo)
 {
 	struct snap s;
 	struct ck_hook_src src;
 	struct ck_hook_scanner *sc = NULL;
+	struct ck_hook__ix ix;
+	struct ck_buf ipath;
 	git_tree *head = NULL;
 	git_diff *diff = NULL;
 	git_diff_options opts;
 	size_t i, nd, max;
-	int g, rc;
+	const char *mode = env("CLOAK_HOOK_DIFF");
+	int g, rc, fast = 0;
 
 	memset(&s, 0, sizeof(s));
+	memset(&ix, 0, sizeof(ix));
+	ck_buf_init(&ipath, 0);
 	s.kind = SNAP_INDEX;
 	if ((rc = open_repo(&s.repo, repo)) < 0)
 		goto out;
 	if (git_repository_is_bare(s.repo)) {
 		rc = ck_err_set(CK_EINVAL, "hook: a bare repository has no staged changes");
-		goto out;
-	}
-	/* FROM_ENV mode has already pointed the index at $GIT_INDEX_FILE */
-	if ((g = git_repository_index(&s.index, s.repo)) < 0) {
-		rc = gerr(CK_EIO, g, "cannot read the index");
 		goto out;
 	}
 	if ((g = git_repository_odb(&s.odb, s.repo)) < 0) {
@@ -382,11 +484,39 @@ int ck_hook_run_staged(struct ck_hook_report *r, const char *repo)
 	}
 	if ((rc = head_tree(&head, s.repo)) < 0)
 		goto out;
+	/* the fast path unless told otherwise or the index is one it leaves to libgit2 */
+	if (mode == NULL || strcmp(mode, "libgit2") != 0) {
+		if ((rc = index_path(&ipath, s.repo, repo)) < 0)
+			goto out;
+		rc = ck_hook__ix_read(&ix, ck_buf_cstr(&ipath));
+		if (rc == CK_ENOTFOUND && !ck_file_exists(ck_buf_cstr(&ipath)))
+			rc = CK_OK; /* no index yet: nothing staged */
+		if (rc == CK_OK) {
+			fast = 1;
+			s.fast = &ix;
+		} else if (rc == CK_ENOMEM) {
+			goto out;
+		}
+		ck_err_clear();
+		rc = CK_OK;
+	}
+	/* FROM_ENV mode has already pointed the index at $GIT_INDEX_FILE */
+	if (!fast && (g = git_repository_index(&s.index, s.repo)) < 0) {
+		rc = gerr(CK_EIO, g, "cannot read the index");
+		goto out;
+	}
 	src.read = snap_read;
 	src.ctx = &s;
 	if ((rc = ck_hook_scanner_new(&sc, &src, CK_HOOK_STAGED)) < 0)
 		goto out;
 	max = ck_hook_config_max_size(ck_hook_scanner_config(sc));
+	if (fast) {
+		struct fast f = { sc, r, &s, max };
+
+		rc = ck_hook__ix_diff(&ix, head != NULL ? git_tree_id(head)->id : NULL, fast_load, fast_unload,
+		                      fast_emit, &f);
+		goto sorted;
+	}
 	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
 	opts.context_lines = 0;
 	opts.flags = GIT_DIFF_INCLUDE_TYPECHANGE | GIT_DIFF_SKIP_BINARY_CHECK;
@@ -411,6 +541,7 @@ int ck_hook_run_staged(struct ck_hook_report *r, const char *repo)
 			break; /* deleted, unmodified, conflicted entries */
 		}
 	}
+sorted:
 	if (rc == CK_OK)
 		ck_hook_report_sort(r);
 out:
@@ -418,6 +549,8 @@ out:
 	git_tree_free(head);
 	ck_hook_scanner_free(sc);
 	snap_dispose(&s);
+	ck_hook__ix_dispose(&ix);
+	ck_buf_dispose(&ipath);
 	return rc;
 }
 
@@ -453,15 +586,37 @@ struct audit {
 	const struct filt *f;
 	size_t max;
 	struct ck_buf path;
+	struct jobs *jobs;
 	int rc;
 };
 
+struct job {
+	char *path;
+	git_oid id;
+};
+
+struct jobs {
+	struct job *v;
+	size_t n, cap;
+};
+
+static void jobs_dispose(struct jobs *j)
+{
+	size_t i;
+
+	for (i = 0; i < j->n; i++)
+		ck_free(j->v[i].path);
+	ck_free(j->v);
+	memset(j, 0, sizeof(*j));
+}
+
+/* Collect the blobs to check (the walk itself reads only trees). */
 static int tree_cb(const char *root, const git_tree_entry *e, void *payload)
 {
 	struct audit *a = payload;
 	git_filemode_t mode = git_tree_entry_filemode(e);
-	git_odb_object *o = NULL;
-	int big = 0, m;
+	struct jobs *j = a->jobs;
+	int m;
 
 	ck_buf_reset(&a->path);
 	if (ck_buf_puts(&a->path, root) < 0 || ck_buf_puts(&a->path, git_tree_entry_name(e)) < 0) {
@@ -473,24 +628,153 @@ static int tree_cb(const char *root, const git_tree_entry *e, void *payload)
 		return m == 0 ? 1 : 0; /* 1: skip this subtree */
 	if (m != 1)
 		return 0;
-	if (!regular_mode(mode)) {
-		a->r->skipped++;
+	if (!regular_mode(mode) ||
+	    ck_hook_config_skips(ck_hook_scanner_config(a->sc), ck_buf_cstr(&a->path))) {
+		a->r->skipped++; /* symlinks, submodules, allowlisted paths: not even read */
 		return 0;
 	}
-	if (ck_hook_config_skips(ck_hook_scanner_config(a->sc), ck_buf_cstr(&a->path))) {
-		a->r->skipped++; /* allowlisted: not even read */
-		return 0;
+	if (j->n == j->cap) {
+		size_t nc = j->cap ? j->cap * 2 : 1024;
+		struct job *nv = ck_calloc(nc, sizeof(*nv));
+
+		if (nv == NULL) {
+			a->rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
+			return -1;
+		}
+		if (j->n > 0)
+			memcpy(nv, j->v, j->n * sizeof(*nv));
+		ck_free(j->v);
+		j->v = nv;
+		j->cap = nc;
 	}
-	if ((a->rc = read_blob(&o, a->s->odb, git_tree_entry_id(e), a->max, &big)) < 0)
+	if ((j->v[j->n].path = ck_strdup(ck_buf_cstr(&a->path))) == NULL) {
+		a->rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
 		return -1;
-	if (big) {
-		a->r->skipped++;
-		return 0;
 	}
-	a->rc = ck_hook_scan_blob(a->sc, a->r, ck_buf_cstr(&a->path), git_odb_object_data(o),
-	                          git_odb_object_size(o), NULL);
-	git_odb_object_free(o);
-	return a->rc < 0 ? -1 : 0;
+	git_oid_cpy(&j->v[j->n].id, git_tree_entry_id(e));
+	j->n++;
+	return 0;
+}
+
+/*
+ * One audit worker: its own repository handle, tree, scanner and report
+ * (libgit2 objects are not shared between threads), every step-th job.
+ */
+struct worker {
+	const char *gitdir;
+	git_oid tree;
+	const struct jobs *jobs;
+	size_t start, step, max;
+	struct ck_hook_report r;
+	int rc;
+	char err[CK_ERR_MSG_MAX];
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	struct snap s;
+	struct ck_hook_src src;
+	struct ck_hook_scanner *sc = NULL;
+	size_t i;
+	int g, rc;
+
+	memset(&s, 0, sizeof(s));
+	s.kind = SNAP_TREE;
+	if ((g = git_repository_open_ext(&s.repo, w->gitdir, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL)) < 0 ||
+	    (g = git_repository_odb(&s.odb, s.repo)) < 0 || (g = git_tree_lookup(&s.tree, s.repo, &w->tree)) < 0) {
+		rc = gerr(CK_EIO, g, "cannot open the repository");
+		goto out;
+	}
+	src.read = snap_read;
+	src.ctx = &s;
+	if ((rc = ck_hook_scanner_new(&sc, &src, 0)) < 0)
+		goto out;
+	for (i = w->start; i < w->jobs->n && rc == CK_OK; i += w->step) {
+		git_odb_object *o = NULL;
+		int big = 0;
+
+		if ((rc = read_blob(&o, s.odb, &w->jobs->v[i].id, w->max, &big)) < 0)
+			break;
+		if (big) {
+			w->r.skipped++;
+			continue;
+		}
+		rc = ck_hook_scan_blob(sc, &w->r, w->jobs->v[i].path, git_odb_object_data(o),
+		                       git_odb_object_size(o), NULL);
+		git_odb_object_free(o);
+	}
+out:
+	if (rc < 0)
+		snprintf(w->err, sizeof(w->err), "%s", ck_err_last()->msg);
+	w->rc = rc;
+	ck_hook_scanner_free(sc);
+	snap_dispose(&s);
+	return NULL;
+}
+
+/* Threads for an audit: up to 4 on a big tree, 1 where libgit2's environment matters. */
+static size_t nworkers(size_t njobs)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	const char *e = getenv("CLOAK_AUDIT_THREADS");
+
+	if (e != NULL && e[0] >= '1' && e[0] <= '9' && e[1] == '\0')
+		return (size_t)(e[0] - '0');
+	if (njobs < 512 || cpus < 2 || env("GIT_OBJECT_DIRECTORY") != NULL ||
+	    env("GIT_ALTERNATE_OBJECT_DIRECTORIES") != NULL)
+		return 1;
+	return cpus > 4 ? 4 : (size_t)cpus;
+}
+
+static int audit_tree(struct audit *a, struct ck_hook_report *r)
+{
+	struct jobs jobs;
+	struct worker w[9];
+	pthread_t th[9];
+	size_t n, i, k;
+	int g, rc = CK_OK;
+
+	memset(&jobs, 0, sizeof(jobs));
+	memset(w, 0, sizeof(w));
+	a->jobs = &jobs;
+	if ((g = git_tree_walk(a->s->tree, GIT_TREEWALK_PRE, tree_cb, a)) < 0) {
+		rc = a->rc < 0 ? a->rc : gerr(CK_EIO, g, "cannot walk the tree");
+		goto out;
+	}
+	n = nworkers(jobs.n);
+	for (i = 0; i < n; i++) {
+		w[i].gitdir = git_repository_path(a->s->repo);
+		git_oid_cpy(&w[i].tree, git_tree_id(a->s->tree));
+		w[i].jobs = &jobs;
+		w[i].start = i;
+		w[i].step = n;
+		w[i].max = a->max;
+		ck_hook_report_init(&w[i].r);
+	}
+	for (i = 1; i < n; i++)
+		if (pthread_create(&th[i], NULL, work, &w[i]) != 0)
+			break;
+	work(&w[0]);
+	for (k = 1; k < i; k++)
+		pthread_join(th[k], NULL);
+	if (i < n) {
+		rc = ck_err_set(CK_EINTERNAL, "hook: cannot start audit threads");
+		goto merge;
+	}
+	for (k = 0; k < n && rc == CK_OK; k++)
+		if (w[k].rc < 0)
+			rc = ck_err_set(w[k].rc, "%s", w[k].err);
+merge:
+	for (k = 0; k < n; k++) {
+		if (rc == CK_OK)
+			rc = ck_hook__report_merge(r, &w[k].r);
+		ck_hook_report_dispose(&w[k].r);
+	}
+out:
+	jobs_dispose(&jobs);
+	a->jobs = NULL;
+	return rc;
 }
 
 static int is_nested_repo(const char *dir)
@@ -510,7 +794,7 @@ static int walk_dir(struct audit *a, const char *root, const char *rel, int dept
 {
 	struct ck_buf dirp, relp;
 	struct dirent **ents = NULL;
-	int n, i, rc = CK_OK;
+	int n = 0, i, rc = CK_OK;
 
 	if (depth > 256)
 		return CK_OK;
@@ -775,9 +1059,7 @@ int ck_hook_audit(struct ck_hook_report *r, const struct ck_hook_audit_opts *o)
 	a.f = &f;
 	a.max = ck_hook_config_max_size(ck_hook_scanner_config(a.sc));
 	if (s.tree != NULL) {
-		if ((g = git_tree_walk(s.tree, GIT_TREEWALK_PRE, tree_cb, &a)) < 0 && a.rc == CK_OK)
-			a.rc = gerr(CK_EIO, g, "cannot walk the tree");
-		rc = a.rc;
+		rc = audit_tree(&a, r);
 	} else {
 		size_t rl = strlen(s.root);
 		char *root = ck_strdup(s.root);

@@ -109,6 +109,9 @@ int ck_hook__check_patterns(struct ck_hook_report *r, const char *path, const ch
                             size_t n, const struct ck_hook_lines *added,
                             const struct ck_hook_cover *cover) CK_WUR;
 
+/* Move src's findings into dst (one copy of a repeated config-invalid), add the counts. */
+int ck_hook__report_merge(struct ck_hook_report *dst, struct ck_hook_report *src) CK_WUR;
+
 /* Read a file of the snapshot through src (CK_ENOTFOUND when absent). */
 int ck_hook__src_read(struct ck_hook_scanner *s, const char *path, struct ck_buf *out) CK_WUR;
 

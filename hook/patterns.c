@@ -7,7 +7,6 @@
  * finding is rarely a false positive. Matches are never printed: messages
  * name the kind of secret, its public prefix and its length.
  */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -230,7 +229,8 @@ static int aws_id(struct scan *s, size_t i)
 	size_t k;
 	int hit = 0;
 
-	if (s->n - i < 20 || (i > 0 && is_alnum((unsigned char)p[i - 1])))
+	if (s->n - i < 20 || (i > 0 && is_alnum((unsigned char)p[i - 1])) ||
+	    strchr("KSGIRNBCP3", p[i + 1]) == NULL || p[i + 1] == 0)
 		return CK_OK;
 	for (k = 0; k < sizeof(pre) / sizeof(pre[0]); k++)
 		if (memcmp(p + i, pre[k], 4) == 0)
@@ -445,6 +445,30 @@ static int vault(struct scan *s, size_t i)
 
 /* ---- assignments of high-entropy values to secret-looking names ---- */
 
+/* log2 without libm: x = m * 2^e, m in [1, 2), ln m by its atanh series (error < 1e-6). */
+static double lg2(double x)
+{
+	double y, y2, ln = 0, t;
+	int e = 0, k;
+
+	while (x >= 2) {
+		x /= 2;
+		e++;
+	}
+	while (x < 1) {
+		x *= 2;
+		e--;
+	}
+	y = (x - 1) / (x + 1);
+	y2 = y * y;
+	t = y;
+	for (k = 1; k <= 13; k += 2) {
+		ln += t / k;
+		t *= y2;
+	}
+	return e + 2 * ln / 0.69314718055994530942;
+}
+
 static double entropy(const char *v, size_t n)
 {
 	unsigned cnt[256];
@@ -458,7 +482,7 @@ static double entropy(const char *v, size_t n)
 		if (cnt[i] > 0) {
 			double q = (double)cnt[i] / (double)n;
 
-			h -= q * log2(q);
+			h -= q * lg2(q);
 		}
 	}
 	return h;
@@ -501,11 +525,28 @@ static int secret_name(const char *s, size_t n)
 		                                 "hash", "checksum", "digest", "policy", "version",
 		                                 "header", "endpoint", "prefix", "suffix", "regex",
 		                                 "pattern", "key_ref", "selector", "provider", "store" };
+	char low[96];
 	size_t k;
 	int hit = 0;
 
+	/* every keyword holds "pass", "secret", "token" or "key": four memmem on a lowercase copy */
+	if (n < 3 || n >= sizeof(low))
+		return 0;
+	for (k = 0; k < n; k++)
+		low[k] = (char)(s[k] >= 'A' && s[k] <= 'Z' ? s[k] - 'A' + 'a' : s[k]);
+	for (k = 0; k + 3 <= n && !hit; k++) {
+		const char *q = low + k;
+
+		hit = (q[0] == 'p' && k + 4 <= n && memcmp(q, "pass", 4) == 0) ||
+		      (q[0] == 's' && k + 6 <= n && memcmp(q, "secret", 6) == 0) ||
+		      (q[0] == 't' && k + 5 <= n && memcmp(q, "token", 5) == 0) ||
+		      (q[0] == 'k' && q[1] == 'e' && q[2] == 'y');
+	}
+	if (!hit)
+		return 0;
+	hit = 0;
 	for (k = 0; k < sizeof(kw) / sizeof(kw[0]) && !hit; k++)
-		hit = has_ci(s, n, kw[k]);
+		hit = memmem(low, n, kw[k], strlen(kw[k])) != NULL;
 	if (!hit)
 		return 0;
 	for (k = 0; k < sizeof(not_value) / sizeof(not_value[0]); k++)

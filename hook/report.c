@@ -8,6 +8,7 @@
 #include "ck/hash.h"
 #include "ck/hook.h"
 #include "ck/secret.h"
+#include "hook_int.h"
 
 static const struct ck_hook_rule_info rules[CK_HOOK_NRULES] = {
 	[CK_HOOK_SECRET_PLAINTEXT] = { "k8s-secret-plaintext",
@@ -256,4 +257,41 @@ void ck_hook_report_sort(struct ck_hook_report *r)
 {
 	if (r->n > 1)
 		qsort(r->v, r->n, sizeof(r->v[0]), cmp_finding);
+}
+
+int ck_hook__report_merge(struct ck_hook_report *dst, struct ck_hook_report *src)
+{
+	size_t i, j;
+
+	dst->files += src->files;
+	dst->skipped += src->skipped;
+	dst->allowed += src->allowed;
+	dst->bytes += src->bytes;
+	for (i = 0; i < src->n; i++) {
+		struct ck_hook_finding *f = &src->v[i];
+		int dup = 0;
+
+		/* every worker reports a broken .cloak.yaml: keep one */
+		for (j = 0; j < dst->n && f->rule == CK_HOOK_CONFIG && !dup; j++)
+			dup = dst->v[j].rule == f->rule && dst->v[j].line == f->line &&
+			      strcmp(dst->v[j].path, f->path) == 0 &&
+			      strcmp(dst->v[j].fingerprint, f->fingerprint) == 0;
+		if (dup)
+			continue;
+		if (dst->n == dst->cap) {
+			size_t nc = dst->cap ? dst->cap * 2 : 16;
+			struct ck_hook_finding *nv = ck_calloc(nc, sizeof(*nv));
+
+			if (nv == NULL)
+				return ck_err_set(CK_ENOMEM, "hook: out of memory");
+			if (dst->n > 0)
+				memcpy(nv, dst->v, dst->n * sizeof(*nv));
+			ck_free(dst->v);
+			dst->v = nv;
+			dst->cap = nc;
+		}
+		dst->v[dst->n++] = *f;
+		memset(f, 0, sizeof(*f)); /* transferred */
+	}
+	return CK_OK;
 }

@@ -253,8 +253,9 @@ int ck_hook_scan_blob(struct ck_hook_scanner *s, struct ck_hook_report *r, const
 	case CK_HOOK_K_YAML:
 	case CK_HOOK_K_JSON:
 	case CK_HOOK_K_KUSTOMIZATION:
-		if (f.cls.kind == CK_HOOK_K_KUSTOMIZATION ||
-		    (f.cls.flags & (CK_HOOK_C_SECRET | CK_HOOK_C_SOPS | CK_HOOK_C_SECRETGEN)))
+		/* parse only what the byte scan says could be a Secret, a SealedSecret,
+		 * a SOPS file or a secretGenerator */
+		if (f.cls.flags & (CK_HOOK_C_SECRET | CK_HOOK_C_SOPS | CK_HOOK_C_SECRETGEN))
 			rc = ck_hook__check_manifests(&f);
 		break;
 	default:

@@ -20,6 +20,7 @@
  * CK_SOPS_F_ENC are the selected ones. Nothing leaves this file.
  */
 #include <stdio.h>
+#include <regex.h>
 #include <string.h>
 
 #include "ck/alloc.h"
@@ -33,6 +34,15 @@ struct ck_hook__sopscfg {
 	char *path;  /* "apps/.sops.yaml" */
 	char *vdir;  /* "/apps": the config's directory in a virtual absolute tree */
 	struct ck_sops_config *must; /* rules before the first catch-all; NULL when none */
+	/*
+	 * A prefilter: the must rules' path_regex values compiled once, when all
+	 * of them use only syntax POSIX EREs read the same way as Go's RE2. A
+	 * path none of them matches needs no ck_sops_config_rule_for() call,
+	 * which compiles every regex again for every file.
+	 */
+	regex_t *pre;
+	size_t npre;
+	int have_pre;
 };
 
 void ck_hook__sopscfg_free(void *p)
@@ -41,14 +51,62 @@ void ck_hook__sopscfg_free(void *p)
 
 	if (c == NULL)
 		return;
+	while (c->npre > 0)
+		regfree(&c->pre[--c->npre]);
+	ck_free(c->pre);
 	ck_sops_config_free(c->must);
 	ck_free(c->path);
 	ck_free(c->vdir);
 	ck_free(c);
 }
 
+/*
+ * 1 if RE2 and POSIX ERE agree on this regex: literals, . * + ? | ( ) ^ $
+ * [...] without backslashes inside, {m,n}, and backslash before punctuation.
+ */
+static int ere_safe(const char *re)
+{
+	int in_br = 0;
+
+	for (; *re; re++) {
+		unsigned char c = (unsigned char)*re;
+
+		if (in_br) {
+			if (c == '\\' || (c == '[' && (re[1] == ':' || re[1] == '=' || re[1] == '.')))
+				return 0;
+			if (c == ']')
+				in_br = 0;
+			continue;
+		}
+		if (c == '[') {
+			in_br = 1;
+			if (re[1] == '^')
+				re++;
+			if (re[1] == ']')
+				re++;
+			continue;
+		}
+		if (c == '\\') {
+			unsigned char e = (unsigned char)re[1];
+
+			if (e == 0 || (e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9'))
+				return 0;
+			re++;
+			continue;
+		}
+		if (c == '(' && re[1] == '?')
+			return 0;
+		if ((c == '*' || c == '+' || c == '?' || c == '}') && re[1] == '?')
+			return 0; /* lazy quantifiers */
+		if (c < 0x20 || c >= 0x80)
+			return 0;
+	}
+	return !in_br;
+}
+
 /* creation_rules up to (not including) the first one without a path_regex, as YAML. */
-static int must_rules(struct ck_buf *out, const char *text, size_t n, size_t *nrules)
+static int must_rules(struct ck_buf *out, struct ck_hook__sopscfg *c, const char *text, size_t n,
+                      size_t *nrules)
 {
 	struct ck_doc *in = NULL, *o = NULL;
 	const struct ck_doc_node *root, *rules;
@@ -65,16 +123,25 @@ static int must_rules(struct ck_buf *out, const char *text, size_t n, size_t *nr
 	root = in->ndocs > 0 ? ck_doc_resolve(in->docs[0]) : NULL;
 	rules = root != NULL && root->kind == CK_DOC_MAP
 	            ? ck_doc_resolve(ck_doc_map_get(root, "creation_rules")) : NULL;
+	c->have_pre = 1;
+	if (rules != NULL && rules->kind == CK_DOC_SEQ && rules->nkids > 0 &&
+	    (c->pre = ck_calloc(rules->nkids, sizeof(*c->pre))) == NULL)
+		goto out;
 	for (i = 0; rules != NULL && rules->kind == CK_DOC_SEQ && i < rules->nkids; i++) {
 		const struct ck_doc_node *r = ck_doc_resolve(rules->kids[i]);
 		const char *re = r != NULL && r->kind == CK_DOC_MAP ? ck_hook__str(ck_doc_map_get(r, "path_regex")) : NULL;
-		struct ck_doc_node *c;
+		struct ck_doc_node *cl;
 
 		if (re == NULL || re[0] == '\0')
 			break;
-		if ((c = ck_doc_clone(o, r)) == NULL || ck_doc_seq_append(o, seq, c) < 0)
+		if ((cl = ck_doc_clone(o, r)) == NULL || ck_doc_seq_append(o, seq, cl) < 0)
 			goto out;
 		(*nrules)++;
+		if (c->have_pre && ere_safe(re) &&
+		    regcomp(&c->pre[c->npre], re, REG_EXTENDED | REG_NOSUB) == 0)
+			c->npre++;
+		else
+			c->have_pre = 0;
 	}
 	if (ck_doc_map_set(o, map, "creation_rules", seq) < 0 || ck_doc_add_root(o, map) < 0)
 		goto out;
@@ -112,7 +179,7 @@ static int load_cfg(struct ck_hook__sopscfg **out, const char *dir, const char *
 	/* a config sops cannot read checks nothing (the file itself is reported when staged) */
 	rc = ck_sops_config_parse(&full, (const char *)ck_buf_data(text), ck_buf_len(text), c->vdir);
 	if (rc == CK_OK)
-		rc = must_rules(&yml, (const char *)ck_buf_data(text), ck_buf_len(text), &nr);
+		rc = must_rules(&yml, c, (const char *)ck_buf_data(text), ck_buf_len(text), &nr);
 	if (rc == CK_OK && nr > 0)
 		rc = ck_sops_config_parse(&c->must, (const char *)ck_buf_data(&yml), ck_buf_len(&yml), c->vdir);
 	if (rc == CK_ENOMEM)
@@ -121,6 +188,8 @@ static int load_cfg(struct ck_hook__sopscfg **out, const char *dir, const char *
 		ck_sops_config_free(c->must);
 		c->must = NULL;
 	}
+	if (c->must == NULL)
+		c->have_pre = 0;
 	ck_err_clear();
 	*out = c;
 	c = NULL; /* transferred */
@@ -145,6 +214,19 @@ static int find_cfg(struct ck_hook__sopscfg **out, struct ck_hook_scanner *s, co
 	int rc = CK_OK;
 
 	*out = NULL;
+	/* the common case: this directory was seen before (no allocation) */
+	if (sl == NULL || (size_t)(sl - file) < 1024) {
+		char d[1024];
+		size_t dl = sl != NULL ? (size_t)(sl - file) : 0;
+		void *v;
+
+		memcpy(d, file, dl);
+		d[dl] = '\0';
+		if (ck_hook__strmap_get(&s->sops, d, &v)) {
+			*out = v;
+			return CK_OK;
+		}
+	}
 	ck_buf_init(&dir, 0);
 	ck_buf_init(&p, 0);
 	ck_buf_init(&text, 0);
@@ -650,6 +732,18 @@ int ck_hook__check_sops(struct ck_hook__file *f)
 	}
 	if ((rc = find_cfg(&c, f->s, f->path)) < 0 || c == NULL || c->must == NULL)
 		return rc;
+	if (c->have_pre) {
+		size_t k, pl = strlen(c->vdir) - 1; /* "/a/b" -> relative to "a/b" */
+		const char *rel = pl == 0 ? f->path : f->path + pl + 1;
+		int any = 0;
+
+		if (pl > 0 && (strncmp(f->path, c->vdir + 1, pl) != 0 || f->path[pl] != '/'))
+			return CK_OK; /* cannot happen: the config is above the file */
+		for (k = 0; k < c->npre && !any; k++)
+			any = regexec(&c->pre[k], rel, 0, NULL, 0) == 0;
+		if (!any)
+			return CK_OK;
+	}
 	ck_sops_meta_init(&rm);
 	ck_buf_init(&abs, 0);
 	ck_buf_init_secure(&text, 0);

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <curl/curl.h>
+#include "curl_dl.h"
 
 #include "ck/alloc.h"
 #include "ck/http.h"
@@ -25,15 +25,20 @@ struct ck_net__curl {
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static CURLcode init_result = CURLE_FAILED_INIT;
+static char load_error[256];
 
 static void global_init(void)
 {
+	if (ck__curl_load(load_error, sizeof(load_error)) != 0)
+		return;
 	init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
 int ck_net_init(void)
 {
 	pthread_once(&init_once, global_init);
+	if (load_error[0] != '\0')
+		return ck_err_set(CK_ENET, "net: %s", load_error);
 	if (init_result != CURLE_OK)
 		return ck_err_set(CK_ENET, "net: libcurl initialisation failed: %s",
 		                  curl_easy_strerror(init_result));

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ck/alloc.h"
+#include "ck/sops.h"
 #include "ck/aws.h"
 #include "ck/enc.h"
 #include "ks_net.h"
@@ -34,7 +35,7 @@ int ck_sops__kms_parse(struct ck_sops_key *k, const char *s, size_t n)
 	t = ck_buf_cstr(&a);
 	len = ck_buf_len(&a);
 	if (len == 0) {
-		rc = ck_err_set(CK_EINVAL, "sops: empty KMS ARN");
+		rc = ck_err_set_exit(CK_EINVAL, CK_SOPS_EXIT_ERROR_GENERIC, "sops: empty KMS ARN");
 		goto out;
 	}
 	role = strstr(t, ROLE_MARK);
@@ -229,8 +230,7 @@ out:
 	return rc;
 }
 
-int ck_sops__kms_unwrap(const struct ck_sops_key *k, struct ck_buf *out,
-                        struct ck_sops_keyctx *ctx)
+int ck_sops__kms_unwrap(const struct ck_sops_key *k, struct ck_buf *out, struct ck_sops_keyctx *ctx)
 {
 	const char *arn = ck_sops_key_field(k, "arn");
 	struct ck_aws_pair *pairs = NULL;

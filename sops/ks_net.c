@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ck/alloc.h"
+#include "ck/sops_config.h"
 #include "ks_net.h"
 
 static const struct ck_sops_net_opts defaults = CK_SOPS_NET_OPTS_INIT;
@@ -56,6 +57,34 @@ fail:
 	ck_free(ca);
 	ck_buf_dispose(&now);
 	return rc < 0 ? rc : ck_err_set(CK_ENOMEM, "sops: out of memory");
+}
+
+int ck_sops__meta_add_kms(struct ck_sops_meta *m, const char *list, const char *context)
+{
+	struct ck_sops_meta tmp;
+	size_t i, j;
+	int rc;
+
+	ck_sops_meta_init(&tmp);
+	if ((rc = ck_sops_meta_add_keys_str(&tmp, 0, CK_SOPS_K_KMS, list)) < 0 ||
+	    (context != NULL && (rc = ck_sops_meta_set_kms_context(&tmp, context)) < 0) ||
+	    (m->ngroups == 0 && (rc = ck_sops_meta_add_key(m, 0, NULL)) < 0))
+		goto out;
+	for (i = 0; i < tmp.groups[0].n; i++) {
+		struct ck_sops_key *k = tmp.groups[0].keys[i];
+		int dup = 0;
+
+		for (j = 0; j < m->groups[0].n; j++)
+			dup |= ck_sops_key_same(m->groups[0].keys[j], k);
+		if (dup)
+			continue;
+		tmp.groups[0].keys[i] = NULL; /* moved (add_key frees it on failure) */
+		if ((rc = ck_sops_meta_add_key(m, 0, k)) < 0)
+			goto out;
+	}
+out:
+	ck_sops_meta_dispose(&tmp);
+	return rc;
 }
 
 void ck_sops_net_register(void)

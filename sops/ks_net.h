@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "ck/sops_keysource.h"
+#include "ck/sops_meta.h"
 #include "ck/sops_net.h"
 
 /* ctx->ext, or the defaults when there is none. */
@@ -15,6 +16,13 @@ int ck_sops__net_set_enc(struct ck_sops_key *k, const char *s, size_t n) CK_WUR;
 /* Set a field from a counted string. */
 int ck_sops__net_set_fieldn(struct ck_sops_key *k, const char *name, const char *s,
                             size_t n) CK_WUR;
+
+/*
+ * rotate --add-kms: the keys of list added to group 0 of m (duplicates
+ * skipped), each with the --encryption-context (NULL: none), as sops rotate
+ * does; the file's existing keys keep their own context.
+ */
+int ck_sops__meta_add_kms(struct ck_sops_meta *m, const char *list, const char *context) CK_WUR;
 
 int ck_sops__vault_parse(struct ck_sops_key *k, const char *s, size_t n);
 int ck_sops__vault_wrap(struct ck_sops_key *k, const uint8_t *dk, size_t n,

@@ -8,11 +8,14 @@
 #include <string.h>
 
 #include "ck/alloc.h"
+#include "ck/sops.h"
 #include "ck/vault.h"
 #include "ks_net.h"
 
 #define VAULT_URI_EXAMPLE "https://vault.example.com:8200/v1/transit/keys/keyName"
 #define MAX_SEGS 64
+/* A key string sops refuses: its generic exit status. */
+#define bad_uri(...) ck_err_set_exit(CK_EINVAL, CK_SOPS_EXIT_ERROR_GENERIC, __VA_ARGS__)
 
 struct seg {
 	const char *p;
@@ -66,8 +69,8 @@ int ck_sops__vault_parse(struct ck_sops_key *k, const char *s, size_t n)
 
 	for (i = 0; i < n; i++)
 		if ((unsigned char)s[i] <= ' ' || s[i] == 0x7f)
-			return ck_err_set(CK_EINVAL, "sops: hc_vault: invalid character in Vault URI '%.*s'",
-			                  (int)n, s);
+			return bad_uri("sops: hc_vault: invalid character in Vault URI '%.*s'",
+			               (int)n, s);
 	host = NULL;
 	for (p = s; p + 3 <= end; p++)
 		if (memcmp(p, "://", 3) == 0) {
@@ -75,13 +78,13 @@ int ck_sops__vault_parse(struct ck_sops_key *k, const char *s, size_t n)
 			break;
 		}
 	if (host == NULL || host == s + 3)
-		return ck_err_set(CK_EINVAL, "sops: hc_vault: missing scheme in vault URL (should be "
-		                  "like this: " VAULT_URI_EXAMPLE "), got: %.*s", (int)n, s);
+		return bad_uri("sops: hc_vault: missing scheme in vault URL (should be "
+		               "like this: " VAULT_URI_EXAMPLE "), got: %.*s",
+		               (int)n, s);
 	for (p = s; p < host - 3; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (p > s && ((*p >= '0' && *p <= '9') || *p == '+' || *p == '-' || *p == '.'))))
-			return ck_err_set(CK_EINVAL, "sops: hc_vault: bad scheme in Vault URI '%.*s'",
-			                  (int)n, s);
+			return bad_uri("sops: hc_vault: bad scheme in Vault URI '%.*s'", (int)n, s);
 	path = memchr(host, '/', (size_t)(end - host));
 	if (path == NULL)
 		path = end;
@@ -103,13 +106,13 @@ int ck_sops__vault_parse(struct ck_sops_key *k, const char *s, size_t n)
 	if (!check_path(segs, ns, &prefixed))
 		goto bad;
 	if (prefixed)
-		return ck_err_set(CK_EINVAL, "sops: hc_vault: '%.*s': running Vault with a prefixed url "
-		                  "is not supported! (Format has to be like " VAULT_URI_EXAMPLE ")",
-		                  (int)n, s);
+		return bad_uri("sops: hc_vault: '%.*s': running Vault with a prefixed url "
+		               "is not supported! (Format has to be like " VAULT_URI_EXAMPLE ")",
+		               (int)n, s);
 	/*
 	 * sops trims the slashes around the path, takes the last segment as the
 	 * key name and path.Join()s the ones between the first and the
-	 * next-to-last as the engine path (path.Join drops empty segments).
+	 * next-to-last as the engine path.
 	 */
 	for (i = 0; i < ns; i++)
 		dirs[nd++] = segs[i];
@@ -119,13 +122,19 @@ int ck_sops__vault_parse(struct ck_sops_key *k, const char *s, size_t n)
 		;
 	memmove(dirs, dirs + i, (nd - i) * sizeof(*dirs));
 	nd -= i;
-	if (nd < 4)
+	/* sops assumes the version comes first; junk before it would land in the engine path */
+	if (nd < 4 || !is_version_seg(&dirs[0]))
 		goto bad;
+	/*
+	 * Stricter than sops: an empty segment ("//") would vanish from the
+	 * engine path (path.Join) and describe() would name another key.
+	 */
+	for (i = 0; i < nd; i++)
+		if (dirs[i].n == 0)
+			goto bad;
 	ck_buf_init(&engine, 0);
 	rc = CK_OK;
 	for (i = 1; i + 2 < nd && rc == CK_OK; i++) {
-		if (dirs[i].n == 0)
-			continue;
 		if ((dirs[i].n == 1 && dirs[i].p[0] == '.') ||
 		    (dirs[i].n == 2 && memcmp(dirs[i].p, "..", 2) == 0)) {
 			ck_buf_dispose(&engine);
@@ -150,8 +159,9 @@ int ck_sops__vault_parse(struct ck_sops_key *k, const char *s, size_t n)
 	ck_buf_dispose(&engine);
 	return rc;
 bad:
-	return ck_err_set(CK_EINVAL, "sops: hc_vault: '%.*s': vault path does not seem to be "
-	                  "formatted correctly: (eg. " VAULT_URI_EXAMPLE ")", (int)n, s);
+	return bad_uri("sops: hc_vault: '%.*s': vault path does not seem to be "
+	               "formatted correctly: (eg. " VAULT_URI_EXAMPLE ")",
+	               (int)n, s);
 }
 
 /* SOPS_HC_VAULT_ALLOWLIST (sops >= 3.13): all, none, or address prefixes. */
@@ -177,8 +187,10 @@ static int allowlisted(const char *addr)
 			p = e + 1;
 		}
 	}
-	return ck_err_set(CK_EDENIED, "sops: hc_vault: Vault address %s is not allowed by "
-	                  "SOPS_HC_VAULT_ALLOWLIST", addr);
+	return ck_err_set(CK_EDENIED,
+	                  "sops: hc_vault: Vault address %s is not allowed by "
+	                  "SOPS_HC_VAULT_ALLOWLIST",
+	                  addr);
 }
 
 struct vkey {
@@ -192,7 +204,8 @@ static int vkey_of(struct vkey *vk, const struct ck_sops_key *k)
 	vk->name = ck_sops_key_field(k, "key_name");
 	if (vk->addr == NULL || vk->addr[0] == '\0' || vk->engine == NULL ||
 	    vk->engine[0] == '\0' || vk->name == NULL || vk->name[0] == '\0')
-		return ck_err_set(CK_EINVAL, "sops: hc_vault key without vault_address, engine_path "
+		return ck_err_set(CK_EINVAL,
+		                  "sops: hc_vault key without vault_address, engine_path "
 		                  "or key_name");
 	return CK_OK;
 }
@@ -240,8 +253,8 @@ int ck_sops__vault_wrap(struct ck_sops_key *k, const uint8_t *dk, size_t n,
 	/* the transit API takes base64; the client encodes the raw key once, as sops does */
 	if ((rc = client(&v, &vk, ctx)) < 0 ||
 	    (rc = ck_vault_transit_encrypt(v, &ct, vk.engine, vk.name, dk, n, NULL, 0)) < 0) {
-		rc = ck_err_set(rc, "hc_vault key %s/v1/%s/keys/%s: %s", vk.addr, vk.engine, vk.name,
-		                ck_err_last()->msg);
+		rc = ck_err_set(rc, "hc_vault key %s/v1/%s/keys/%s: %s", vk.addr, vk.engine,
+		                vk.name, ck_err_last()->msg);
 		goto out;
 	}
 	rc = ck_sops__net_set_enc(k, ck_buf_cstr(&ct), ck_buf_len(&ct));

@@ -7,6 +7,7 @@
 #include "ck/sops_ops.h"
 #include "ck/sops_path.h"
 #include "ck/sops_internal.h"
+#include "ks_net.h"
 #include "stores.h"
 #include "yaml.h"
 
@@ -286,7 +287,9 @@ int ck_sops_op_rotate(struct ck_buf *out, struct ck_buf *enc, const struct ck_so
 		goto out;
 	for (t = 0; t < CK_SOPS_K_NTYPES; t++) {
 		if (add != NULL && add[t] != NULL &&
-		    (rc = ck_sops_meta_add_keys_str(&f->meta, 0, (enum ck_sops_ktype)t, add[t])) < 0)
+		    (rc = t == CK_SOPS_K_KMS
+		              ? ck_sops__meta_add_kms(&f->meta, add[t], o->kms_context)
+		              : ck_sops_meta_add_keys_str(&f->meta, 0, (enum ck_sops_ktype)t, add[t])) < 0)
 			goto out;
 		if (rm != NULL && rm[t] != NULL) {
 			struct ck_sops_meta tmp;

@@ -77,38 +77,59 @@ stringData: {token: root}
 """ % url)
 EOF
 curl -s -X POST "$url/_control/log/clear" >/dev/null
-connections() { curl -s "$url/_control/connections" | python3 -c 'import json,sys;print(json.load(sys.stdin)["connections"])'; }
-c0=$(connections)
-
+connections() { curl -s "$1/_control/connections" | python3 -c 'import json,sys;print(json.load(sys.stdin)["connections"])'; }
 now() { date +%s%N; }
-t0=$(now)
-VAULT_ADDR= "$cloak" external render --no-env -f "$work/es" --store "$work/store.yaml" --stats \
-	>"$work/out.yaml" 2>"$work/stats"
-t1=$(now)
-secrets=$(grep -c '^kind: Secret' "$work/out.yaml")
-requests=$(curl -s "$url/_control/log" | python3 -c 'import json,sys;print(len(json.load(sys.stdin)))')
-c1=$(connections)
-conns=$((c1 - c0 - 1)) # minus the probe's own connection
+JOBS=${JOBS:-2}
+RUNS=${RUNS:-3}
+# best_of CMD...: the shortest wall time of RUNS runs, in seconds
+best_of() {
+	local best="" r a b t
+	for r in $(seq "$RUNS"); do
+		a=$(now); "$@" >/dev/null 2>&1; b=$(now)
+		t=$(awk -v a="$a" -v b="$b" 'BEGIN{printf "%.3f", (b-a)/1e9}')
+		if [ -z "$best" ] || awk -v t="$t" -v m="$best" 'BEGIN{exit !(t < m)}'; then best=$t; fi
+	done
+	echo "$best"
+}
 
-# the double's floor: the same reads, one keep-alive connection, no rendering
-floor=$(python3 - "$port" "$N" <<'EOF'
+# 1. against the Vault double: counted run, then timed runs (serial and workers)
+c0=$(connections "$url")
+"$cloak" external render --no-env -f "$work/es" --store "$work/store.yaml" --stats \
+	>"$work/out.yaml" 2>"$work/stats"
+requests=$(curl -s "$url/_control/log" | python3 -c 'import json,sys;print(sum(1 for r in json.load(sys.stdin) if not r.get("path","").startswith("/_control")))')
+c1=$(connections "$url")
+"$cloak" external render --no-env -j "$JOBS" -f "$work/es" --store "$work/store.yaml" >"$work/outj.yaml" 2>/dev/null
+c2=$(connections "$url")
+conns=$((c1 - c0 - 1))  # minus the probe's own connection
+jconns=$((c2 - c1 - 1))
+secrets=$(grep -c '^kind: Secret' "$work/out.yaml")
+[ "$secrets" -eq "$N" ] || { echo "bench/external: expected $N Secrets, got $secrets" >&2; exit 1; }
+cmp -s "$work/out.yaml" "$work/outj.yaml" || { echo "bench/external: -j output differs" >&2; exit 1; }
+wall=$(best_of "$cloak" external render --no-env -f "$work/es" --store "$work/store.yaml")
+jwall=$(best_of "$cloak" external render --no-env -j "$JOBS" -f "$work/es" --store "$work/store.yaml")
+
+# 2. peer on the same double: Python's http.client doing the same reads, no rendering
+pyclient=$(python3 - "$port" "$N" "$RUNS" <<'EOF'
 import http.client, sys, time
-port, n = int(sys.argv[1]), int(sys.argv[2])
-c = http.client.HTTPConnection("127.0.0.1", port)
-t = time.monotonic()
-for i in range(n):
-    for _ in range(3):
-        c.request("GET", "/v1/secret/data/apps/app%04d" % i, headers={"X-Vault-Token": "root"})
-        c.getresponse().read()
-print("%.3f" % (time.monotonic() - t))
+port, n, runs = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+best = None
+for _ in range(runs):
+    c = http.client.HTTPConnection("127.0.0.1", port)
+    t = time.monotonic()
+    for i in range(n):
+        for _ in range(3):
+            c.request("GET", "/v1/secret/data/apps/app%04d" % i, headers={"X-Vault-Token": "root"})
+            c.getresponse().read()
+    d = time.monotonic() - t
+    best = d if best is None or d < best else best
+    c.close()
+print("%.3f" % best)
 EOF
 )
 
-wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.3f", (b-a)/1e9}')
-
-# the same render against a minimal C responder: cloak's own cost
+# 3. against a minimal C responder: cloak's own cost without the Python double
 stub=$build/bench/bench_vault_stub
-swall=- sreq=- sconn=- scpu=-
+swall=- sjwall=- sreq=- sconn=- scpu=-
 if [ -x "$stub" ]; then
 	mkfifo "$work/stub.in"
 	"$stub" <"$work/stub.in" >"$work/stub.out" &
@@ -117,25 +138,26 @@ if [ -x "$stub" ]; then
 	for _ in $(seq 100); do grep -q '^PORT' "$work/stub.out" 2>/dev/null && break; sleep 0.02; done
 	sport=$(awk '/^PORT/ {print $2}' "$work/stub.out")
 	sed "s|server: $url|server: http://127.0.0.1:$sport|" "$work/store.yaml" >"$work/stub-store.yaml"
-	t2=$(now)
 	/usr/bin/time -f '%U %S' -o "$work/cpu" "$cloak" external render --no-env -f "$work/es" \
 		--store "$work/stub-store.yaml" >"$work/stub-out.yaml" 2>/dev/null
-	t3=$(now)
-	swall=$(awk -v a="$t2" -v b="$t3" 'BEGIN{printf "%.3f", (b-a)/1e9}')
 	scpu=$(awk '{printf "%.3f", $1 + $2}' "$work/cpu")
-	read -r sreq sconn <<<"$(curl -s "http://127.0.0.1:$sport/_stats" | python3 -c 'import json,sys;d=json.load(sys.stdin);print(d["requests"], d["connections"])')"
+	read -r sreq sconn <<<"$(curl -s "http://127.0.0.1:$sport/_stats" | python3 -c 'import json,sys;d=json.load(sys.stdin);print(d["requests"], d["connections"] - 1)')"
+	[ "$(grep -c '^kind: Secret' "$work/stub-out.yaml")" -eq "$N" ] || { echo "bench/external: stub render incomplete" >&2; exit 1; }
+	swall=$(best_of "$cloak" external render --no-env -f "$work/es" --store "$work/stub-store.yaml")
+	sjwall=$(best_of "$cloak" external render --no-env -j "$JOBS" -f "$work/es" --store "$work/stub-store.yaml")
 	exec 8>&-
 	wait $spid 2>/dev/null || true
-	[ "$(grep -c '^kind: Secret' "$work/stub-out.yaml")" -eq "$N" ] || { echo "bench/external: stub render incomplete" >&2; exit 1; }
 fi
-printf 'render %d ExternalSecrets x 3 keys (cloak external render -f DIR, one process)\n' "$N"
-printf '  wall time          %8s s   (goal < 1 s)\n' "$wall"
-printf '  Secrets rendered   %8d\n' "$secrets"
-printf '  Vault requests     %8d     (%d reads + login lookup + revoke)\n' "$requests" $((N * 3))
-printf '  connections opened %8d     (by the render, as the double counted them)\n' "$conns"
-printf '  double floor       %8s s   (Python http.client, same %d reads, 1 keep-alive connection, no rendering)\n' "$floor" $((N * 3))
-printf '  cloak stats: %s\n' "$(grep rendered "$work/stats")"
-printf 'same render against a minimal C Vault responder (bench_vault_stub: canned answers, no Python)\n'
-printf '  wall time          %8s s   (goal < 1 s); cloak CPU %s s\n' "$swall" "$scpu"
-printf '  requests %s, connections %s\n' "$sreq" "$sconn"
-[ "$secrets" -eq "$N" ] || { echo "bench/external: expected $N Secrets" >&2; exit 1; }
+
+printf 'render %d ExternalSecrets x 3 keys, one cloak process (best of %d runs; load average %s on %s cores)\n' \
+	"$N" "$RUNS" "$(cut -d' ' -f1 /proc/loadavg)" "$(nproc)"
+printf '  against the Vault double (Python, loopback)\n'
+printf '    cloak external render -f DIR      %7s s   (goal < 1 s)\n' "$wall"
+printf '    cloak external render -j %d -f DIR %7s s   (%d connections)\n' "$JOBS" "$jwall" "$jconns"
+printf '    Python http.client, reads only    %7s s   (peer: same %d reads, 1 keep-alive connection)\n' "$pyclient" $((N * 3))
+printf '    Secrets %d, Vault requests %d (%d reads + token lookup + revoke), connections opened %d\n' \
+	"$secrets" "$requests" $((N * 3)) "$conns"
+printf '  against bench_vault_stub (C, canned answers: cloak alone)\n'
+printf '    cloak external render -f DIR      %7s s   (goal < 1 s); CPU %s s\n' "$swall" "$scpu"
+printf '    cloak external render -j %d -f DIR %7s s\n' "$JOBS" "$sjwall"
+printf '    requests %s, connections opened %s\n' "$sreq" "$sconn"

@@ -111,6 +111,13 @@ expect_exit 0 "$CLOAK" external render -f "$T/many" --store "$V/provider-hashico
 [ "$(grep -c '^---$' "$T/out")" -eq 2 ] && pass || fail "want 2 separators"
 expect_out "name: app3-secret"
 grep -q "rendered 3 Secret(s) in .* 9 provider request(s)" "$T/err" && pass || fail "stats: $(cat "$T/err")"
+cp "$T/out" "$T/serial.yaml"
+# workers: the same Secrets in the same order, each worker with its own connection
+expect_exit 0 "$CLOAK" external render -j 3 -f "$T/many" --store "$V/provider-hashicorp-vault.md.block00-secretstore.yaml" --stats
+cmp -s "$T/out" "$T/serial.yaml" && pass || fail "-j 3 output differs from -j 1"
+grep -q "9 provider request(s), 3 worker(s)" "$T/err" && pass || fail "-j stats: $(cat "$T/err")"
+expect_exit 2 "$CLOAK" external render -j 0 -f "$T/many"
+expect_err_line "--jobs wants 1-64"
 expect_exit 0 "$CLOAK" external render -f "$T/many" --store "$V/provider-hashicorp-vault.md.block00-secretstore.yaml" --name app2
 [ "$(grep -c '^kind: Secret' "$T/out")" -eq 1 ] && pass || fail "--name"
 

@@ -25,6 +25,20 @@ secret_yaml() { # NAME VALUE
 	printf 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: %s\n  namespace: shop\ntype: Opaque\nstringData:\n  password: %s\n' "$1" "$2"
 }
 
+# The fast path (index.c: the index read in place, only directories the cache
+# tree marks changed compared) must find exactly what libgit2's diff finds.
+same_as_libgit2() { # LABEL
+	"$CLOAK" hook run --format json >"$T/fast.json" 2>&1
+	local a=$?
+	CLOAK_HOOK_DIFF=libgit2 "$CLOAK" hook run --format json >"$T/lg2.json" 2>&1
+	local b=$?
+	if [ "$a" -ne "$b" ] || ! cmp -s "$T/fast.json" "$T/lg2.json"; then
+		fail "$1: fast path and libgit2 differ: $(diff "$T/fast.json" "$T/lg2.json" | head -20)"
+	else
+		pass
+	fi
+}
+
 R=$T/repo
 mkdir "$R" && cd "$R" && git init -q . || exit 1
 
@@ -41,6 +55,7 @@ expect_exit 1 "$CLOAK" hook run
 expect_out "secret.yaml:8: k8s-secret-plaintext: Secret shop/db has 1 plaintext value (stringData.password)"
 expect_out "fix: cloak sops encrypt"
 grep -q hunter2 "$T/out" && fail "the plaintext value was printed" || pass
+same_as_libgit2 "unborn branch"
 expect_exit 1 git commit -q -m first
 git rev-parse -q --verify HEAD >/dev/null && fail "a commit was made on the unborn branch" || pass
 grep -q "k8s-secret-plaintext" "$T/out" "$T/err" && pass || fail "the hook did not explain the refusal"
@@ -81,6 +96,7 @@ git commit -q -m "unrelated change" || fail "unrelated change refused"
 git mv ci.env renamed.env
 expect_exit 1 "$CLOAK" hook run          # a renamed file arrives whole at its new path
 expect_out "renamed.env:2: github-token"
+same_as_libgit2 "rename"
 git reset -q --hard
 git rm -q ci.env
 expect_exit 0 "$CLOAK" hook run          # deleting a secret is what we want
@@ -94,6 +110,7 @@ git add blob.bin link.yaml
 git update-index --add --cacheinfo 160000,"$SUB",vendor/sub
 expect_exit 0 "$CLOAK" hook run --format json
 grep -q '"files_skipped": 3' "$T/out" && pass || fail "binary/symlink/submodule not skipped: $(cat "$T/out")"
+same_as_libgit2 "binary, symlink, gitlink"
 git commit -q -m "binary, symlink, gitlink" || fail "commit of skipped entries refused"
 
 # ---- malformed YAML is a finding with its line, never a crash ----
@@ -137,6 +154,15 @@ printf 'PASSWORD=changed\n' > kus/db.env   # only the env file changes: the kust
 git add kus/db.env
 expect_exit 1 "$CLOAK" hook run
 expect_out "kus/kustomization.yaml:4: kustomize-unencrypted-file"
+same_as_libgit2 "kustomize reference"
+# index versions and a split index (which the fast path leaves to libgit2)
+git update-index --index-version 4
+same_as_libgit2 "index v4"
+expect_exit 1 "$CLOAK" hook run
+git update-index --split-index        # neither libgit2 1.5 nor index.c reads it: fail closed
+expect_exit 2 "$CLOAK" hook run
+expect_err_line "unsupported mandatory extension: 'link'"
+git update-index --no-split-index --index-version 2
 git checkout -q HEAD -- kus/db.env
 
 printf 'creation_rules:\n  - path_regex: secrets/.*\\.yaml$\n    age: %s\n' "$RCPT" > .sops.yaml
@@ -249,6 +275,39 @@ expect_exit 2 "$CLOAK" hook run --bogus
 expect_exit 2 "$CLOAK" hook run --format xml
 expect_exit 2 "$CLOAK" hook nope
 (cd "$T" && "$CLOAK" hook run >/dev/null 2>&1); [ $? -eq 2 ] && pass || fail "hook run outside a repository"
+
+# ---- a linked worktree: its own index, the main repository's hook ----
+git worktree add -q "$T/linked" && cd "$T/linked" || exit 1
+secret_yaml wt linked-value > linked.yaml && git add linked.yaml
+expect_exit 1 git commit -q -m linked
+grep -q "linked.yaml:8: k8s-secret-plaintext" "$T/out" "$T/err" && pass || fail "linked worktree not checked"
+same_as_libgit2 "linked worktree"
+cd "$R" || exit 1
+
+# ---- fast path against libgit2 on random staged changes in a nested tree ----
+Z=$T/random
+mkdir "$Z" && cd "$Z" && git init -q . || exit 1
+for d in a a/b a/b/c a/bb d e.f e.f/g; do mkdir -p "$d"; for k in 1 2 3; do
+	printf 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c%s}\ndata: {k: "%s"}\n' "$k" "$d" > "$d/f$k.yaml"
+done; done
+printf 'x\n' > a.txt; printf 'y\n' > a-b.txt
+git add -A && git commit -q --no-verify -m base
+for round in 1 2 3 4 5 6; do
+	n=0
+	for f in $(git ls-files | awk -v r="$round" 'NR % (r + 1) == 0'); do
+		n=$((n + 1))
+		case $((n % 4)) in
+		0) secret_yaml "r$round" "v$n" > "$f" ;;
+		1) printf '# edit %s\n' "$round" >> "$f" ;;
+		2) git rm -q --cached "$f" ;;
+		3) mkdir -p "new$round/$n" && secret_yaml "n$n" "w$n" > "new$round/$n/s.yaml" ;;
+		esac
+	done
+	git add -A a e.f "new$round" 2>/dev/null
+	same_as_libgit2 "random round $round"
+	[ $((round % 2)) -eq 0 ] && git commit -q --no-verify -m "round $round"
+done
+cd "$R" || exit 1
 
 # ---- install chains to an existing hook; uninstall restores it ----
 C=$T/chain

@@ -178,7 +178,8 @@ static void roundtrip_and_layout(void **state)
 	ck_buf_reset(&bodies);
 	ctl_log_fields(&bodies, &ad, "target", "TrentService.Decrypt", "body");
 	assert_non_null(strstr(ck_buf_cstr(&bodies), arn));
-	assert_non_null(strstr(ck_buf_cstr(&bodies), "\"EncryptionContext\":{\"app\":\"web\",\"z\":\"1\"}"));
+	assert_non_null(
+	    strstr(ck_buf_cstr(&bodies), "\"EncryptionContext\":{\"app\":\"web\",\"z\":\"1\"}"));
 	ck_buf_dispose(&enc);
 	ck_buf_dispose(&bodies);
 	ck_buf_dispose(&want);
@@ -237,7 +238,8 @@ static void role_assumption(void **state)
 	ctl_log_fields(&got, &ad, "target", "AssumeRole", "body");
 	assert_int_equal(gethostname(host, sizeof(host)), 0);
 	assert_non_null(strstr(ck_buf_cstr(&got), "RoleSessionName=sops%40"));
-	assert_non_null(strstr(ck_buf_cstr(&got), "RoleArn=arn%3Aaws%3Aiam%3A%3A111122223333%3Arole%2Fsops"));
+	assert_non_null(
+	    strstr(ck_buf_cstr(&got), "RoleArn=arn%3Aaws%3Aiam%3A%3A111122223333%3Arole%2Fsops"));
 	ck_buf_reset(&got);
 	ctl_log_fields(&got, &ad, "target", "TrentService.Encrypt", "akid");
 	assert_true(strncmp(ck_buf_cstr(&got), "ASIA", 4) == 0); /* the assumed role's keys */
@@ -348,7 +350,8 @@ static void failures(void **state)
 	o.keys[CK_SOPS_K_KMS] = "arn:aws:iam::111122223333:key/x";
 	rc = ks_encrypt(&enc2, KS_PLAIN, &o, NULL);
 	assert_int_equal(rc, CK_EINVAL);
-	assert_non_null(strstr(ck_err_last()->msg, "no valid ARN found in 'arn:aws:iam::111122223333:key/x'"));
+	assert_non_null(
+	    strstr(ck_err_last()->msg, "no valid ARN found in 'arn:aws:iam::111122223333:key/x'"));
 	assert_int_equal(ck_buf_len(&enc2), 0);
 	o.keys[CK_SOPS_K_KMS] = arn;
 	o.kms_context = "nocolon";

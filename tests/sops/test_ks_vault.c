@@ -93,6 +93,9 @@ static void uri_parsing(void **state)
 	expect_refused("https://v", "not seem to be formatted correctly");
 	expect_refused("https://v/v1/sops/keys/", "not seem to be formatted correctly");
 	expect_refused("https://v/v1/sops/keys/k?x=1", "not seem to be formatted correctly");
+	/* stricter than sops where its result would name another key */
+	expect_refused("https://v/v1/a/b/c//k", "not seem to be formatted correctly");
+	expect_refused("https://v/://v1/a/keys/k", "not seem to be formatted correctly");
 }
 
 /* Encrypt with --hc-vault-transit, check what was sent and written, decrypt. */
@@ -201,16 +204,19 @@ static void json_layouts(void **state)
 	o.file_path = "app.json";
 	o.config_path = ks_write("empty.sops.yaml", "stores: {}\n");
 	o.keys[CK_SOPS_K_HC_VAULT] = uri;
-	assert_int_equal(ks_encrypt(&enc, "{\"db\":{\"user\":\"app\",\"password\":\"s3cr3t\"},\"port\":5432}",
-	                            &o, NULL),
-	                 CK_OK);
+	assert_int_equal(
+	    ks_encrypt(&enc, "{\"db\":{\"user\":\"app\",\"password\":\"s3cr3t\"},\"port\":5432}",
+	               &o, NULL),
+	    CK_OK);
 	p = strstr(ck_buf_cstr(&enc), "\t\t\"hc_vault\": [\n\t\t\t{\n");
 	assert_non_null(p);
 	p += strlen("\t\t\"hc_vault\": [\n\t\t\t{\n");
 	q = strstr(p, "\t\t\t}");
 	assert_non_null(q);
 	snprintf(ent, sizeof(ent), "%.*s", (int)(q - p), p);
-	assert_int_equal(sscanf(ent, "\t\t\t\t\"created_at\": \"%63[^\"]\",\n\t\t\t\t\"enc\": \"%511[^\"]\"",
+	assert_int_equal(sscanf(ent,
+	                        "\t\t\t\t\"created_at\": \"%63[^\"]\",\n"
+	                        "\t\t\t\t\"enc\": \"%511[^\"]\"",
 	                        ca, ct),
 	                 2);
 	snprintf(reordered, sizeof(reordered),
@@ -226,8 +232,9 @@ static void json_layouts(void **state)
 	         "\t\t\t\t\"enc\": \"%s\"\n",
 	         vd.url, ca, ct);
 	tmp = ks_replace(ck_buf_cstr(&enc), ent, reordered);
-	old = ks_replace(tmp, "\t\"sops\": {\n", "\t\"sops\": {\n\t\t\"kms\": null,\n\t\t\"gcp_kms\": null,\n"
-	                                         "\t\t\"azure_kv\": null,\n\t\t\"age\": null,\n");
+	old = ks_replace(tmp, "\t\"sops\": {\n",
+	                 "\t\"sops\": {\n\t\t\"kms\": null,\n\t\t\"gcp_kms\": null,\n"
+	                 "\t\t\"azure_kv\": null,\n\t\t\"age\": null,\n");
 	{
 		struct ck_buf pl;
 
@@ -350,6 +357,32 @@ static void failures(void **state)
 	ck_buf_dispose(&enc2);
 }
 
+/* VAULT_NAMESPACE applies to the transit calls, as the Vault Go client sops uses does. */
+static void namespace_env(void **state)
+{
+	struct ck_sops_opts o;
+	struct ck_buf enc;
+	char nsuri[256];
+
+	(void)state;
+	ck_buf_init(&enc, 0);
+	ctl(&vd, "namespace", "{\"name\":\"nsq\"}");
+	ctl(&vd, "mount", "{\"path\":\"nstransit\",\"type\":\"transit\",\"ns\":\"nsq\"}");
+	snprintf(nsuri, sizeof(nsuri), "%s/v1/nstransit/keys/k", vd.url);
+	ck_sops_opts_init(&o);
+	o.file_path = "app.yaml";
+	o.config_path = ks_write("empty.sops.yaml", "stores: {}\n");
+	o.keys[CK_SOPS_K_HC_VAULT] = nsuri;
+	assert_int_not_equal(ks_encrypt(&enc, KS_PLAIN, &o, NULL), CK_OK); /* not in the root namespace */
+	assert_int_equal(ck_buf_len(&enc), 0);
+	setenv("VAULT_NAMESPACE", "nsq", 1);
+	assert_int_equal(ks_encrypt(&enc, KS_PLAIN, &o, NULL), CK_OK);
+	ks_expect_plain(ck_buf_cstr(&enc), "app.yaml", NULL);
+	unsetenv("VAULT_NAMESPACE");
+	ks_expect_no_key(ck_buf_cstr(&enc), "app.yaml", NULL, "nstransit/decrypt/k");
+	ck_buf_dispose(&enc);
+}
+
 /*
  * .sops.yaml: hc_vault_transit_uri in a rule, and key_groups age + hc_vault
  * with shamir_threshold 2: both groups are needed, neither alone suffices.
@@ -380,7 +413,8 @@ static void config_and_shamir(void **state)
 	o.config_path = ks_write("groups.sops.yaml", ck_buf_cstr(&cfg));
 
 	o.file_path = "x.flat.yaml";
-	assert_int_equal(ks_encrypt(&enc, KS_PLAIN, &o, NULL), CK_OK);
+	if (ks_encrypt(&enc, KS_PLAIN, &o, NULL) != CK_OK)
+		fail_msg("encrypt: %s", ck_err_last()->msg);
 	assert_non_null(strstr(ck_buf_cstr(&enc), "key_name: mykey"));
 	assert_non_null(strstr(ck_buf_cstr(&enc), "key_name: other"));
 	assert_null(strstr(ck_buf_cstr(&enc), "key_groups"));
@@ -413,6 +447,7 @@ int main(void)
 		cmocka_unit_test_setup(token_sources, setup_each),
 		cmocka_unit_test_setup(allowlist, setup_each),
 		cmocka_unit_test_setup(failures, setup_each),
+		cmocka_unit_test_setup(namespace_env, setup_each),
 		cmocka_unit_test_setup(config_and_shamir, setup_each),
 	};
 

@@ -383,6 +383,30 @@ int ck_ext_render(struct ck_ext_session *s, const struct ck_ext_es *es,
 int ck_ext_secret_yaml(struct ck_buf *out, const struct ck_ext_secret *sec) CK_WUR;
 
 /*
+ * Render many ExternalSecrets (ESO's --concurrent): `jobs` worker threads
+ * (1: the calling thread only), each with its own session, so each holds its
+ * own provider clients and connections, reused for every ExternalSecret it
+ * renders. res[i] receives the outcome of es[i]: rc (CK_OK or the error, its
+ * message in err), the Secret's manifest in yaml (secret memory) when
+ * synced. Returns CK_OK when every render succeeded, else the first
+ * failing es's code (results of the others are still filled in).
+ * *requests (may be NULL) gets the provider requests made in total.
+ */
+struct ck_ext_result {
+	int rc;
+	enum ck_ext_outcome outcome;
+	struct ck_buf yaml;
+	char err[CK_ERR_MSG_MAX];
+};
+
+void ck_ext_result_init(struct ck_ext_result *r);
+void ck_ext_result_dispose(struct ck_ext_result *r);
+
+int ck_ext_render_all(const struct ck_ext_set *set, const struct ck_ext_es *const *es, size_t n,
+                      const struct ck_ext_session_opts *opts, unsigned jobs,
+                      struct ck_ext_result *res, size_t *requests) CK_WUR;
+
+/*
  * ESO's Ready condition for a render result (spec section 7): status
  * "True"/"False", reason SecretSynced / SecretSyncedError / SecretDeleted,
  * and ESO's message. rc is ck_ext_render's return; sec its output.

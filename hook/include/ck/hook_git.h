@@ -33,6 +33,14 @@ void ck_hook_git_shutdown(void);
  * modified, copied, renamed or type-changed file; deleted files, symlinks and
  * submodule entries are skipped. Pattern rules see only the lines the change
  * adds. repo: a path to open, or NULL for the environment (see above).
+ *
+ * The index is read in place by the hook's own reader (index versions 2-4)
+ * and compared with HEAD only below directories its cache tree marks as
+ * changed, which is what keeps a 20,000-file repository under 30 ms; a split
+ * or sparse index, or CLOAK_HOOK_DIFF=libgit2 in the environment, takes
+ * libgit2's index and git_diff_tree_to_index() instead (same findings; the
+ * CLI tests compare both). libgit2 1.5 cannot read a split index either:
+ * that is an error, so the commit is refused, never waved through.
  */
 int ck_hook_run_staged(struct ck_hook_report *r, const char *repo) CK_WUR;
 
@@ -49,7 +57,9 @@ struct ck_hook_audit_opts {
  * `cloak audit`: every file of a revision's tree, or of the working tree
  * (tracked and untracked files that are not ignored; outside a repository,
  * every file under the current directory), with every line counted as added.
- * A path argument that names nothing is CK_ENOTFOUND.
+ * A path argument that names nothing is CK_ENOTFOUND. A revision's blobs
+ * are read by up to 4 threads (CLOAK_AUDIT_THREADS=N overrides), each with
+ * its own repository handle and scanner.
  */
 int ck_hook_audit(struct ck_hook_report *r, const struct ck_hook_audit_opts *o) CK_WUR;
 
