@@ -828,9 +828,9 @@ static int64_t window_of(struct ck_ctl_ext *x, int64_t interval_ms)
 /*
  * The next periodic sync after last_us: never before last + interval; on
  * the store's grid for this interval at the object's offset in the window
- * when that is not earlier. A sync that ran late by less than the window
- * keeps its cycle (the next one is last + interval); a later one waits for
- * the following grid point.
+ * when that is not earlier. A sync that ran late by less than twice the
+ * window keeps its cycle (the next one is last + interval, still inside the
+ * cycle's read-sharing window); a later one waits for the next grid point.
  */
 static int64_t next_due_us(struct ck_ctl_ext *x, const char *store, const char *uid,
                            int64_t interval_ms, int64_t last_us)
@@ -838,7 +838,8 @@ static int64_t next_due_us(struct ck_ctl_ext *x, const char *store, const char *
 	int64_t j = window_of(x, interval_ms);
 	int64_t phase = (int64_t)(hash64(store, "", interval_ms) % (uint64_t)interval_ms);
 	int64_t off = (int64_t)(hash64(uid, "offset", interval_ms) % (uint64_t)j);
-	int64_t base = last_us / 1000 + interval_ms, lo = base - j, d, k, g;
+	/* tolerate twice the window: a first refresh may be off the grid by one window */
+	int64_t base = last_us / 1000 + interval_ms, lo = base - 2 * j, d, k, g;
 
 	d = lo - phase - off;
 	k = d / interval_ms;

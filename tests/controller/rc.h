@@ -172,9 +172,9 @@ static inline long rc_apply(struct ck_ctl_kube_conn *kc, const char *text, const
 		char path[512], one[700];
 		const char *kind;
 
-		if (root == NULL)
-			continue;
-		kind = ck_ctl_kube_str(root, "kind");
+		if (root == NULL || root->kind != CK_DOC_MAP ||
+		    (kind = ck_ctl_kube_str(root, "kind")) == NULL)
+			continue; /* empty or comment-only documents */
 		md = ck_doc_map_get(root, "metadata");
 		if (ns != NULL && md != NULL && ck_doc_map_get(md, "namespace") == NULL &&
 		    strcmp(kind, "Namespace") != 0 && strcmp(kind, "ClusterSecretStore") != 0 &&

@@ -40,7 +40,7 @@ static void ext_up(void)
 	o.vault_max_retries = 0;
 	assert_int_equal(ck_ctl_ext_new(&E.x, E.kube, E.m, &o), CK_OK);
 	assert_int_equal(ck_ctl_ext_start_informers(E.x), CK_OK);
-	WAIT_UNTIL(10000, ck_ctl_ext_synced(E.x));
+	WAIT_UNTIL(20000, ck_ctl_ext_synced(E.x));
 	assert_int_equal(ck_ctl_ext_start_workers(E.x), CK_OK);
 }
 
@@ -156,7 +156,7 @@ static void test_first_sync(void **state)
 	vault_put(&E.vault, "basic/db", "{\"user\":\"app\",\"pass\":\"s3cr3t\"}");
 	token_store("t-basic", NULL);
 	simple_es("t-basic", "db", "basic/db", "1h", NULL);
-	WAIT_UNTIL(10000, es_ready(E.kc, "t-basic", "db", "True", "SecretSynced"));
+	WAIT_UNTIL(20000, es_ready(E.kc, "t-basic", "db", "True", "SecretSynced"));
 	assert_true(rc_secret_is(E.kc, "t-basic", "db", "username", "app"));
 	assert_true(rc_secret_is(E.kc, "t-basic", "db", "password", "s3cr3t"));
 	/* both properties of one path: one read */
@@ -185,14 +185,14 @@ static void test_first_sync(void **state)
 	assert_string_equal(ck_ctl_kube_str(r.obj, "status.binding.name"), "db");
 	ck_ctl_kube_resp_dispose(&r);
 	/* the store is validated */
-	WAIT_UNTIL(10000, rc_ready(E.kc, "/apis/external-secrets.io/v1/namespaces/t-basic/"
+	WAIT_UNTIL(20000, rc_ready(E.kc, "/apis/external-secrets.io/v1/namespaces/t-basic/"
 	                                 "secretstores/vault", "True", "Valid", NULL, 0));
 	assert_int_equal(kube_get(E.kc, &r, "/apis/external-secrets.io/v1/namespaces/t-basic/"
 	                                    "secretstores/vault"), 200);
 	srv = ck_ctl_kube_str(r.obj, "status.capabilities");
 	assert_string_equal(srv, "ReadWrite");
 	ck_ctl_kube_resp_dispose(&r);
-	WAIT_UNTIL(5000, events_with("t-basic", "Created") == 1);
+	WAIT_UNTIL(15000, events_with("t-basic", "Created") == 1);
 }
 
 static void test_refresh_interval(void **state)
@@ -206,7 +206,7 @@ static void test_refresh_interval(void **state)
 	vault_put(&E.vault, "refresh/db", "{\"user\":\"u1\",\"pass\":\"p1\"}");
 	token_store("t-refresh", NULL);
 	simple_es("t-refresh", "db", "refresh/db", "1m", NULL);
-	WAIT_UNTIL(10000, rc_secret_is(E.kc, "t-refresh", "db", "password", "p1"));
+	WAIT_UNTIL(20000, rc_secret_is(E.kc, "t-refresh", "db", "password", "p1"));
 	settle();
 	assert_int_equal(vault_count(&E.vault, "GET", "secret/data/refresh/db"), 1);
 	/* a new value in Vault is not read before the interval has passed */
@@ -221,17 +221,17 @@ static void test_refresh_interval(void **state)
 		settle();
 	}
 	assert_int_equal(vault_count(&E.vault, "GET", "secret/data/refresh/db"), 2);
-	WAIT_UNTIL(5000, rc_secret_is(E.kc, "t-refresh", "db", "password", "p2"));
+	WAIT_UNTIL(15000, rc_secret_is(E.kc, "t-refresh", "db", "password", "p2"));
 	/* from then on: exactly every interval */
 	es_path(path, sizeof(path), "t-refresh", "db");
-	WAIT_UNTIL(5000, (kube_field(E.kc, path, "status.refreshTime", rt1, sizeof(rt1)),
+	WAIT_UNTIL(15000, (kube_field(E.kc, path, "status.refreshTime", rt1, sizeof(rt1)),
 	                  ck_ctl_time_parse(&t1, rt1) == CK_OK && ck_ctl_wall_us() - t1 < 30000000));
 	reads = vault_count(&E.vault, "GET", "secret/data/refresh/db");
 	advance(58);
 	settle();
 	assert_int_equal(vault_count(&E.vault, "GET", "secret/data/refresh/db"), reads);
 	advance(3);
-	WAIT_UNTIL(5000, vault_count(&E.vault, "GET", "secret/data/refresh/db") == reads + 1);
+	WAIT_UNTIL(15000, vault_count(&E.vault, "GET", "secret/data/refresh/db") == reads + 1);
 	settle();
 	kube_field(E.kc, path, "status.refreshTime", rt2, sizeof(rt2));
 	assert_int_equal(ck_ctl_time_parse(&t2, rt2), CK_OK);
@@ -247,7 +247,7 @@ static void test_force_sync(void **state)
 	vault_put(&E.vault, "force/db", "{\"user\":\"u\",\"pass\":\"old\"}");
 	token_store("t-force", NULL);
 	simple_es("t-force", "db", "force/db", "1h", NULL);
-	WAIT_UNTIL(10000, rc_secret_is(E.kc, "t-force", "db", "password", "old"));
+	WAIT_UNTIL(20000, rc_secret_is(E.kc, "t-force", "db", "password", "old"));
 	vault_put(&E.vault, "force/db", "{\"user\":\"u\",\"pass\":\"new\"}");
 	settle();
 	assert_true(rc_secret_is(E.kc, "t-force", "db", "password", "old"));
@@ -255,7 +255,7 @@ static void test_force_sync(void **state)
 	assert_int_equal(kube_send(E.kc, "PATCH", path,
 	                           "{\"metadata\":{\"annotations\":{\"force-sync\":\"1\"}}}",
 	                           "application/merge-patch+json"), 200);
-	WAIT_UNTIL(10000, rc_secret_is(E.kc, "t-force", "db", "password", "new"));
+	WAIT_UNTIL(20000, rc_secret_is(E.kc, "t-force", "db", "password", "new"));
 	assert_int_equal(vault_count(&E.vault, "GET", "secret/data/force/db"), 2);
 }
 
@@ -268,7 +268,7 @@ static void test_vault_down(void **state)
 	vault_put(&E.vault, "down/db", "{\"user\":\"u\",\"pass\":\"good\"}");
 	token_store("t-down", NULL);
 	simple_es("t-down", "db", "down/db", "1m", NULL);
-	WAIT_UNTIL(10000, rc_secret_is(E.kc, "t-down", "db", "password", "good"));
+	WAIT_UNTIL(20000, rc_secret_is(E.kc, "t-down", "db", "password", "good"));
 	settle();
 	vault_ctl(&E.vault, "seal", "{\"sealed\": true}");
 	es_path(path, sizeof(path), "t-down", "db");
@@ -301,7 +301,7 @@ static void test_vault_down(void **state)
 		settle();
 	}
 	assert_true(rc_secret_is(E.kc, "t-down", "db", "password", "better"));
-	WAIT_UNTIL(5000, es_ready(E.kc, "t-down", "db", "True", "SecretSynced"));
+	WAIT_UNTIL(15000, es_ready(E.kc, "t-down", "db", "True", "SecretSynced"));
 }
 
 /* An AppRole store with the given token lifetime (seconds) and renewability. */
@@ -330,7 +330,7 @@ static void test_token_expiry_relogin(void **state)
 	vault_put(&E.vault, "expiry/db", "{\"user\":\"u\",\"pass\":\"one\"}");
 	approle_store("t-expiry", "approle-exp", 30, 0);
 	simple_es("t-expiry", "db", "expiry/db", "1m", NULL);
-	WAIT_UNTIL(10000, rc_secret_is(E.kc, "t-expiry", "db", "password", "one"));
+	WAIT_UNTIL(20000, rc_secret_is(E.kc, "t-expiry", "db", "password", "one"));
 	assert_int_equal(vault_count(&E.vault, "POST", "auth/approle-exp/login"), 1);
 	vault_put(&E.vault, "expiry/db", "{\"user\":\"u\",\"pass\":\"two\"}");
 	/* the token dies after 30 s; the next refresh logs in again by itself */
@@ -352,7 +352,7 @@ static void test_token_renewed_before_expiry(void **state)
 	vault_put(&E.vault, "renew/db", "{\"user\":\"u\",\"pass\":\"one\"}");
 	approle_store("t-renew", "approle-ren", 120, 1);
 	simple_es("t-renew", "db", "renew/db", "1h", NULL);
-	WAIT_UNTIL(10000, rc_secret_is(E.kc, "t-renew", "db", "password", "one"));
+	WAIT_UNTIL(20000, rc_secret_is(E.kc, "t-renew", "db", "password", "one"));
 	settle();
 	assert_int_equal(vault_count(&E.vault, "POST", "auth/token/renew-self"), 0);
 	/* past two thirds of the lease: the next use renews instead of logging in */
@@ -362,7 +362,7 @@ static void test_token_renewed_before_expiry(void **state)
 	assert_int_equal(kube_send(E.kc, "PATCH", path,
 	                           "{\"metadata\":{\"annotations\":{\"force-sync\":\"1\"}}}",
 	                           "application/merge-patch+json"), 200);
-	WAIT_UNTIL(10000, rc_secret_is(E.kc, "t-renew", "db", "password", "two"));
+	WAIT_UNTIL(20000, rc_secret_is(E.kc, "t-renew", "db", "password", "two"));
 	assert_int_equal(vault_count(&E.vault, "POST", "auth/token/renew-self"), 1);
 	assert_int_equal(vault_count(&E.vault, "POST", "auth/approle-ren/login"), 1);
 }
@@ -377,7 +377,7 @@ static void test_creation_policies(void **state)
 	token_store("t-policy", NULL);
 	/* Orphan: no ownerReference; the Secret outlives the ExternalSecret */
 	simple_es("t-policy", "orphan", "policy/db", "1h", ", creationPolicy: Orphan");
-	WAIT_UNTIL(10000, rc_secret_is(E.kc, "t-policy", "orphan", "password", "p"));
+	WAIT_UNTIL(20000, rc_secret_is(E.kc, "t-policy", "orphan", "password", "p"));
 	assert_int_equal(kube_get(E.kc, &r, "/api/v1/namespaces/t-policy/secrets/orphan"), 200);
 	assert_null(ck_doc_get_path(r.obj, "metadata.ownerReferences"));
 	ck_ctl_kube_resp_dispose(&r);
@@ -387,15 +387,15 @@ static void test_creation_policies(void **state)
 	assert_true(rc_secret_exists(E.kc, "t-policy", "orphan"));
 	/* Owner: the Secret goes with the ExternalSecret (garbage collection) */
 	simple_es("t-policy", "owned", "policy/db", "1h", NULL);
-	WAIT_UNTIL(10000, rc_secret_is(E.kc, "t-policy", "owned", "password", "p"));
+	WAIT_UNTIL(20000, rc_secret_is(E.kc, "t-policy", "owned", "password", "p"));
 	es_path(path, sizeof(path), "t-policy", "owned");
 	assert_int_equal(kube_send(E.kc, "DELETE", path, NULL, NULL), 200);
-	WAIT_UNTIL(10000, !rc_secret_exists(E.kc, "t-policy", "owned"));
+	WAIT_UNTIL(20000, !rc_secret_exists(E.kc, "t-policy", "owned"));
 	/* Owner refuses a Secret someone else made */
 	assert_true(rc_applyf(E.kc, "t-policy", "apiVersion: v1\nkind: Secret\n"
 	                      "metadata: {name: handmade}\nstringData: {mine: keep}\n") < 300);
 	simple_es("t-policy", "handmade", "policy/db", "1h", NULL);
-	WAIT_UNTIL(10000, es_ready(E.kc, "t-policy", "handmade", "False", "SecretSyncedError"));
+	WAIT_UNTIL(20000, es_ready(E.kc, "t-policy", "handmade", "False", "SecretSyncedError"));
 	es_path(path, sizeof(path), "t-policy", "handmade");
 	(void)rc_ready(E.kc, path, "False", NULL, msg, sizeof(msg));
 	assert_non_null(strstr(msg, "not managed by an ExternalSecret"));
@@ -406,11 +406,11 @@ static void test_creation_policies(void **state)
 	assert_int_equal(kube_send(E.kc, "PATCH", "/api/v1/namespaces/t-policy/secrets/handmade",
 	                           "{\"metadata\":{\"labels\":{\"reconcile.external-secrets.io/"
 	                           "managed\":\"true\"}}}", "application/merge-patch+json"), 200);
-	WAIT_UNTIL(10000, rc_secret_is(E.kc, "t-policy", "handmade", "password", "p"));
+	WAIT_UNTIL(20000, rc_secret_is(E.kc, "t-policy", "handmade", "password", "p"));
 	assert_false(rc_secret_is(E.kc, "t-policy", "handmade", "mine", "keep"));
 	/* Merge: never creates ... */
 	simple_es("t-policy", "merged", "policy/db", "1h", ", creationPolicy: Merge");
-	WAIT_UNTIL(10000, es_ready(E.kc, "t-policy", "merged", "True", "SecretMissing"));
+	WAIT_UNTIL(20000, es_ready(E.kc, "t-policy", "merged", "True", "SecretMissing"));
 	assert_false(rc_secret_exists(E.kc, "t-policy", "merged"));
 	/* ... and merges into what exists, keeping foreign keys */
 	assert_true(rc_applyf(E.kc, "t-policy", "apiVersion: v1\nkind: Secret\n"
@@ -419,14 +419,14 @@ static void test_creation_policies(void **state)
 	assert_int_equal(kube_send(E.kc, "PATCH", path,
 	                           "{\"metadata\":{\"annotations\":{\"force-sync\":\"1\"}}}",
 	                           "application/merge-patch+json"), 200);
-	WAIT_UNTIL(10000, rc_secret_is(E.kc, "t-policy", "merged", "password", "p"));
+	WAIT_UNTIL(20000, rc_secret_is(E.kc, "t-policy", "merged", "password", "p"));
 	assert_true(rc_secret_is(E.kc, "t-policy", "merged", "foreign", "stays"));
 	assert_int_equal(kube_get(E.kc, &r, "/api/v1/namespaces/t-policy/secrets/merged"), 200);
 	assert_null(ck_doc_get_path(r.obj, "metadata.ownerReferences"));
 	ck_ctl_kube_resp_dispose(&r);
 	/* None: status only */
 	simple_es("t-policy", "none", "policy/db", "1h", ", creationPolicy: None");
-	WAIT_UNTIL(10000, es_ready(E.kc, "t-policy", "none", "True", "SecretSynced"));
+	WAIT_UNTIL(20000, es_ready(E.kc, "t-policy", "none", "True", "SecretSynced"));
 	assert_false(rc_secret_exists(E.kc, "t-policy", "none"));
 }
 
@@ -444,14 +444,14 @@ static void test_deletion_policies(void **state)
 	            "  secretStoreRef: {name: vault}\n"
 	            "  target: {deletionPolicy: Delete}\n"
 	            "  dataFrom:\n  - extract: {key: delpol/a}\n") < 300);
-	WAIT_UNTIL(10000, rc_secret_is(E.kc, "t-delpol", "del", "k2", "v2"));
+	WAIT_UNTIL(20000, rc_secret_is(E.kc, "t-delpol", "del", "k2", "v2"));
 	vault_ctlf(&E.vault, "fail", "{\"match\":\"secret/data/delpol/a\",\"count\":1000,"
 	           "\"status\":404,\"errors\":[]}");
 	es_path(path, sizeof(path), "t-delpol", "del");
 	assert_int_equal(kube_send(E.kc, "PATCH", path,
 	                           "{\"metadata\":{\"annotations\":{\"force-sync\":\"1\"}}}",
 	                           "application/merge-patch+json"), 200);
-	WAIT_UNTIL(10000, es_ready(E.kc, "t-delpol", "del", "True", "SecretDeleted"));
+	WAIT_UNTIL(20000, es_ready(E.kc, "t-delpol", "del", "True", "SecretDeleted"));
 	assert_false(rc_secret_exists(E.kc, "t-delpol", "del"));
 	vault_ctl(&E.vault, "fail/clear", "{}");
 	/* Retain (default): nothing at the provider keeps the Secret as it is */
@@ -461,7 +461,7 @@ static void test_deletion_policies(void **state)
 	            "metadata: {name: keep}\nspec:\n  refreshInterval: 1h\n"
 	            "  secretStoreRef: {name: vault}\n"
 	            "  dataFrom:\n  - extract: {key: delpol/b}\n") < 300);
-	WAIT_UNTIL(10000, rc_secret_is(E.kc, "t-delpol", "keep", "k1", "v1"));
+	WAIT_UNTIL(20000, rc_secret_is(E.kc, "t-delpol", "keep", "k1", "v1"));
 	vault_ctlf(&E.vault, "fail", "{\"match\":\"secret/data/delpol/b\",\"count\":1000,"
 	           "\"status\":404,\"errors\":[]}");
 	es_path(path, sizeof(path), "t-delpol", "keep");
@@ -469,7 +469,7 @@ static void test_deletion_policies(void **state)
 	                           "{\"metadata\":{\"annotations\":{\"force-sync\":\"1\"}}}",
 	                           "application/merge-patch+json"), 200);
 	/* Retain treats a missing remote key as an error and keeps the Secret */
-	WAIT_UNTIL(10000, es_ready(E.kc, "t-delpol", "keep", "False", "SecretSyncedError"));
+	WAIT_UNTIL(20000, es_ready(E.kc, "t-delpol", "keep", "False", "SecretSyncedError"));
 	assert_true(rc_secret_is(E.kc, "t-delpol", "keep", "k1", "v1"));
 	vault_ctl(&E.vault, "fail/clear", "{}");
 	/* Merge: keys that disappear at the provider leave the Secret, foreign keys stay */
@@ -482,13 +482,13 @@ static void test_deletion_policies(void **state)
 	            "  secretStoreRef: {name: vault}\n"
 	            "  target: {creationPolicy: Merge, deletionPolicy: Merge}\n"
 	            "  dataFrom:\n  - extract: {key: delpol/c}\n") < 300);
-	WAIT_UNTIL(10000, rc_secret_is(E.kc, "t-delpol", "merge", "k2", "v2"));
+	WAIT_UNTIL(20000, rc_secret_is(E.kc, "t-delpol", "merge", "k2", "v2"));
 	vault_put(&E.vault, "delpol/c", "{\"k1\":\"v1b\"}");
 	es_path(path, sizeof(path), "t-delpol", "merge");
 	assert_int_equal(kube_send(E.kc, "PATCH", path,
 	                           "{\"metadata\":{\"annotations\":{\"force-sync\":\"1\"}}}",
 	                           "application/merge-patch+json"), 200);
-	WAIT_UNTIL(10000, rc_secret_is(E.kc, "t-delpol", "merge", "k1", "v1b"));
+	WAIT_UNTIL(20000, rc_secret_is(E.kc, "t-delpol", "merge", "k1", "v1b"));
 	assert_false(rc_secret_is(E.kc, "t-delpol", "merge", "k2", "v2"));
 	assert_true(rc_secret_is(E.kc, "t-delpol", "merge", "foreign", "stays"));
 }
@@ -502,7 +502,7 @@ static void test_one_read_per_cycle(void **state)
 	token_store("t-dedup", NULL);
 	simple_es("t-dedup", "a", "shared/db", "1m", NULL);
 	simple_es("t-dedup", "b", "shared/db", "1m", NULL);
-	WAIT_UNTIL(10000, rc_secret_is(E.kc, "t-dedup", "a", "password", "p") &&
+	WAIT_UNTIL(20000, rc_secret_is(E.kc, "t-dedup", "a", "password", "p") &&
 	                  rc_secret_is(E.kc, "t-dedup", "b", "password", "p"));
 	settle();
 	assert_int_equal(vault_count(&E.vault, "GET", "secret/data/shared/db"), 1);
@@ -527,16 +527,16 @@ static void test_hand_edit_restored(void **state)
 	vault_put(&E.vault, "edit/db", "{\"user\":\"u\",\"pass\":\"right\"}");
 	token_store("t-edit", NULL);
 	simple_es("t-edit", "db", "edit/db", "1h", NULL);
-	WAIT_UNTIL(10000, rc_secret_is(E.kc, "t-edit", "db", "password", "right"));
+	WAIT_UNTIL(20000, rc_secret_is(E.kc, "t-edit", "db", "password", "right"));
 	settle();
 	assert_int_equal(kube_send(E.kc, "PATCH", "/api/v1/namespaces/t-edit/secrets/db",
 	                           "{\"data\":{\"password\":\"d3Jvbmc=\"}}",
 	                           "application/merge-patch+json"), 200);
-	WAIT_UNTIL(10000, rc_secret_is(E.kc, "t-edit", "db", "password", "right"));
+	WAIT_UNTIL(20000, rc_secret_is(E.kc, "t-edit", "db", "password", "right"));
 	/* deleted by hand: made again */
 	assert_int_equal(kube_send(E.kc, "DELETE", "/api/v1/namespaces/t-edit/secrets/db", NULL,
 	                           NULL), 200);
-	WAIT_UNTIL(10000, rc_secret_is(E.kc, "t-edit", "db", "password", "right"));
+	WAIT_UNTIL(20000, rc_secret_is(E.kc, "t-edit", "db", "password", "right"));
 }
 
 static void test_interval_zero(void **state)
@@ -548,7 +548,7 @@ static void test_interval_zero(void **state)
 	vault_put(&E.vault, "zero/db", "{\"user\":\"u\",\"pass\":\"first\"}");
 	token_store("t-zero", NULL);
 	simple_es("t-zero", "db", "zero/db", "0s", NULL);
-	WAIT_UNTIL(10000, rc_secret_is(E.kc, "t-zero", "db", "password", "first"));
+	WAIT_UNTIL(20000, rc_secret_is(E.kc, "t-zero", "db", "password", "first"));
 	vault_put(&E.vault, "zero/db", "{\"user\":\"u\",\"pass\":\"second\"}");
 	for (i = 0; i < 3; i++)
 		advance(3600);
@@ -606,8 +606,8 @@ static void test_cluster_store_conditions(void **state)
 		            "  secretStoreRef: {name: shared, kind: ClusterSecretStore}\n"
 		            "  data:\n  - {secretKey: password, remoteRef: {key: css/db, "
 		            "property: pass}}\n") < 300);
-	WAIT_UNTIL(10000, rc_secret_is(E.kc, "t-css-ok", "db", "password", "cp"));
-	WAIT_UNTIL(10000, es_ready(E.kc, "t-css-no", "db", "False", "SecretSyncedError"));
+	WAIT_UNTIL(20000, rc_secret_is(E.kc, "t-css-ok", "db", "password", "cp"));
+	WAIT_UNTIL(20000, es_ready(E.kc, "t-css-no", "db", "False", "SecretSyncedError"));
 	es_path(path, sizeof(path), "t-css-no", "db");
 	(void)rc_ready(E.kc, path, "False", NULL, msg, sizeof(msg));
 	assert_non_null(strstr(msg, "not allowed from namespace \"t-css-no\""));
@@ -625,11 +625,11 @@ static void test_restart(void **state)
 	vault_ctl(&E.vault, "fail", "{\"match\":\"secret/data/restart/db\",\"count\":1,"
 	          "\"action\":\"slow\",\"delay_ms\":1500}");
 	simple_es("t-restart", "db", "restart/db", "1h", NULL);
-	WAIT_UNTIL(10000, vault_count(&E.vault, "GET", "secret/data/restart/db") == 1);
+	WAIT_UNTIL(20000, vault_count(&E.vault, "GET", "secret/data/restart/db") == 1);
 	ext_down();
 	ext_up();
-	WAIT_UNTIL(10000, rc_secret_is(E.kc, "t-restart", "db", "password", "v1"));
-	WAIT_UNTIL(10000, es_ready(E.kc, "t-restart", "db", "True", "SecretSynced"));
+	WAIT_UNTIL(20000, rc_secret_is(E.kc, "t-restart", "db", "password", "v1"));
+	WAIT_UNTIL(20000, es_ready(E.kc, "t-restart", "db", "True", "SecretSynced"));
 	settle();
 	reads = vault_count(&E.vault, "GET", "secret/data/restart/db");
 	/* a second restart with everything synced reads nothing: the Secret is valid */

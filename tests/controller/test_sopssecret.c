@@ -48,7 +48,7 @@ static void sops_up(void)
 	o.watch_max_s = 4;
 	assert_int_equal(ck_ctl_sops_new(&E.s, E.kube, E.m, &o), CK_OK);
 	assert_int_equal(ck_ctl_sops_start_informers(E.s), CK_OK);
-	WAIT_UNTIL(10000, ck_ctl_sops_synced(E.s));
+	WAIT_UNTIL(20000, ck_ctl_sops_synced(E.s));
 	assert_int_equal(ck_ctl_sops_start_workers(E.s), CK_OK);
 }
 
@@ -235,7 +235,7 @@ static void test_age_manifest(void **state)
 	kube_namespace(E.kc, "s-age");
 	enc = encrypt("/secret.yaml", manifest, CK_SOPS_K_AGE, E.rcpt1, "^(data|stringData)$");
 	apply_sopssecret("s-age", "db", enc, NULL);
-	WAIT_UNTIL(10000, ss_ready("s-age", "db", "True", "Decrypted"));
+	WAIT_UNTIL(20000, ss_ready("s-age", "db", "True", "Decrypted"));
 	assert_true(rc_secret_is(E.kc, "s-age", "db", "username", "app"));
 	assert_true(rc_secret_is(E.kc, "s-age", "db", "password", "s3cr3t"));
 	assert_true(rc_secret_is(E.kc, "s-age", "db", "port", "5432"));
@@ -266,7 +266,7 @@ static void test_dotenv(void **state)
 	enc = encrypt("/app.env", "API_KEY=abc123\nDB_URL=postgres://x\n", CK_SOPS_K_AGE, E.rcpt1,
 	              NULL);
 	apply_sopssecret("s-env", "app", enc, "dotenv");
-	WAIT_UNTIL(10000, ss_ready("s-env", "app", "True", "Decrypted"));
+	WAIT_UNTIL(20000, ss_ready("s-env", "app", "True", "Decrypted"));
 	assert_true(rc_secret_is(E.kc, "s-env", "app", "API_KEY", "abc123"));
 	assert_true(rc_secret_is(E.kc, "s-env", "app", "DB_URL", "postgres://x"));
 	free(enc);
@@ -281,7 +281,7 @@ static void test_wrong_key_then_added(void **state)
 	/* encrypted for key 2; sops-keys only has key 1 */
 	enc = encrypt("/secret.yaml", manifest, CK_SOPS_K_AGE, E.rcpt2, "^(data|stringData)$");
 	apply_sopssecret("s-late", "db", enc, NULL);
-	WAIT_UNTIL(10000, ss_ready("s-late", "db", "False", "KeyNotFound"));
+	WAIT_UNTIL(20000, ss_ready("s-late", "db", "False", "KeyNotFound"));
 	ss_path(path, sizeof(path), "s-late", "db");
 	(void)rc_ready(E.kc, path, "False", NULL, msg, sizeof(msg));
 	assert_non_null(strstr(msg, "sops-keys"));
@@ -290,7 +290,7 @@ static void test_wrong_key_then_added(void **state)
 	assert_false(rc_secret_exists(E.kc, "s-late", "db"));
 	/* the key arrives later: recovered without touching the SopsSecret */
 	keys_secret("identity.agekey", E.id1, "second.agekey", E.id2, NULL);
-	WAIT_UNTIL(10000, ss_ready("s-late", "db", "True", "Decrypted"));
+	WAIT_UNTIL(20000, ss_ready("s-late", "db", "True", "Decrypted"));
 	assert_true(rc_secret_is(E.kc, "s-late", "db", "password", "s3cr3t"));
 	free(enc);
 }
@@ -303,13 +303,13 @@ static void test_bad_mac_keeps_secret(void **state)
 	kube_namespace(E.kc, "s-mac");
 	enc = encrypt("/secret.yaml", manifest, CK_SOPS_K_AGE, E.rcpt1, "^(data|stringData)$");
 	apply_sopssecret("s-mac", "db", enc, NULL);
-	WAIT_UNTIL(10000, ss_ready("s-mac", "db", "True", "Decrypted"));
+	WAIT_UNTIL(20000, ss_ready("s-mac", "db", "True", "Decrypted"));
 	/* an unencrypted value changed: the MAC no longer matches */
 	bad = ck_strdup(enc);
 	assert_non_null(p = strstr(bad, "team: payments"));
 	memcpy(p + 6, "PAYMENTS", 8);
 	apply_sopssecret("s-mac", "db", bad, NULL);
-	WAIT_UNTIL(10000, ss_ready("s-mac", "db", "False", "MACMismatch"));
+	WAIT_UNTIL(20000, ss_ready("s-mac", "db", "False", "MACMismatch"));
 	settle();
 	/* nothing half-written: the last good Secret stays */
 	assert_true(rc_secret_is(E.kc, "s-mac", "db", "password", "s3cr3t"));
@@ -322,7 +322,7 @@ static void test_bad_mac_keeps_secret(void **state)
 	}
 	/* the good file back: Ready again */
 	apply_sopssecret("s-mac", "db", enc, NULL);
-	WAIT_UNTIL(10000, ss_ready("s-mac", "db", "True", "Decrypted"));
+	WAIT_UNTIL(20000, ss_ready("s-mac", "db", "True", "Decrypted"));
 	ck_free(bad);
 	free(enc);
 }
@@ -337,7 +337,7 @@ static void test_not_ours(void **state)
 	                      "metadata: {name: db}\nstringData: {mine: keep}\n") < 300);
 	enc = encrypt("/secret.yaml", manifest, CK_SOPS_K_AGE, E.rcpt1, "^(data|stringData)$");
 	apply_sopssecret("s-conflict", "db", enc, NULL);
-	WAIT_UNTIL(10000, ss_ready("s-conflict", "db", "False", "SecretConflict"));
+	WAIT_UNTIL(20000, ss_ready("s-conflict", "db", "False", "SecretConflict"));
 	assert_true(rc_secret_is(E.kc, "s-conflict", "db", "mine", "keep"));
 	assert_false(rc_secret_is(E.kc, "s-conflict", "db", "password", "s3cr3t"));
 	assert_int_equal(kube_send(E.kc, "DELETE", "/apis/cloak.dev/v1alpha1/namespaces/s-conflict/"
@@ -357,7 +357,7 @@ static void test_vault_transit(void **state)
 	keys_secret("identity.agekey", E.id1, NULL);
 	setenv("VAULT_TOKEN", "not-a-token", 1);
 	apply_sopssecret("s-transit", "db", enc, NULL);
-	WAIT_UNTIL(10000, ss_ready("s-transit", "db", "False", "KeyNotFound"));
+	WAIT_UNTIL(20000, ss_ready("s-transit", "db", "False", "KeyNotFound"));
 	ss_path(path, sizeof(path), "s-transit", "db");
 	(void)rc_ready(E.kc, path, "False", NULL, msg, sizeof(msg));
 	assert_non_null(strstr(msg, "403: permission denied"));
@@ -365,7 +365,7 @@ static void test_vault_transit(void **state)
 	assert_int_equal(vault_count(&E.vault, "POST", "transit/decrypt/flux"), 0);
 	/* sops.vault-token in the keys Secret: decrypted through transit */
 	keys_secret("identity.agekey", E.id1, "sops.vault-token", "root\n", NULL);
-	WAIT_UNTIL(10000, ss_ready("s-transit", "db", "True", "Decrypted"));
+	WAIT_UNTIL(20000, ss_ready("s-transit", "db", "True", "Decrypted"));
 	assert_true(rc_secret_is(E.kc, "s-transit", "db", "username", "app"));
 	assert_true(vault_count(&E.vault, "POST", "transit/decrypt/flux") >= 1);
 	unsetenv("VAULT_TOKEN");
