@@ -386,6 +386,25 @@ static void test_unchanged_not_decrypted(void **state)
 	assert_true(st1.skipped > st0.skipped);
 }
 
+/* deploy/examples/sopssecret.yaml opens with the TEST-ONLY key it was made for. */
+static void test_example(void **state)
+{
+	struct ck_buf ex = CK_BUF_INIT, id = CK_BUF_INIT;
+
+	(void)state;
+	ckt_readf(&ex, "%s/deploy/examples/sopssecret.yaml", ckt_source_dir());
+	ckt_readf(&id, "%s/testkeys/age/identity.txt", ckt_source_dir());
+	kube_namespace(E.kc, "payments");
+	keys_secret("testkeys.agekey", ck_buf_cstr(&id), NULL);
+	assert_true(rc_apply(E.kc, ck_buf_cstr(&ex), NULL) < 300);
+	WAIT_UNTIL(20000, ss_ready("payments", "db-credentials", "True", "Decrypted"));
+	assert_true(rc_secret_is(E.kc, "payments", "db-credentials", "password",
+	                         "example-only-not-a-secret"));
+	assert_true(rc_secret_is(E.kc, "payments", "db-credentials", "username", "payments"));
+	ck_buf_dispose(&ex);
+	ck_buf_dispose(&id);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -396,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_not_ours),
 		cmocka_unit_test(test_vault_transit),
 		cmocka_unit_test(test_unchanged_not_decrypted),
+		cmocka_unit_test(test_example),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
