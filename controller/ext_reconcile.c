@@ -1331,7 +1331,7 @@ static void failure(struct es_ctx *c, const char *what)
 	snprintf(prefix, sizeof(prefix), "ExternalSecret %s/%s: ", c->ns, c->name);
 	while ((p = strstr(m, prefix)) != NULL)
 		m = p + strlen(prefix);
-	snprintf(cause, sizeof(cause), "%s", m);
+	snprintf(cause, sizeof(cause), "%.800s", m);
 	setmsg(c, "SecretSyncedError", 0, "%s: %s", what, cause);
 }
 
@@ -1755,7 +1755,7 @@ static enum result reconcile_store(struct wctx *w, const char *key)
 	if (ok)
 		snprintf(msg, sizeof(msg), "store validated");
 	else
-		snprintf(msg, sizeof(msg), "unable to validate store: %s", ck_err_last()->msg);
+		snprintf(msg, sizeof(msg), "unable to validate store: %.800s", ck_err_last()->msg);
 	ck_ctl__xstore_put(xs);
 	if (!ok && deferred) {
 		/* referent authentication: credentials live in each ExternalSecret's namespace */

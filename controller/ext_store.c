@@ -1183,8 +1183,8 @@ out:
 static int list_all(struct view *vw, const char *folder, struct ck_ext_provider *names,
                     unsigned depth)
 {
-	const uint8_t *val;
-	size_t len, i = 0;
+	const uint8_t *val = NULL;
+	size_t len = 0, i = 0;
 	char *copy = NULL;
 	int rc;
 
@@ -1344,8 +1344,8 @@ static int ap_get_secret(void *impl, const struct ck_ext_ref *ref, struct ck_buf
 	struct ck_ctl__xstore *x = vw->x;
 	struct ck_buf ck = CK_BUF_INIT, v;
 	struct centry *e;
-	const uint8_t *val;
-	size_t len;
+	const uint8_t *val = NULL;
+	size_t len = 0;
 	int rc;
 
 	ck_buf_init_secure(&v, CK_BUF_MAX);

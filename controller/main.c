@@ -73,6 +73,8 @@ static struct {
 	int verify_burst;
 	int external, sops;
 	char *controller_class, *sops_keys;
+	double rc_qps;
+	int rc_burst;
 } opt;
 
 static struct flag flags[] = {
@@ -124,6 +126,9 @@ static struct flag flags[] = {
 	{ "sops-secrets", F_BOOL, &opt.sops, "Decrypt SopsSecrets (cloak.dev) (true)" },
 	{ "sops-keys-secret", F_STR, &opt.sops_keys,
 	  "Secret in the controller's namespace with the SOPS keys (sops-keys)" },
+	{ "reconciler-qps", F_NUM, &opt.rc_qps,
+	  "API requests per second of the ExternalSecret/SopsSecret reconcilers (50, as ESO)" },
+	{ "reconciler-burst", F_INT, &opt.rc_burst, "Their request burst (100)" },
 	{ "version", F_BOOL, &opt.version, "Print the version" },
 	{ "help", F_BOOL, &opt.help, "Print this help" },
 };
@@ -230,6 +235,8 @@ static int parse_flags(int argc, char **argv)
 	opt.sops = 1;
 	opt.controller_class = "default";
 	opt.sops_keys = "sops-keys";
+	opt.rc_qps = 50;
+	opt.rc_burst = 100;
 	/* Environment: SEALED_SECRETS_<FLAG>. */
 	for (i = 0; i < NFLAGS; i++) {
 		char *p = envbuf[i];
@@ -288,6 +295,7 @@ static void on_signal(int sig)
 
 struct ctl {
 	struct ck_ctl_kube *kube;
+	struct ck_ctl_kube *rc_kube;     /* the reconcilers' own client (its own rate limit) */
 	struct ck_ctl_kube_conn *conn;   /* main loop's connection */
 	struct ck_ctl_metrics *metrics;
 	struct ck_ctl_keys *keys;
@@ -664,6 +672,16 @@ int main(int argc, char **argv)
 	    (rc = ck_ctl_sealed_start_informers(c.sealed)) < 0)
 		goto out;
 	/* ExternalSecrets and SopsSecrets: only where the cluster serves their kinds */
+	if (opt.external || opt.sops) {
+		struct ck_ctl_kube_config *rcfg = NULL;
+
+		memset(&ko, 0, sizeof(ko));
+		ko.qps = opt.rc_qps > 0 ? opt.rc_qps : -1;
+		ko.burst = opt.rc_burst;
+		if ((rc = ck_ctl_kube_config_load(&rcfg, opt.kubeconfig, opt.context)) < 0 ||
+		    (rc = ck_ctl_kube_new(&c.rc_kube, rcfg, &ko, c.metrics)) < 0)
+			goto out;
+	}
 	if (opt.external) {
 		struct ck_ctl_ext_opts eo;
 
@@ -674,7 +692,7 @@ int main(int argc, char **argv)
 		eo.vault_max_retries = -1;
 		eo.watch_min_s = opt.watch_min_s;
 		eo.watch_max_s = opt.watch_max_s;
-		if ((rc = ck_ctl_ext_new(&c.ext, c.kube, c.metrics, &eo)) == CK_OK)
+		if ((rc = ck_ctl_ext_new(&c.ext, c.rc_kube, c.metrics, &eo)) == CK_OK)
 			rc = ck_ctl_ext_start_informers(c.ext);
 		if (rc == CK_ENOTFOUND) {
 			ck_log_info("controller: ExternalSecrets off: %s", ck_err_last()->msg);
@@ -694,7 +712,7 @@ int main(int argc, char **argv)
 		so.namespaces = sopts.namespaces;
 		so.watch_min_s = opt.watch_min_s;
 		so.watch_max_s = opt.watch_max_s;
-		if ((rc = ck_ctl_sops_new(&c.sops, c.kube, c.metrics, &so)) == CK_OK)
+		if ((rc = ck_ctl_sops_new(&c.sops, c.rc_kube, c.metrics, &so)) == CK_OK)
 			rc = ck_ctl_sops_start_informers(c.sops);
 		if (rc == CK_ENOTFOUND) {
 			ck_log_info("controller: SopsSecrets off: %s", ck_err_last()->msg);
@@ -811,6 +829,7 @@ out:
 	ck_ctl_leader_free(c.leader);
 	ck_ctl_keys_free(c.keys);
 	ck_ctl_kube_conn_free(c.conn);
+	ck_ctl_kube_free(c.rc_kube);
 	ck_ctl_kube_free(c.kube);
 	ck_ctl_kube_config_free(cfg);
 	ck_ctl_metrics_free(c.metrics);

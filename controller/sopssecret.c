@@ -36,7 +36,7 @@ struct ss_entry {
 	uint8_t digest[CK_SHA256_LEN];   /* spec + uid */
 	int ready;                       /* Ready: 1 True, 0 False, -1 none */
 	int64_t observed;                /* status.observedGeneration, -1 */
-	char *json;                      /* without status */
+	char *json;                      /* the object (status kept: its conditions' times) */
 };
 
 struct sec_entry {
@@ -110,7 +110,7 @@ static void *ss_make(void *arg, const struct ck_doc_node *obj)
 	if (e == NULL || (e->uid = ck_strdup(uid ? uid : "")) == NULL ||
 	    (h = ck_hash_new(CK_SHA256)) == NULL ||
 	    ck_ctl__write_json(&spec, ck_doc_map_get(obj, "spec")) < 0 ||
-	    ck_ctl__object_json(&e->json, obj, 1) < 0) {
+	    ck_ctl__object_json(&e->json, obj, 0) < 0) {
 		ck_hash_free(h);
 		ck_buf_dispose(&spec);
 		ss_drop(NULL, e);
@@ -678,7 +678,8 @@ out:
 	return rc;
 }
 
-static int write_status(struct ctx *c, int ready)
+/* Ready and observedGeneration; obj is the SopsSecret as cached (its old conditions). */
+static int write_status(struct ctx *c, int ready, const struct ck_doc_node *obj)
 {
 	struct ck_doc *d = ck_doc_new(0);
 	struct ck_doc_node *st, *conds;
@@ -692,23 +693,13 @@ static int write_status(struct ctx *c, int ready)
 		rc = ck_err_set(CK_ENOMEM, "controller: out of memory");
 		goto out;
 	}
-	/* the previous conditions keep their transition times (from the object's status) */
-	{
-		struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
-
-		if ((rc = ck_buf_printf(&path, "/apis/" API "/namespaces/%s/sopssecrets/%s", c->ns,
-		                        c->name)) < 0)
-			goto out;
-		if (ck_ctl_kube_request(c->conn, &r, "GET", ck_buf_cstr(&path), NULL, NULL, 0, NULL, 0) < 0) {
-			ck_err_clear();
-		}
-		rc = ck_ctl__condition_put(d, conds, ck_doc_get_path(r.obj, "status.conditions"),
-		                           "Ready", ready ? "True" : "False", c->reason, c->message,
-		                           ck_buf_cstr(&now), c->sn.e.generation);
-		ck_ctl_kube_resp_dispose(&r);
-		if (rc < 0)
-			goto out;
-	}
+	/* the previous conditions keep their transition times */
+	if ((rc = ck_buf_printf(&path, "/apis/" API "/namespaces/%s/sopssecrets/%s", c->ns,
+	                        c->name)) < 0 ||
+	    (rc = ck_ctl__condition_put(d, conds, ck_doc_get_path(obj, "status.conditions"), "Ready",
+	                                ready ? "True" : "False", c->reason, c->message,
+	                                ck_buf_cstr(&now), c->sn.e.generation)) < 0)
+		goto out;
 	{
 		char gen[32];
 
@@ -860,7 +851,8 @@ static enum result reconcile(struct ck_ctl_sops *s, struct ck_ctl_kube_conn *con
 		atomic_fetch_add(&s->n_skipped, 1);
 		if (c.sn.e.observed != c.sn.e.generation || c.sn.e.ready != 1) {
 			setmsg(&c, "Decrypted", "secret decrypted");
-			if (write_status(&c, 1) < 0)
+			if ((rc = ck_doc_parse_json(&objdoc, c.sn.e.json, strlen(c.sn.e.json), 0)) < 0 ||
+			    write_status(&c, 1, objdoc->docs[0]) < 0)
 				goto out;
 		}
 		res = R_SUCCESS;
@@ -936,7 +928,7 @@ static enum result reconcile(struct ck_ctl_sops *s, struct ck_ctl_kube_conn *con
 	                   "name", c.name, NULL);
 	setmsg(&c, "Decrypted", "secret decrypted");
 	if (c.sn.e.ready != 1 || c.sn.e.observed != c.sn.e.generation) {
-		if (write_status(&c, 1) < 0)
+		if (write_status(&c, 1, objdoc->docs[0]) < 0)
 			ck_log_warn("controller: %s: status not written: %s", key, ck_err_last()->msg);
 	}
 	res = R_SUCCESS;
@@ -953,7 +945,7 @@ failed:
 		sp->ready = 0;
 	pthread_mutex_unlock(&s->lock);
 	ck_ctl__event(conn, REPORTING, s->instance, &self, "Decrypt", "Warning", c.reason, c.message);
-	if (write_status(&c, 0) < 0)
+	if (objdoc != NULL && write_status(&c, 0, objdoc->docs[0]) < 0)
 		ck_log_warn("controller: %s: status not written: %s", key, ck_err_last()->msg);
 	/* a bad document or MAC waits for a change; keys and services are retried */
 	res = strcmp(c.reason, "InvalidSpec") == 0 || strcmp(c.reason, "MACMismatch") == 0 ||

@@ -82,8 +82,8 @@ static int run_quiet(const char *const *argv, const void *in, size_t n)
 	{
 		void (*old)(int) = signal(SIGPIPE, SIG_IGN);
 
-		(void)ck_fd_write_all(fds[1], in, n);
-		ck_err_clear();
+		if (ck_fd_write_all(fds[1], in, n) < 0)
+			ck_err_clear(); /* the exit status tells */
 		signal(SIGPIPE, old);
 	}
 	close(fds[1]);

@@ -11,11 +11,14 @@ The token is not a signed JWT: it is the fixed string
     fake-sa-token:<ns>:<name>:<audience,audience...>
 
 so tests can configure the Vault double's kubernetes/jwt auth with the
-token the controller will present. Everything else is fake_apiserver.py
-unchanged (same flags, same control API).
+token the controller will present. It also sets TCP_NODELAY on accepted
+connections: without it every answer waits ~40 ms for the client's delayed
+ACK (Nagle), which caps a keep-alive connection at ~25 requests/s.
+Everything else is fake_apiserver.py unchanged (same flags, same control API).
 """
 import json
 import os
+import socket
 import sys
 
 
@@ -57,6 +60,19 @@ def _token_route(self, method, u, body, fault):
 
 
 fa.Handler._route = _token_route
+
+_setup = fa.Handler.setup
+
+
+def _setup_nodelay(self):
+    _setup(self)
+    try:
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except OSError:
+        pass
+
+
+fa.Handler.setup = _setup_nodelay
 
 if __name__ == "__main__":
 
