@@ -20,8 +20,13 @@
  * JSON rendering of ck/ext_provider.h (ck_ext_vault_path, ck_ext_vault_value);
  * GetSecretMap and the name / tag filtering of find are run by the in-memory
  * provider of ck/ext_provider.h over what was read here, so the rules are
- * exactly `cloak external`'s. AWS Secrets Manager goes through
- * ck_ext_provider_aws_new with answers cached the same way.
+ * exactly `cloak external`'s. AWS Secrets Manager: a ck_aws client with
+ * static keys from Secrets (auth.secretRef), web identity with a TokenRequest
+ * for auth.jwt.serviceAccountRef (role from the service account's
+ * eks.amazonaws.com/role-arn annotation), or the controller's own chain
+ * (environment, IRSA of its pod), then the store's `role`; one
+ * GetSecretValue per secret and version per cycle, properties (dots tried
+ * literally first) and GetSecretMap (raw JSON values) as ESO's provider.
  */
 #ifndef CK_CTL_EXT_INT_H
 #define CK_CTL_EXT_INT_H

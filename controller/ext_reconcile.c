@@ -72,6 +72,7 @@ struct es_state {
 	int failed;               /* the last attempt failed */
 	char fail_msg[MSG_MAX];
 	int64_t synced_us;        /* start of the last successful sync */
+	int periodic;             /* that sync was a periodic refresh (on the grid) */
 	char synced_rv[128];      /* syncedResourceVersion written */
 };
 
@@ -826,29 +827,34 @@ static int64_t window_of(struct ck_ctl_ext *x, int64_t interval_ms)
 }
 
 /*
- * The next periodic sync after last_us: never before last + interval; on
- * the store's grid for this interval at the object's offset in the window
- * when that is not earlier. A sync that ran late by less than twice the
- * window keeps its cycle (the next one is last + interval, still inside the
- * cycle's read-sharing window); a later one waits for the next grid point.
+ * The next periodic sync after last_us, never before last + interval. The
+ * first refresh after a sync that was not periodic (creation, spec change,
+ * restart) waits for the store's grid for this interval, at the object's
+ * offset in the window: ExternalSecrets of one store then refresh together
+ * and share their reads. Later refreshes stay on that grid when it is at most
+ * one window away, and otherwise run at last + interval: a late sync (a busy
+ * queue, a rate-limited API) never skips a cycle.
  */
 static int64_t next_due_us(struct ck_ctl_ext *x, const char *store, const char *uid,
-                           int64_t interval_ms, int64_t last_us)
+                           int64_t interval_ms, int64_t last_us, int align)
 {
 	int64_t j = window_of(x, interval_ms);
 	int64_t phase = (int64_t)(hash64(store, "", interval_ms) % (uint64_t)interval_ms);
 	int64_t off = (int64_t)(hash64(uid, "offset", interval_ms) % (uint64_t)j);
-	/* tolerate twice the window: a first refresh may be off the grid by one window */
-	int64_t base = last_us / 1000 + interval_ms, lo = base - 2 * j, d, k, g;
+	int64_t base = last_us / 1000 + interval_ms, lo = base - 2 * j, k, g;
 
-	d = lo - phase - off;
-	k = d / interval_ms;
+	k = (lo - phase - off) / interval_ms;
 	g = phase + off + k * interval_ms;
 	while (g < lo)
 		g += interval_ms;
 	while (g - interval_ms >= lo)
 		g -= interval_ms;
-	return (g > base ? g : base) * 1000;
+	if (align) {
+		while (g < base)
+			g += interval_ms;
+		return g * 1000;
+	}
+	return (g >= base && g - base <= j ? g : base) * 1000;
 }
 
 /* ------------------------------------------------------------ reconcile */
@@ -1635,7 +1641,7 @@ static enum result reconcile_es(struct wctx *w, const char *key)
 		ck_ctl_informer_with(sec_informer_for(x, tkey), tkey, sec_snap_cb, &ss);
 		if (have_state && st.secret_rv[0] && ss.present && strcmp(ss.rv, st.secret_rv) == 0) {
 			valid = 1;
-		} else if (!due || !have_state) {
+		} else if (!due) {
 			valid = secret_valid(&c, tname, &present, rv, sizeof(rv));
 			if (valid)
 				snprintf(st.secret_rv, sizeof(st.secret_rv), "%s", rv);
@@ -1658,6 +1664,7 @@ static enum result reconcile_es(struct wctx *w, const char *key)
 		atomic_fetch_add(&x->n_skipped, 1);
 		if (!have_state) {
 			st.synced_us = last_us;
+			st.periodic = 1; /* after a restart: keep the cycle the status shows */
 			snprintf(st.synced_rv, sizeof(st.synced_rv), "%s", status_rv ? status_rv : "");
 			state_store(x, key, &st);
 		}
@@ -1672,6 +1679,8 @@ static enum result reconcile_es(struct wctx *w, const char *key)
 	             key, never, spec_changed, due, valid, (long long)win);
 	if (sync_es(&c, &st, win, stores, refs, nrefs) != R_SUCCESS)
 		goto failed;
+	/* a refresh by the clock keeps its cycle; anything else aligns once */
+	st.periodic = !never && !spec_changed && have_state && !st.failed && valid;
 	st.failed = 0;
 	st.fail_msg[0] = '\0';
 	state_store(x, key, &st);
@@ -1687,7 +1696,7 @@ static enum result reconcile_es(struct wctx *w, const char *key)
 schedule:
 	if (c.es->refresh_policy == CK_EXT_REFRESH_PERIODIC && interval > 0) {
 		int64_t due_us = next_due_us(x, c.primary, c.sn.e.uid, interval,
-		                             st.synced_us ? st.synced_us : now);
+		                             st.synced_us ? st.synced_us : now, !st.periodic);
 		int64_t delay = (due_us - ck_ctl_wall_us()) / 1000;
 
 		ck_ctl_queue_add_after(x->queue, key, delay > 0 ? delay : 0);

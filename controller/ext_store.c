@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ck/alloc.h"
+#include "ck/aws.h"
 #include "ck/ctl_clock.h"
 #include "ck/ctl_map.h"
 #include "ck/enc.h"
@@ -50,7 +51,8 @@ struct ck_ctl__xstore {
 	struct ck_vault *v;
 	char *mount;          /* store path (no trailing '/'), or NULL */
 	int kv;               /* 1 or 2 */
-	struct ck_ext_provider *aws;
+	struct ck_aws *aws;   /* Secrets Manager */
+	char *aws_prefix;     /* the store's prefix for secret names */
 	struct ck_ctl_map *cache;
 	size_t inserts;
 	size_t requests;
@@ -98,7 +100,8 @@ static void xstore_destroy(struct ck_ctl__xstore *st)
 			ck_err_clear();
 		ck_vault_free(st->v);
 	}
-	ck_ext_provider_free(st->aws);
+	ck_aws_free(st->aws);
+	ck_free(st->aws_prefix);
 	ck_ext_set_free(st->set);
 	cache_clear(st->cache);
 	ck_free(st->mount);
@@ -634,26 +637,111 @@ out:
 
 /* ---------------------------------------------------------------- AWS */
 
-static int aws_resolver_get(void *arg, const char *kind, const char *ns, const char *name,
-                            const char *key, struct ck_buf *out)
+/*
+ * The role of a service account for web identity (IRSA): its
+ * eks.amazonaws.com/role-arn annotation, as ESO reads it.
+ */
+static int sa_role(struct bctx *b, const char *ns, const char *sa, struct ck_buf *out)
 {
-	struct bctx *b = arg;
+	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_buf path = CK_BUF_INIT;
+	const char *arn;
+	int rc;
 
-	return kube_value(b->c, kind, ns ? ns : b->es_ns, name, key, out);
+	if ((rc = ck_buf_printf(&path, "/api/v1/namespaces/%s/serviceaccounts/%s", ns, sa)) < 0)
+		goto out;
+	if ((rc = ck_ctl_kube_request(b->c, &r, "GET", ck_buf_cstr(&path), NULL, NULL, 0, NULL, 0)) < 0) {
+		if (r.status == 404)
+			rc = ck_err_set(CK_ENOTFOUND, "service account %s/%s not found", ns, sa);
+		goto out;
+	}
+	arn = ck_doc_map_get_str(ck_doc_get_path(r.obj, "metadata.annotations"),
+	                         "eks.amazonaws.com/role-arn");
+	if (arn == NULL || *arn == '\0') {
+		rc = ck_err_set(CK_EINVAL, "service account %s/%s has no eks.amazonaws.com/role-arn "
+		                "annotation", ns, sa);
+		goto out;
+	}
+	rc = ck_buf_puts(out, arn);
+out:
+	ck_ctl_kube_resp_dispose(&r);
+	ck_buf_dispose(&path);
+	return rc;
 }
 
+/*
+ * Secrets Manager with the store's credentials: static keys from Secrets
+ * (auth.secretRef), web identity with a TokenRequest for a service account
+ * (auth.jwt.serviceAccountRef, role from its annotation), or the
+ * controller's own chain (environment, IRSA of its pod); then `role`.
+ */
 static int build_aws(struct ck_ctl__xstore *x, struct bctx *b)
 {
-	struct ck_ext_resolver res = { aws_resolver_get, b };
-	struct ck_ext_provider_ctx ctx;
+	const struct ck_ext_store *st = b->m;
+	const struct ck_doc_node *sa = ck_doc_get_path(b->obj,
+	                                               "spec.provider.aws.auth.jwt.serviceAccountRef");
+	struct ck_aws_config cfg;
+	struct ck_buf akid, secret, token, jwt, role = CK_BUF_INIT;
+	const char *ep = getenv("AWS_ENDPOINT_URL");
+	int rc;
 
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.store = b->m;
-	ctx.es_ns = b->es_ns;
-	ctx.resolver = &res;
-	ctx.env = 0;
-	ctx.max_retries = -1;
-	return ck_ext_provider_aws_new(&x->aws, &ctx);
+	memset(&cfg, 0, sizeof(cfg));
+	ck_buf_init_secure(&akid, 4096);
+	ck_buf_init_secure(&secret, 4096);
+	ck_buf_init_secure(&token, 65536);
+	ck_buf_init_secure(&jwt, 65536);
+	if (st->aws.prefix != NULL && (x->aws_prefix = ck_strdup(st->aws.prefix)) == NULL) {
+		rc = ck_err_set(CK_ENOMEM, "controller: out of memory");
+		goto out;
+	}
+	cfg.region = st->aws.region;
+	cfg.role_arn = st->aws.role;
+	cfg.external_id = st->aws.external_id;
+	cfg.max_retries = b->reg->o.vault_max_retries >= 0 ? b->reg->o.vault_max_retries : -1;
+	cfg.timeout_ms = b->reg->o.timeout_ms;
+	cfg.endpoint_url = ep != NULL && *ep ? ep : NULL;
+	/* SigV4 dates are real time (the service rejects skew), not the controller's clock */
+	if (st->aws.akid.name != NULL) {
+		if ((rc = resolve(b, "Secret", &st->aws.akid,
+		                  "spec.provider.aws.auth.secretRef.accessKeyIDSecretRef", &akid)) < 0 ||
+		    (rc = resolve(b, "Secret", &st->aws.secret_key,
+		                  "spec.provider.aws.auth.secretRef.secretAccessKeySecretRef",
+		                  &secret)) < 0 ||
+		    (st->aws.session_token.name != NULL &&
+		     (rc = resolve(b, "Secret", &st->aws.session_token,
+		                   "spec.provider.aws.auth.secretRef.sessionTokenSecretRef", &token)) < 0))
+			goto out;
+		trim_end(&akid);
+		trim_end(&secret);
+		trim_end(&token);
+		cfg.creds.access_key_id = ck_buf_cstr(&akid);
+		cfg.creds.secret_access_key = ck_buf_cstr(&secret);
+		if (ck_buf_len(&token))
+			cfg.creds.session_token = ck_buf_cstr(&token);
+	} else if (sa != NULL && ck_doc_map_get_str(sa, "name") != NULL) {
+		const char *ns = sa_namespace(b, sa), *name = ck_doc_map_get_str(sa, "name");
+
+		if ((rc = sa_role(b, ns, name, &role)) < 0 ||
+		    (rc = token_request(b->c, ns, name, ck_doc_map_get(sa, "audiences"),
+		                        "sts.amazonaws.com", 3600, &jwt)) < 0) {
+			ck_err_context("spec.provider.aws.auth.jwt.serviceAccountRef");
+			goto out;
+		}
+		cfg.web_identity_token = ck_buf_cstr(&jwt);
+		cfg.web_identity_role_arn = ck_buf_cstr(&role);
+	}
+	if ((rc = ck_aws_new(&x->aws, &cfg)) < 0)
+		goto out;
+	/* credentials now, so a bad store shows in its status (and not at the first read) */
+	if ((rc = ck_aws_credentials(x->aws, NULL, NULL)) < 0)
+		ck_err_context("spec.provider.aws");
+out:
+	ck_buf_dispose(&akid);
+	ck_buf_dispose(&secret);
+	ck_buf_dispose(&token);
+	ck_buf_dispose(&jwt);
+	ck_buf_dispose(&role);
+	return rc;
 }
 
 /* ---------------------------------------------------------------- get */
@@ -1331,69 +1419,189 @@ static int vp_find(void *impl, const struct ck_ext_find *f, struct ck_ext_map *o
 	return rc;
 }
 
-/* AWS: the provider's answers cached by the whole request. */
-static int aws_key(struct ck_buf *ck, char op, const struct ck_ext_ref *ref)
-{
-	return ck_buf_printf(ck, "a%c|%s|%s|%s", op, ref->key ? ref->key : "",
-	                     ref->version ? ref->version : "", ref->property ? ref->property : "");
-}
+/* ------------------------------------------------- Secrets Manager reads */
 
-static int ap_get_secret(void *impl, const struct ck_ext_ref *ref, struct ck_buf *out)
+/* The secret's payload (SecretString, or SecretBinary decoded), cached (x->lock held). */
+static int a_read(struct view *vw, const struct ck_ext_ref *ref, const uint8_t **val, size_t *len)
 {
-	struct view *vw = impl;
 	struct ck_ctl__xstore *x = vw->x;
-	struct ck_buf ck = CK_BUF_INIT, v;
+	const char *ver = ref->version && ref->version[0] ? ref->version : "AWSCURRENT";
+	struct ck_buf id = CK_BUF_INIT, ck = CK_BUF_INIT;
+	struct ck_aws_secret sec;
 	struct centry *e;
-	const uint8_t *val = NULL;
-	size_t len = 0;
 	int rc;
 
-	ck_buf_init_secure(&v, CK_BUF_MAX);
-	pthread_mutex_lock(&x->lock);
-	if ((rc = aws_key(&ck, 's', ref)) < 0)
+	ck_aws_secret_init(&sec);
+	if (ref->metadata == CK_EXT_META_FETCH) {
+		rc = ck_err_set(CK_EUNSUPPORTED, "aws: metadataPolicy Fetch (DescribeSecret tags) is not "
+		                "supported by cloak");
+		goto out;
+	}
+	if ((rc = ck_buf_printf(&id, "%s%s", x->aws_prefix ? x->aws_prefix : "", ref->key)) < 0 ||
+	    (rc = ck_buf_printf(&ck, "a|%s|%s", ck_buf_cstr(&id), ver)) < 0)
 		goto out;
 	if ((e = cache_get_since(x, ck_buf_cstr(&ck), vw->win, vw->since)) == NULL) {
 		x->requests++;
-		rc = x->aws->ops->get_secret(x->aws->impl, ref, &v);
-		if (rc == CK_ENOMEM || (e = cache_put(x, ck_buf_cstr(&ck), rc, ck_buf_data(&v),
-		                                      ck_buf_len(&v))) == NULL) {
+		/* remoteRef.version "uuid/<id>" is a VersionId, anything else a stage (ESO) */
+		if (strncmp(ver, "uuid/", 5) == 0)
+			rc = ck_aws_sm_get_secret_value(x->aws, &sec, ck_buf_cstr(&id), ver + 5, NULL);
+		else
+			rc = ck_aws_sm_get_secret_value(x->aws, &sec, ck_buf_cstr(&id), NULL, ver);
+		if (rc < 0 && strstr(ck_err_last()->msg, "marked for deletion"))
+			rc = ck_err_set(CK_ENOTFOUND, "aws: secret \"%s\" is marked for deletion",
+			                ck_buf_cstr(&id));
+		if (rc == CK_ENOMEM || (e = cache_put(x, ck_buf_cstr(&ck), rc, ck_buf_data(&sec.value),
+		                                      ck_buf_len(&sec.value))) == NULL) {
 			if (rc >= 0)
 				rc = ck_err_set(CK_ENOMEM, "controller: out of memory");
 			goto out;
 		}
 	}
-	if ((rc = answer(e, &val, &len)) >= 0)
-		rc = ck_buf_put(out, val, len);
+	rc = answer(e, val, len);
 out:
-	pthread_mutex_unlock(&x->lock);
+	ck_aws_secret_dispose(&sec);
+	ck_buf_dispose(&id);
 	ck_buf_dispose(&ck);
-	ck_buf_dispose(&v);
 	return rc;
 }
 
-static int ap_get_secret_map(void *impl, const struct ck_ext_ref *ref, struct ck_ext_map *out)
+/* ESO's property rule for Secrets Manager: a key with dots is tried literally first. */
+static int a_property(struct ck_buf *out, const uint8_t *val, size_t len,
+                      const struct ck_ext_ref *ref)
+{
+	struct ck_buf esc = CK_BUF_INIT;
+	const char *p = ref->property;
+	size_t i;
+	int rc = CK_OK;
+
+	if (strchr(p, '.') != NULL) {
+		for (i = 0; p[i] && rc >= 0; i++)
+			rc = p[i] == '.' ? ck_buf_puts(&esc, "\\.") : ck_buf_putc(&esc, p[i]);
+		if (rc >= 0) {
+			rc = ck_ext_gjson(out, (const char *)val, len, ck_buf_cstr(&esc));
+			if (rc != CK_ENOTFOUND && rc != CK_EINVAL)
+				goto done;
+			ck_err_clear();
+		}
+	}
+	rc = ck_ext_gjson(out, (const char *)val, len, p);
+done:
+	if (rc == CK_ENOTFOUND || rc == CK_EINVAL)
+		rc = ck_err_set(CK_ENOTFOUND, "key %s does not exist in secret %s", p, ref->key);
+	ck_buf_dispose(&esc);
+	return rc;
+}
+
+static int ap_get_secret(void *impl, const struct ck_ext_ref *ref, struct ck_buf *out)
 {
 	struct view *vw = impl;
-	struct ck_ctl__xstore *x = vw->x;
+	const uint8_t *val = NULL;
+	size_t len = 0;
 	int rc;
 
-	/* maps are not cached (their pairs would need a format); one read each */
-	pthread_mutex_lock(&x->lock);
-	x->requests++;
-	rc = x->aws->ops->get_secret_map(x->aws->impl, ref, out);
-	pthread_mutex_unlock(&x->lock);
+	pthread_mutex_lock(&vw->x->lock);
+	if ((rc = a_read(vw, ref, &val, &len)) >= 0)
+		rc = ref->property && ref->property[0] ? a_property(out, val, len, ref)
+		                                        : ck_buf_put(out, val, len);
+	pthread_mutex_unlock(&vw->x->lock);
+	return rc;
+}
+
+/* End of the JSON value (or key string) starting at j[i]: a top-level ',' '}' ']' or ':'. */
+static size_t json_value_end(const char *j, size_t i, size_t n)
+{
+	int depth = 0, instr = 0;
+
+	for (; i < n; i++) {
+		char ch = j[i];
+
+		if (instr) {
+			if (ch == '\\')
+				i++;
+			else if (ch == '"')
+				instr = 0;
+			continue;
+		}
+		if (ch == '"')
+			instr = 1;
+		else if (ch == '{' || ch == '[')
+			depth++;
+		else if (ch == '}' || ch == ']') {
+			if (depth == 0)
+				return i;
+			depth--;
+		} else if ((ch == ',' || ch == ':') && depth == 0)
+			return i;
+	}
+	return n;
+}
+
+static int is_ws(char c)
+{
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+/*
+ * GetSecretMap: map[string]json.RawMessage of the (property-selected) JSON
+ * object: strings unquoted, every other value as the raw text AWS sent.
+ */
+static int ap_get_secret_map(void *impl, const struct ck_ext_ref *ref, struct ck_ext_map *out)
+{
+	struct ck_buf v;
+	struct ck_doc *d = NULL;
+	const struct ck_doc_node *obj;
+	const char *j;
+	size_t i = 0, n, k;
+	int rc;
+
+	ck_buf_init_secure(&v, CK_BUF_MAX);
+	if ((rc = ap_get_secret(impl, ref, &v)) < 0)
+		goto out;
+	j = ck_buf_cstr(&v);
+	n = ck_buf_len(&v);
+	if (ck_doc_parse_json(&d, j, n, CK_DOC_SECURE) < 0 || (obj = d->docs[0]) == NULL ||
+	    obj->kind != CK_DOC_MAP) {
+		rc = ck_err_set(CK_EINVAL, "unable to unmarshal secret %s: not a JSON object", ref->key);
+		goto out;
+	}
+	/* the members in order: keys from the tree, raw value spans from the text */
+	while (i < n && j[i] != '{')
+		i++;
+	i++;
+	for (k = 0; k < ck_doc_map_len(obj) && rc >= 0; k++) {
+		const struct ck_doc_node *key = ck_doc_map_key(obj, k);
+		const struct ck_doc_node *val = ck_doc_resolve(ck_doc_map_value(obj, k));
+		size_t vs, ve;
+
+		while (i < n && j[i] != '"')
+			i++;
+		i = json_value_end(j, i, n); /* the key string, up to its ':' */
+		i++;
+		while (i < n && is_ws(j[i]))
+			i++;
+		vs = i;
+		ve = i = json_value_end(j, i, n);
+		while (ve > vs && is_ws(j[ve - 1]))
+			ve--;
+		if (val->kind == CK_DOC_SCALAR && val->style == CK_DOC_DQUOTED)
+			rc = ck_ext_map_set(out, key->text, key->len, val->text, val->len);
+		else
+			rc = ck_ext_map_set(out, key->text, key->len, j + vs, ve - vs);
+	}
+out:
+	ck_doc_free(d);
+	ck_buf_dispose(&v);
 	return rc;
 }
 
 static int ap_find(void *impl, const struct ck_ext_find *f, struct ck_ext_map *out)
 {
-	struct view *vw = impl;
-	int rc;
-
-	pthread_mutex_lock(&vw->x->lock);
-	rc = vw->x->aws->ops->find(vw->x->aws->impl, f, out);
-	pthread_mutex_unlock(&vw->x->lock);
-	return rc;
+	(void)impl;
+	(void)f;
+	(void)out;
+	return ck_err_set(CK_EUNSUPPORTED,
+	                  "aws: dataFrom.find (ListSecrets / BatchGetSecretValue) is not supported by "
+	                  "cloak");
 }
 
 static void view_free(void *impl)

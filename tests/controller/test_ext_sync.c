@@ -14,12 +14,13 @@
 #include "rc.h"
 #include "ck/ctl_ext.h"
 #include "ck/ctl_metrics.h"
+#include "ck/file.h"
 #include "ck/log.h"
 #include "ck/secret.h"
 
 static struct {
 	struct fake f;
-	struct ckt_double vault;
+	struct ckt_double vault, aws;
 	struct ck_ctl_kube *kube;
 	struct ck_ctl_kube_conn *kc;
 	struct ck_ctl_metrics *m;
@@ -57,6 +58,8 @@ static int setup(void **state)
 	assert_int_equal(ck_net_init(), CK_OK);
 	rc_fake_start(&E.f, "test-token");
 	ckt_double_start(&E.vault, "vault_double.py", "--root-token", "root", NULL);
+	ckt_double_start(&E.aws, "aws_double.py", NULL);
+	setenv("AWS_ENDPOINT_URL", E.aws.url, 1);
 	E.kube = fake_kube(&E.f, "test-token", -1);
 	assert_int_equal(ck_ctl_kube_conn_new(&E.kc, E.kube), CK_OK);
 	if (getenv("CK_TEST_DEBUG"))
@@ -75,6 +78,7 @@ static int teardown(void **state)
 	ck_ctl_kube_free(E.kube);
 	ck_ctl_metrics_free(E.m);
 	ckt_double_stop(&E.vault);
+	ckt_double_stop(&E.aws);
 	fake_stop(&E.f);
 	return 0;
 }
@@ -642,6 +646,63 @@ static void test_restart(void **state)
 	assert_true(rc_secret_is(E.kc, "t-restart", "db", "password", "v1"));
 }
 
+/* AWS Secrets Manager: static keys from a Secret, then web identity for a service account. */
+static void test_aws(void **state)
+{
+	char tokfile[600];
+	int i;
+
+	(void)state;
+	vault_ctl(&E.aws, "key", "{\"akid\":\"AKIDCLOAKTEST\",\"secret\":\"c2VjcmV0LWtleQ\"}");
+	vault_ctl(&E.aws, "secret", "{\"name\":\"prod/db\",\"string\":"
+	          "\"{\\\"user\\\":\\\"app\\\",\\\"password\\\":\\\"pw\\\",\\\"port\\\":5432}\"}");
+	kube_namespace(E.kc, "t-aws");
+	assert_true(rc_applyf(E.kc, "t-aws",
+	            "apiVersion: v1\nkind: Secret\nmetadata: {name: aws-creds}\n"
+	            "stringData: {akid: AKIDCLOAKTEST, secret: c2VjcmV0LWtleQ}\n---\n"
+	            "apiVersion: external-secrets.io/v1\nkind: SecretStore\nmetadata: {name: aws}\n"
+	            "spec:\n  provider:\n    aws:\n      service: SecretsManager\n"
+	            "      region: us-east-1\n      auth:\n        secretRef:\n"
+	            "          accessKeyIDSecretRef: {name: aws-creds, key: akid}\n"
+	            "          secretAccessKeySecretRef: {name: aws-creds, key: secret}\n---\n"
+	            "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: db}\n"
+	            "spec:\n  refreshInterval: 1h\n  secretStoreRef: {name: aws}\n"
+	            "  data:\n  - {secretKey: pass, remoteRef: {key: prod/db, property: password}}\n"
+	            "  dataFrom:\n  - extract: {key: prod/db}\n") < 300);
+	WAIT_UNTIL(20000, rc_secret_is(E.kc, "t-aws", "db", "pass", "pw"));
+	assert_true(rc_secret_is(E.kc, "t-aws", "db", "user", "app"));
+	assert_true(rc_secret_is(E.kc, "t-aws", "db", "port", "5432"));
+	/* two properties and the whole map of one secret: one GetSecretValue */
+	assert_int_equal(vault_count(&E.aws, "POST", "/"), 1);
+	/* IRSA: a TokenRequest for the service account, its role from the annotation */
+	snprintf(tokfile, sizeof(tokfile), "%s/web-identity", ckt_tmpdir());
+	assert_int_equal(ck_file_write_atomic(tokfile, "fake-sa-token:t-aws:reader:sts.amazonaws.com",
+	                                      44, 0600), CK_OK);
+	vault_ctlf(&E.aws, "sts", "{\"role_arn\":\"arn:aws:iam::123456789012:role/reader\","
+	           "\"token_file\":\"%s\"}", tokfile);
+	assert_true(rc_applyf(E.kc, "t-aws",
+	            "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: reader\n"
+	            "  annotations: {eks.amazonaws.com/role-arn: \"arn:aws:iam::123456789012:role/reader\"}\n"
+	            "---\napiVersion: external-secrets.io/v1\nkind: SecretStore\n"
+	            "metadata: {name: aws-irsa}\nspec:\n  provider:\n    aws:\n"
+	            "      service: SecretsManager\n      region: us-east-1\n"
+	            "      auth: {jwt: {serviceAccountRef: {name: reader}}}\n---\n"
+	            "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\n"
+	            "metadata: {name: irsa}\nspec:\n  refreshInterval: 1h\n"
+	            "  secretStoreRef: {name: aws-irsa}\n"
+	            "  data:\n  - {secretKey: user, remoteRef: {key: prod/db, property: user}}\n") < 300);
+	for (i = 0; i < 200 && !rc_secret_is(E.kc, "t-aws", "irsa", "user", "app"); i++)
+		ck_ctl_sleep_ms(100);
+	if (!rc_secret_is(E.kc, "t-aws", "irsa", "user", "app")) {
+		char path[256], msg[1024];
+
+		es_path(path, sizeof(path), "t-aws", "irsa");
+		(void)rc_ready(E.kc, path, "False", NULL, msg, sizeof(msg));
+		fail_msg("IRSA ExternalSecret not synced: %s", msg);
+	}
+	WAIT_UNTIL(20000, es_ready(E.kc, "t-aws", "irsa", "True", "SecretSynced"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -658,6 +719,7 @@ int main(void)
 		cmocka_unit_test(test_interval_zero),
 		cmocka_unit_test(test_controller_class),
 		cmocka_unit_test(test_cluster_store_conditions),
+		cmocka_unit_test(test_aws),
 		cmocka_unit_test(test_restart),
 	};
 

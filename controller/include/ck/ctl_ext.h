@@ -5,6 +5,12 @@
  * Secrets Manager providers, on cloak's client (ck/ext.h renders the Secret
  * exactly as `cloak external render` does).
  *
+ * Store credentials come from the cluster: Vault tokenSecretRef, appRole,
+ * userPass/ldap, kubernetes (serviceAccountRef through the TokenRequest API,
+ * secretRef, or the controller's own service account token), jwt, cert;
+ * AWS static keys, web identity for a serviceAccountRef, or the
+ * controller's own identity.
+ *
  * Resources: external-secrets.io ExternalSecret, SecretStore and
  * ClusterSecretStore, served as v1 (or v1beta1 on clusters that serve only
  * that). A store whose spec.controller names another class is left alone
