@@ -646,6 +646,23 @@ static void test_restart(void **state)
 	assert_true(rc_secret_is(E.kc, "t-restart", "db", "password", "v1"));
 }
 
+/* An ExternalSecret written as v1beta1 (still served by many clusters) syncs the same. */
+static void test_v1beta1(void **state)
+{
+	(void)state;
+	vault_put(&E.vault, "beta/db", "{\"user\":\"u\",\"pass\":\"b\"}");
+	token_store("t-beta", NULL);
+	assert_true(rc_applyf(E.kc, "t-beta",
+	            "apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\n"
+	            "metadata: {name: db}\nspec:\n  refreshInterval: 1h\n"
+	            "  secretStoreRef: {name: vault, kind: SecretStore}\n"
+	            "  data:\n  - secretKey: password\n    remoteRef: {key: beta/db, property: pass,"
+	            " conversionStrategy: Default, decodingStrategy: None, metadataPolicy: None}\n")
+	            < 300);
+	WAIT_UNTIL(20000, rc_secret_is(E.kc, "t-beta", "db", "password", "b"));
+	WAIT_UNTIL(20000, es_ready(E.kc, "t-beta", "db", "True", "SecretSynced"));
+}
+
 /* AWS Secrets Manager: static keys from a Secret, then web identity for a service account. */
 static void test_aws(void **state)
 {
@@ -719,6 +736,7 @@ int main(void)
 		cmocka_unit_test(test_interval_zero),
 		cmocka_unit_test(test_controller_class),
 		cmocka_unit_test(test_cluster_store_conditions),
+		cmocka_unit_test(test_v1beta1),
 		cmocka_unit_test(test_aws),
 		cmocka_unit_test(test_restart),
 	};

@@ -386,6 +386,77 @@ static void test_unchanged_not_decrypted(void **state)
 	assert_true(st1.skipped > st0.skipped);
 }
 
+/* Run a shell command line (test fixtures only); its status. */
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+/* A PGP key imported from sops-keys (*.asc) into the controller's private keyring. */
+static void test_pgp(void **state)
+{
+	struct ck_buf fp = CK_BUF_INIT, asc = CK_BUF_INIT, id = CK_BUF_INIT;
+	struct ck_sops_opts o;
+	struct ck_sops_keyctx ctx;
+	struct ck_buf plain, out = CK_BUF_INIT;
+	char home[600], fpfile[700], ascfile[700];
+
+	(void)state;
+	if (!ckt_have_program("gpg")) {
+		printf("  (gpg not installed: PGP key source not exercised)\n");
+		return;
+	}
+	snprintf(home, sizeof(home), "%s/gnupg", ckt_tmpdir());
+	snprintf(fpfile, sizeof(fpfile), "%s/fp", ckt_tmpdir());
+	snprintf(ascfile, sizeof(ascfile), "%s/key.asc", ckt_tmpdir());
+	assert_int_equal(sh("mkdir -m 700 '%s' && gpg --homedir '%s' --batch --quiet --passphrase '' "
+	                    "--quick-gen-key 'cloak test <t@example.invalid>' ed25519 cert never "
+	                    "2>/dev/null", home, home), 0);
+	assert_int_equal(sh("gpg --homedir '%s' --list-keys --with-colons 2>/dev/null | "
+	                    "awk -F: '/^fpr/ { printf \"%%s\", $10; exit }' > '%s'", home, fpfile), 0);
+	ckt_read(&fp, fpfile);
+	assert_int_equal(sh("gpg --homedir '%s' --batch --quiet --passphrase '' --quick-add-key %s "
+	                    "cv25519 encr never 2>/dev/null && gpg --homedir '%s' --batch "
+	                    "--pinentry-mode loopback --passphrase '' --armor --export-secret-keys %s "
+	                    "> '%s' 2>/dev/null", home, ck_buf_cstr(&fp), home, ck_buf_cstr(&fp),
+	                    ascfile), 0);
+	ckt_read(&asc, ascfile);
+	/* encrypt for the PGP key (the test's own keyring) */
+	ck_sops_opts_init(&o);
+	o.config_path = E.cfg;
+	o.file_path = "/secret.yaml";
+	o.keys[CK_SOPS_K_PGP] = ck_buf_cstr(&fp);
+	o.rule = CK_SOPS_RULE_ENCRYPTED_REGEX;
+	o.rule_value = "^(data|stringData)$";
+	o.nrules = 1;
+	ck_sops_keyctx_init(&ctx);
+	ctx.gnupghome = home;
+	ck_buf_init_secure(&plain, 0);
+	assert_int_equal(ck_buf_puts(&plain, manifest), CK_OK);
+	if (ck_sops_op_encrypt(&out, &plain, &o, &ctx) != CK_OK)
+		fail_msg("sops encrypt: %s", ck_err_last()->msg);
+	ck_sops_keyctx_dispose(&ctx);
+	ck_buf_dispose(&plain);
+	ckt_readf(&id, "%s/testkeys/age/identity.txt", ckt_source_dir());
+	kube_namespace(E.kc, "s-pgp");
+	keys_secret("release.asc", ck_buf_cstr(&asc), "testkeys.agekey", ck_buf_cstr(&id), NULL);
+	apply_sopssecret("s-pgp", "db", ck_buf_cstr(&out), NULL);
+	WAIT_UNTIL(30000, ss_ready("s-pgp", "db", "True", "Decrypted"));
+	assert_true(rc_secret_is(E.kc, "s-pgp", "db", "password", "s3cr3t"));
+	(void)sh("gpgconf --homedir '%s' --kill gpg-agent 2>/dev/null", home);
+	ck_buf_dispose(&fp);
+	ck_buf_dispose(&asc);
+	ck_buf_dispose(&id);
+	ck_buf_dispose(&out);
+}
+
 /* deploy/examples/sopssecret.yaml opens with the TEST-ONLY key it was made for. */
 static void test_example(void **state)
 {
@@ -416,6 +487,7 @@ int main(void)
 		cmocka_unit_test(test_vault_transit),
 		cmocka_unit_test(test_unchanged_not_decrypted),
 		cmocka_unit_test(test_example),
+		cmocka_unit_test(test_pgp),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
