@@ -466,7 +466,7 @@ static int failure(struct ck_ctl_kube_resp *resp, const struct ck_http_response 
 {
 	const char *reason = NULL, *msg = NULL;
 	const struct ck_doc_node *st = resp->obj;
-	char codestr[16];
+	char codestr[24];
 	long ra;
 
 	if (st != NULL && ck_doc_scalar_is(ck_doc_map_get(st, "kind"), "Status")) {
@@ -503,7 +503,7 @@ static int parse_body(struct ck_ctl_kube_resp *resp, const struct ck_buf *body, 
 
 static void count(struct ck_ctl_kube *k, const char *method, long status)
 {
-	char code[16];
+	char code[24];
 
 	if (k->metrics == NULL)
 		return;
@@ -576,8 +576,8 @@ static int on_line(void *arg, const char *line, size_t n)
 {
 	struct watch_ctx *w = arg;
 	struct ck_doc *doc = NULL;
-	const struct ck_doc_node *obj;
-	const char *type;
+	const struct ck_doc_node *obj = NULL;
+	const char *type = NULL;
 	int rc;
 
 	if ((rc = ck_ctl_kube_event_parse(&doc, &type, &obj, line, n, w->doc_flags)) < 0)

@@ -363,6 +363,13 @@ static int verify_allowed(struct ctl *c, const char *client)
 	return ok;
 }
 
+/* Replies are best effort: a body that cannot be written is left empty. */
+static void reply(struct ck_ctl_http_resp *resp, const char *text)
+{
+	if (ck_buf_puts(&resp->body, text) < 0)
+		ck_buf_reset(&resp->body);
+}
+
 static int healthy(struct ctl *c)
 {
 	if (atomic_load(&c->lost))
@@ -377,19 +384,19 @@ static void handle(void *arg, const struct ck_ctl_http_req *req, struct ck_ctl_h
 
 	if (get && strcmp(req->path, "/healthz") == 0) {
 		if (healthy(c)) {
-			(void)ck_buf_puts(&resp->body, "ok\n");
+			reply(resp, "ok\n");
 		} else {
 			resp->status = 500;
-			(void)ck_buf_puts(&resp->body, "leader election lease not renewed\n");
+			reply(resp, "leader election lease not renewed\n");
 		}
 	} else if (get && strcmp(req->path, "/readyz") == 0) {
 		if (ck_ctl_sealed_synced(c->sealed) && ck_ctl_keys_count(c->keys) > 0 &&
 		    (c->ext == NULL || ck_ctl_ext_synced(c->ext)) &&
 		    (c->sops == NULL || ck_ctl_sops_synced(c->sops))) {
-			(void)ck_buf_puts(&resp->body, "ok\n");
+			reply(resp, "ok\n");
 		} else {
 			resp->status = 500;
-			(void)ck_buf_puts(&resp->body, ck_ctl_keys_count(c->keys) == 0 ?
+			reply(resp, ck_ctl_keys_count(c->keys) == 0 ?
 			                  "no sealing key loaded\n" : "caches not synced\n");
 		}
 	} else if (get && strcmp(req->path, "/metrics") == 0) {
@@ -402,7 +409,7 @@ static void handle(void *arg, const struct ck_ctl_http_req *req, struct ck_ctl_h
 		} else {
 			resp->status = 500;
 			ck_buf_reset(&resp->body);
-			(void)ck_buf_puts(&resp->body, "cannot get certificate\n");
+			reply(resp, "cannot get certificate\n");
 		}
 	} else if (post && strcmp(req->path, "/v1/verify") == 0) {
 		char client[300];
@@ -411,7 +418,7 @@ static void handle(void *arg, const struct ck_ctl_http_req *req, struct ck_ctl_h
 		         req->forwarded_for[0] ? req->forwarded_for : req->remote);
 		if (!verify_allowed(c, client)) {
 			resp->status = 429;
-			(void)ck_buf_puts(&resp->body, "Too Many Requests\n");
+			reply(resp, "Too Many Requests\n");
 			return;
 		}
 		if (ck_ctl_sealed_verify(c->keys, req->body, req->body_len, &resp->status,
@@ -426,7 +433,7 @@ static void handle(void *arg, const struct ck_ctl_http_req *req, struct ck_ctl_h
 			resp->content_type = NULL;
 	} else {
 		resp->status = 404;
-		(void)ck_buf_puts(&resp->body, "404 page not found\n");
+		reply(resp, "404 page not found\n");
 	}
 }
 

@@ -33,7 +33,6 @@ struct ss_entry {
 	int64_t observed_gen;            /* status.observedGeneration, -1 when absent */
 	int synced;                      /* Synced condition: 1 True, 0 False, -1 none */
 	char *instance;                  /* label app.kubernetes.io/instance, "" if none */
-	char *json;                      /* the object, compact, without managedFields */
 };
 
 /* What the (metadata-only) Secret informer keeps. */
@@ -92,7 +91,6 @@ static void ss_drop(void *arg, void *e)
 	ck_free(x->uid);
 	ck_free(x->rv);
 	ck_free(x->instance);
-	ck_free(x->json);
 	ck_free(x);
 }
 
@@ -103,70 +101,69 @@ static int scope_anno(const struct ck_doc_node *obj, const char *which)
 	return ck_doc_scalar_is(ck_doc_map_get(a, which), "true");
 }
 
-static void *ss_make(void *arg, const struct ck_doc_node *obj)
+/* Digest of what decides the Secret: spec, scope annotations, owner uid. */
+static int ss_digest(const struct ck_doc_node *obj, const char *uid, uint8_t out[CK_SHA256_LEN])
 {
-	struct ss_entry *e = ck_calloc(1, sizeof(*e));
-	struct ck_doc *tmp = NULL;
-	struct ck_doc_node *copy, *md, *annos;
-	struct ck_buf spec = CK_BUF_INIT, js = CK_BUF_INIT;
-	struct ck_hash *h = NULL;
-	const struct ck_doc_node *conds;
-	const char *uid = ck_ctl_kube_str(obj, "metadata.uid");
+	struct ck_buf spec = CK_BUF_INIT;
+	struct ck_hash *h = ck_hash_new(CK_SHA256);
+	int rc;
+
+	if (h == NULL)
+		return CK_ENOMEM;
+	if ((rc = ck_ctl__write_json(&spec, ck_doc_map_get(obj, "spec"))) == CK_OK) {
+		ck_hash_update(h, ck_buf_data(&spec), ck_buf_len(&spec));
+		ck_hash_update(h, "\0", 1);
+		ck_hash_update(h, scope_anno(obj, CK_SEAL_ANNO_CLUSTER_WIDE) ? "c" : "-", 1);
+		ck_hash_update(h, scope_anno(obj, CK_SEAL_ANNO_NAMESPACE_WIDE) ? "n" : "-", 1);
+		ck_hash_update(h, uid ? uid : "", uid ? strlen(uid) : 0);
+	}
+	ck_hash_final(h, out);
+	ck_hash_free(h);
+	ck_buf_dispose(&spec);
+	return rc;
+}
+
+/* The Synced condition of a SealedSecret: 1 True, 0 False, -1 absent. */
+static int synced_of(const struct ck_doc_node *obj)
+{
+	const struct ck_doc_node *conds = ck_doc_get_path(obj, "status.conditions");
+	int st = -1;
 	size_t i;
 
-	(void)arg;
-	if (e == NULL)
-		goto fail;
-	e->uid = sdup(uid);
-	e->rv = sdup(ck_ctl_kube_str(obj, "metadata.resourceVersion"));
-	e->generation = ck_ctl_kube_int(obj, "metadata.generation", 0);
-	e->observed_gen = ck_ctl_kube_int(obj, "status.observedGeneration", -1);
-	e->synced = -1;
-	conds = ck_doc_get_path(obj, "status.conditions");
 	for (i = 0; conds != NULL && conds->kind == CK_DOC_SEQ && i < conds->nkids; i++) {
 		const struct ck_doc_node *c = ck_doc_resolve(conds->kids[i]);
 
 		if (ck_doc_scalar_is(ck_doc_map_get(c, "type"), "Synced"))
-			e->synced = ck_doc_scalar_is(ck_doc_map_get(c, "status"), "True") ? 1 : 0;
+			st = ck_doc_scalar_is(ck_doc_map_get(c, "status"), "True") ? 1 : 0;
 	}
+	return st;
+}
+
+/*
+ * The cache keeps a digest, not the object: 10,000 SealedSecrets of three
+ * RSA-4096 values would otherwise hold ~27 MB. The reconciler reads the
+ * object itself when it has real work to do.
+ */
+static void *ss_make(void *arg, const struct ck_doc_node *obj)
+{
+	struct ss_entry *e = ck_calloc(1, sizeof(*e));
+
+	(void)arg;
+	if (e == NULL)
+		return NULL;
+	e->uid = sdup(ck_ctl_kube_str(obj, "metadata.uid"));
+	e->rv = sdup(ck_ctl_kube_str(obj, "metadata.resourceVersion"));
+	e->generation = ck_ctl_kube_int(obj, "metadata.generation", 0);
+	e->observed_gen = ck_ctl_kube_int(obj, "status.observedGeneration", -1);
+	e->synced = synced_of(obj);
 	e->instance = sdup(ck_doc_map_get_str(ck_doc_get_path(obj, "metadata.labels"),
 	                                      "app.kubernetes.io/instance"));
-	if (e->uid == NULL || e->rv == NULL || e->instance == NULL)
-		goto fail;
-	/* Digest: what decides the Secret (spec, scope annotations, owner uid). */
-	h = ck_hash_new(CK_SHA256);
-	if (h == NULL || ck_ctl__write_json(&spec, ck_doc_map_get(obj, "spec")) < 0)
-		goto fail;
-	ck_hash_update(h, ck_buf_data(&spec), ck_buf_len(&spec));
-	ck_hash_update(h, "\0", 1);
-	ck_hash_update(h, scope_anno(obj, CK_SEAL_ANNO_CLUSTER_WIDE) ? "c" : "-", 1);
-	ck_hash_update(h, scope_anno(obj, CK_SEAL_ANNO_NAMESPACE_WIDE) ? "n" : "-", 1);
-	ck_hash_update(h, e->uid, strlen(e->uid));
-	ck_hash_final(h, e->digest);
-	/* The cached copy drops what is large and useless here. */
-	tmp = ck_doc_new(0);
-	if (tmp == NULL || (copy = ck_doc_clone(tmp, obj)) == NULL)
-		goto fail;
-	md = ck_doc_map_get(copy, "metadata");
-	if (md != NULL) {
-		ck_doc_map_remove(md, "managedFields");
-		annos = ck_doc_map_get(md, "annotations");
-		if (annos != NULL)
-			ck_doc_map_remove(annos, "kubectl.kubernetes.io/last-applied-configuration");
+	if (e->uid == NULL || e->rv == NULL || e->instance == NULL ||
+	    ss_digest(obj, e->uid, e->digest) < 0) {
+		ss_drop(NULL, e);
+		return NULL;
 	}
-	if (ck_ctl__write_json(&js, copy) < 0 || (e->json = (char *)ck_buf_detach(&js, NULL)) == NULL)
-		goto fail;
-	ck_hash_free(h);
-	ck_doc_free(tmp);
-	ck_buf_dispose(&spec);
 	return e;
-fail:
-	ck_hash_free(h);
-	ck_doc_free(tmp);
-	ck_buf_dispose(&spec);
-	ck_buf_dispose(&js);
-	ss_drop(NULL, e);
-	return NULL;
 }
 
 static void sec_drop(void *arg, void *e)
@@ -440,18 +437,16 @@ static void snap_cb(void *arg, const char *rv, const void *entry)
 	sn->present = 1;
 	sn->e = *e;
 	sn->e.uid = ck_strdup(e->uid);
-	sn->e.json = ck_strdup(e->json);
 	sn->e.instance = ck_strdup(e->instance);
 	sn->e.rv = NULL;
 	snprintf(sn->rv, sizeof(sn->rv), "%s", rv ? rv : "");
-	if (sn->e.uid == NULL || sn->e.json == NULL || sn->e.instance == NULL)
+	if (sn->e.uid == NULL || sn->e.instance == NULL)
 		sn->present = -1;
 }
 
 static void snap_dispose(struct snap *sn)
 {
 	ck_free(sn->e.uid);
-	ck_free(sn->e.json);
 	ck_free(sn->e.instance);
 	memset(sn, 0, sizeof(*sn));
 }
@@ -566,27 +561,25 @@ static void condition_metric(struct ck_ctl_sealed *s, const char *ns, const char
  * Write status.conditions[Synced] and observedGeneration when the condition's
  * status or the generation moved (upstream's rule). msg "" means success.
  */
-static int write_status(struct wctx *w, const struct snap *sn, const char *ns, const char *name,
+static int write_status(struct wctx *w, struct ck_doc *d, const char *ns, const char *name,
                         int ok, const char *msg)
 {
 	struct ck_ctl_kube_resp resp = CK_CTL_KUBE_RESP_INIT;
-	struct ck_doc *d = NULL;
-	struct ck_doc_node *root, *st, *conds, *cond = NULL;
+	struct ck_doc_node *root = d->docs[0], *st, *conds, *cond = NULL;
 	struct ck_buf body = CK_BUF_INIT, path = CK_BUF_INIT, now = CK_BUF_INIT, gen = CK_BUF_INIT;
 	const char *want = ok ? "True" : "False";
+	int64_t generation = ck_ctl_kube_int(root, "metadata.generation", 0);
 	size_t i;
 	int rc;
 
 	if (!w->s->o.update_status ||
-	    (sn->e.synced == ok && sn->e.observed_gen == sn->e.generation))
+	    (synced_of(root) == ok &&
+	     ck_ctl_kube_int(root, "status.observedGeneration", -1) == generation))
 		return CK_OK;
-	if ((rc = ck_doc_parse_json(&d, sn->e.json, strlen(sn->e.json), 0)) < 0)
-		goto out;
-	root = d->docs[0];
 	st = ck_ctl__put_map(d, root, "status");
 	conds = st ? ck_doc_map_get(st, "conditions") : NULL;
 	if (st == NULL || ck_ctl_time_format(&now, ck_ctl_wall_us(), 0) < 0 ||
-	    ck_buf_printf(&gen, "%lld", (long long)sn->e.generation) < 0)
+	    ck_buf_printf(&gen, "%lld", (long long)generation) < 0)
 		goto oom;
 	if (conds == NULL || conds->kind != CK_DOC_SEQ) {
 		conds = ck_doc_seq(d);
@@ -632,7 +625,6 @@ oom:
 	rc = ck_err_set(CK_ENOMEM, "controller: out of memory");
 out:
 	ck_ctl_kube_resp_dispose(&resp);
-	ck_doc_free(d);
 	ck_buf_dispose(&body);
 	ck_buf_dispose(&path);
 	ck_buf_dispose(&now);
@@ -893,17 +885,47 @@ static size_t count_items(const struct ck_seal_sealed *ss)
 	return ss->encrypted_data ? ck_doc_map_len(ss->encrypted_data) : 1;
 }
 
+/* GET the SealedSecret; 1 found, 0 gone, < 0 error. */
+static int ss_fetch(struct wctx *w, const char *ns, const char *name, struct ck_ctl_kube_resp *r)
+{
+	struct ck_buf path = CK_BUF_INIT;
+	int rc;
+
+	if ((rc = ck_buf_printf(&path, SS_API "/namespaces/%s/sealedsecrets/%s", ns, name)) < 0)
+		goto out;
+	rc = ck_ctl_kube_request(w->conn, r, "GET", ck_buf_cstr(&path), NULL, NULL, 0, NULL, 0);
+	if (rc < 0 && r->status == 404)
+		rc = 0;
+	else if (rc == CK_OK)
+		rc = 1;
+out:
+	ck_buf_dispose(&path);
+	return rc;
+}
+
+static void forget(struct ck_ctl_sealed *s, const char *key, const char *ns, const char *name)
+{
+	pthread_mutex_lock(&s->la_lock);
+	ck_free(ck_ctl_map_del(s->applied, key));
+	pthread_mutex_unlock(&s->la_lock);
+	ck_ctl_metrics_delete_matching(s->m, CK_CTL_METRIC_PREFIX "condition_info", "namespace", ns,
+	                               "name", name, NULL);
+}
+
 static enum result reconcile(struct wctx *w, const char *key, struct failure *f)
 {
 	struct ck_ctl_sealed *s = w->s;
 	struct snap sn;
 	struct secsnap sec;
 	struct applied *la, cur_la;
-	struct ck_doc *ssdoc = NULL, *secdoc = NULL;
+	struct ck_ctl_kube_resp ssr = CK_CTL_KUBE_RESP_INIT;
+	struct ck_doc *secdoc = NULL;
 	struct ck_seal_sealed ss;
 	struct ck_seal_unseal_opts uo;
-	char ns[256], name[256], secret_rv[64] = "";
-	int have_la = 0, rc, wrote = 0;
+	uint8_t digest[CK_SHA256_LEN];
+	char ns[256], name[256], secret_rv[64] = "", uid[64] = "", instance[256] = "";
+	int have_la = 0, rc, wrote = 0, synced = -1;
+	int64_t generation = 0;
 	enum result res = R_ERROR;
 
 	memset(&sn, 0, sizeof(sn));
@@ -917,11 +939,7 @@ static enum result reconcile(struct wctx *w, const char *key, struct failure *f)
 	}
 	if (!sn.present) {
 		/* Deleted: garbage collection removes the Secret through its ownerReference. */
-		pthread_mutex_lock(&s->la_lock);
-		ck_free(ck_ctl_map_del(s->applied, key));
-		pthread_mutex_unlock(&s->la_lock);
-		ck_ctl_metrics_delete_matching(s->m, CK_CTL_METRIC_PREFIX "condition_info",
-		                               "namespace", ns, "name", name, NULL);
+		forget(s, key, ns, name);
 		res = R_SUCCESS;
 		goto out;
 	}
@@ -938,18 +956,42 @@ static enum result reconcile(struct wctx *w, const char *key, struct failure *f)
 	if (have_la && sec.present && memcmp(cur_la.digest, sn.e.digest, CK_SHA256_LEN) == 0 &&
 	    strcmp(cur_la.uid, sn.e.uid) == 0 && strcmp(cur_la.secret_rv, sec.rv) == 0) {
 		/* Our own status write may not be in the cache yet: do not write it twice. */
-		if (cur_la.status_gen != sn.e.generation &&
-		    (rc = write_status(w, &sn, ns, name, 1, "")) < 0)
-			goto out;
+		if (s->o.update_status && cur_la.status_gen != sn.e.generation &&
+		    (sn.e.synced != 1 || sn.e.observed_gen != sn.e.generation)) {
+			if ((rc = ss_fetch(w, ns, name, &ssr)) < 0)
+				goto out;
+			if (rc == 1 && (rc = write_status(w, ssr.doc, ns, name, 1, "")) < 0)
+				goto out;
+		}
 		set_status_gen(s, key, sn.e.generation);
 		condition_metric(s, ns, name, sn.e.instance, 1);
 		res = R_SUCCESS;
 		goto out;
 	}
 
+	/* Real work: read the object itself (the cache holds only a digest). */
+	if ((rc = ss_fetch(w, ns, name, &ssr)) < 0) {
+		fail_with(f, "fetch", "ErrUpdateFailed", "%s", ck_err_last()->msg);
+		goto failed;
+	}
+	if (rc == 0) {
+		forget(s, key, ns, name);
+		res = R_SUCCESS;
+		goto out;
+	}
+	snprintf(uid, sizeof(uid), "%s", ck_ctl_kube_str(ssr.obj, "metadata.uid") ?
+	         ck_ctl_kube_str(ssr.obj, "metadata.uid") : "");
+	snprintf(instance, sizeof(instance), "%s",
+	         ck_doc_map_get_str(ck_doc_get_path(ssr.obj, "metadata.labels"),
+	                            "app.kubernetes.io/instance") ?
+	         ck_doc_map_get_str(ck_doc_get_path(ssr.obj, "metadata.labels"),
+	                            "app.kubernetes.io/instance") : "");
+	generation = ck_ctl_kube_int(ssr.obj, "metadata.generation", 0);
+	synced = synced_of(ssr.obj);
+	if ((rc = ss_digest(ssr.obj, uid, digest)) < 0)
+		goto out;
 	ck_ctl_metrics_add(s->m, CK_CTL_METRIC_PREFIX "unseal_requests_total", 1, NULL);
-	if ((rc = ck_doc_parse_json(&ssdoc, sn.e.json, strlen(sn.e.json), 0)) < 0 ||
-	    (rc = ck_seal_sealed_read(&ss, ssdoc->docs[0], key)) < 0) {
+	if ((rc = ck_seal_sealed_read(&ss, ssr.obj, key)) < 0) {
 		fail_with(f, "unseal", "ErrUnsealFailed", "Failed to unseal: %s", ck_err_last()->msg);
 		goto failed;
 	}
@@ -959,7 +1001,7 @@ static enum result reconcile(struct wctx *w, const char *key, struct failure *f)
 		goto failed;
 	}
 	memset(&uo, 0, sizeof(uo));
-	uo.uid = sn.e.uid;
+	uo.uid = uid;
 	uo.refuse_v1_data = !s->o.accept_v1_data;
 	rc = ck_seal_unseal(&secdoc, &ss, w->kr, &uo);
 	if (rc < 0) {
@@ -972,7 +1014,7 @@ static enum result reconcile(struct wctx *w, const char *key, struct failure *f)
 	}
 	ck_ctl_metrics_add(s->m, "cloak_controller_unsealed_values_total", (double)count_items(&ss),
 	                   NULL);
-	rc = apply_secret(w, ns, name, sn.e.uid, secdoc->docs[0], sec.present, secret_rv,
+	rc = apply_secret(w, ns, name, uid, secdoc->docs[0], sec.present, secret_rv,
 	                  sizeof(secret_rv), &wrote, f);
 	if (rc < 0)
 		goto failed;
@@ -986,17 +1028,17 @@ static enum result reconcile(struct wctx *w, const char *key, struct failure *f)
 	}
 	if (la != NULL) {
 		la->status_gen = -1;
-		memcpy(la->digest, sn.e.digest, CK_SHA256_LEN);
-		snprintf(la->uid, sizeof(la->uid), "%s", sn.e.uid);
+		memcpy(la->digest, digest, CK_SHA256_LEN);
+		snprintf(la->uid, sizeof(la->uid), "%s", uid);
 		snprintf(la->secret_rv, sizeof(la->secret_rv), "%s", secret_rv);
 	}
 	pthread_mutex_unlock(&s->la_lock);
-	if (wrote || sn.e.synced != 1)
-		event(w, ns, name, sn.e.uid, "Normal", "Unsealed", "SealedSecret unsealed successfully");
-	condition_metric(s, ns, name, sn.e.instance, 1);
-	if ((rc = write_status(w, &sn, ns, name, 1, "")) < 0)
+	if (wrote || synced != 1)
+		event(w, ns, name, uid, "Normal", "Unsealed", "SealedSecret unsealed successfully");
+	condition_metric(s, ns, name, instance, 1);
+	if ((rc = write_status(w, ssr.doc, ns, name, 1, "")) < 0)
 		goto out;
-	set_status_gen(s, key, sn.e.generation);
+	set_status_gen(s, key, generation);
 	res = R_SUCCESS;
 	goto out;
 failed:
@@ -1005,24 +1047,25 @@ failed:
 		fail_with(f, "update", "ErrUpdateFailed", "%s", ck_err_last()->msg);
 	ck_ctl_metrics_add(s->m, CK_CTL_METRIC_PREFIX "unseal_errors_total", 1, "reason", f->reason,
 	                   "namespace", ns, NULL);
-	event(w, ns, name, sn.e.uid, "Warning", f->event_reason, f->note);
-	condition_metric(s, ns, name, sn.e.instance, 0);
-	{
-		char msg[NOTE_MAX];
+	event(w, ns, name, uid[0] ? uid : sn.e.uid, "Warning", f->event_reason, f->note);
+	condition_metric(s, ns, name, instance[0] ? instance : sn.e.instance, 0);
+	if (ssr.doc != NULL) {
+		char msg[NOTE_MAX + 32];
+		static const char prefix[] = "Failed to unseal: ";
 
 		/* The status message: upstream's error text (update failures say so). */
-		if (strcmp(f->reason, "unseal") == 0)
-			snprintf(msg, sizeof(msg), "%s", f->note + strlen("Failed to unseal: "));
+		if (strcmp(f->reason, "unseal") == 0 && strncmp(f->note, prefix, strlen(prefix)) == 0)
+			snprintf(msg, sizeof(msg), "%s", f->note + strlen(prefix));
 		else if (strcmp(f->reason, "unmanaged") == 0)
 			snprintf(msg, sizeof(msg), "failed update: %s", f->note);
 		else
 			snprintf(msg, sizeof(msg), "%s", f->note);
-		if (write_status(w, &sn, ns, name, 0, msg) < 0)
+		if (write_status(w, ssr.doc, ns, name, 0, msg) < 0)
 			ck_log_warn("controller: %s: status not written: %s", key, ck_err_last()->msg);
 	}
 	res = R_ERROR;
 out:
-	ck_doc_free(ssdoc);
+	ck_ctl_kube_resp_dispose(&ssr);
 	ck_doc_free(secdoc);
 	snap_dispose(&sn);
 	return res;

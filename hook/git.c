@@ -19,27 +19,40 @@
 #include "ck/alloc.h"
 #include "ck/file.h"
 #include "ck/hook_git.h"
+#include "git_int.h"
 #include "hook_int.h"
 #include "index_int.h"
 
+/*
+ * ck_hook_git_init only records that libgit2 may be used: it is loaded and
+ * initialised by git_need() when a path actually calls it (its global init
+ * alone parses every system CA certificate, more than a whole staged check
+ * on the hook's own reader costs). Calls come from the command's thread,
+ * before any audit thread starts.
+ */
+static int wanted;
 static int inited;
 
 int ck_hook_git_init(void)
 {
+	wanted++;
+	return CK_OK;
+}
+
+static int git_need(void)
+{
 	static char load_error[256];
 	static int loaded;
 
-	if (inited++ > 0)
+	if (inited)
 		return CK_OK;
-	if (!loaded && ck__git_load(load_error, sizeof(load_error)) != 0) {
-		inited = 0;
-		return ck_err_set(CK_EINTERNAL, "hook: %s", load_error);
-	}
+	if (!loaded && ck__git_load(load_error, sizeof(load_error)) != 0)
+		/* The hook's contract: 2 for an internal error, 1 means findings. */
+		return ck_err_set_exit(CK_EINTERNAL, 2, "hook: %s", load_error);
 	loaded = 1;
-	if (git_libgit2_init() < 0) {
-		inited = 0;
+	if (git_libgit2_init() < 0)
 		return ck_err_set(CK_EINTERNAL, "hook: libgit2 initialisation failed");
-	}
+	inited = 1;
 	/*
 	 * Blobs are read once each: caching them only costs memory. Hash
 	 * verification on every read guards against disk corruption, which
@@ -53,8 +66,17 @@ int ck_hook_git_init(void)
 
 void ck_hook_git_shutdown(void)
 {
-	if (inited > 0 && --inited == 0)
+	if (wanted > 0 && --wanted == 0 && inited) {
 		git_libgit2_shutdown();
+		inited = 0;
+	}
+}
+
+int ck_hook__libgit2_forced(void)
+{
+	const char *a = getenv("CLOAK_HOOK_GIT"), *b = getenv("CLOAK_HOOK_DIFF");
+
+	return (a != NULL && strcmp(a, "libgit2") == 0) || (b != NULL && strcmp(b, "libgit2") == 0);
 }
 
 static int gerr(int code, int gitrc, const char *what)
@@ -129,6 +151,8 @@ static int open_repo(git_repository **out, const char *path)
 	int g;
 
 	*out = NULL;
+	if ((g = git_need()) < 0)
+		return g;
 	if (path == NULL && (env("GIT_WORK_TREE") != NULL || env("GIT_COMMON_DIR") != NULL))
 		return open_env_by_hand(out);
 	if (path == NULL)
@@ -280,25 +304,21 @@ static int head_tree(git_tree **out, git_repository *repo)
 	return CK_OK;
 }
 
-struct lines {
-	uint32_t (*r)[2];
-	size_t n, cap;
-};
-
-static int added_lines(struct lines *l, git_odb_object *oldo, git_odb_object *newo,
-                       const char *path)
+int ck_hook__added_lines(struct ck_hook__lines *l, const void *old, size_t oldn, const void *new_,
+                         size_t newn, const char *path)
 {
 	git_diff_options opts;
 	git_patch *patch = NULL;
 	size_t h, nh;
 	int g, rc = CK_OK;
 
+	if ((rc = git_need()) < 0)
+		return rc;
 	git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
 	opts.context_lines = 0;
 	opts.interhunk_lines = 0;
 	opts.flags = GIT_DIFF_FORCE_TEXT;
-	g = git_patch_from_buffers(&patch, git_odb_object_data(oldo), git_odb_object_size(oldo), path,
-	                           git_odb_object_data(newo), git_odb_object_size(newo), path, &opts);
+	g = git_patch_from_buffers(&patch, old, oldn, path, new_, newn, path, &opts);
 	if (g < 0)
 		return gerr(CK_EIO, g, "cannot diff a staged file");
 	nh = git_patch_num_hunks(patch);
@@ -333,16 +353,17 @@ static int added_lines(struct lines *l, git_odb_object *oldo, git_odb_object *ne
 
 /*
  * Check one staged file: the new blob whole, the pattern rules on the lines
- * the change adds (every line when there is no old text side).
+ * the change adds (every line when there is no old text side: a new file,
+ * or a binary or too big old one).
  */
 static int scan_change(struct ck_hook_scanner *sc, struct ck_hook_report *r, struct snap *s,
                        const char *path, uint32_t mode, const git_oid *id, uint32_t old_mode,
                        const git_oid *old_id, size_t max)
 {
 	git_odb_object *newo = NULL, *oldo = NULL;
-	struct lines l;
+	struct ck_hook__lines l;
 	struct ck_hook_lines hl;
-	int big = 0, rc;
+	int big = 0, diffed = 0, rc;
 
 	memset(&l, 0, sizeof(l));
 	if (!regular_mode(mode)) {
@@ -358,16 +379,19 @@ static int scan_change(struct ck_hook_scanner *sc, struct ck_hook_report *r, str
 	if (old_id != NULL && regular_mode(old_mode) && !git_oid_is_zero(old_id)) {
 		if ((rc = read_blob(&oldo, s->odb, old_id, max, &big)) < 0)
 			goto out;
-		/* a binary or huge old side: every line of the new side counts as added */
 		if (oldo != NULL && memchr(git_odb_object_data(oldo), 0,
-		                           git_odb_object_size(oldo) < 8000 ? git_odb_object_size(oldo) : 8000) == NULL &&
-		    (rc = added_lines(&l, oldo, newo, path)) < 0)
-			goto out;
+		                           git_odb_object_size(oldo) < 8000 ? git_odb_object_size(oldo) : 8000) == NULL) {
+			if ((rc = ck_hook__added_lines(&l, git_odb_object_data(oldo), git_odb_object_size(oldo),
+			                               git_odb_object_data(newo), git_odb_object_size(newo),
+			                               path)) < 0)
+				goto out;
+			diffed = 1;
+		}
 	}
 	hl.r = (const uint32_t(*)[2])l.r;
 	hl.n = l.n;
 	rc = ck_hook_scan_blob(sc, r, path, git_odb_object_data(newo), git_odb_object_size(newo),
-	                       oldo != NULL ? &hl : NULL);
+	                       diffed ? &hl : NULL);
 out:
 	git_odb_object_free(newo);
 	git_odb_object_free(oldo);
@@ -454,7 +478,7 @@ static int index_path(struct ck_buf *out, git_repository *repo, const char *repo
 	           ? ck_err_set(CK_ENOMEM, "hook: out of memory") : CK_OK;
 }
 
-int ck_hook_run_staged(struct ck_hook_report *r, const char *repo)
+static int run_staged_libgit2(struct ck_hook_report *r, const char *repo)
 {
 	struct snap s;
 	struct ck_hook_src src;
@@ -465,7 +489,6 @@ int ck_hook_run_staged(struct ck_hook_report *r, const char *repo)
 	git_diff *diff = NULL;
 	git_diff_options opts;
 	size_t i, nd, max;
-	const char *mode = env("CLOAK_HOOK_DIFF");
 	int g, rc, fast = 0;
 
 	memset(&s, 0, sizeof(s));
@@ -485,7 +508,7 @@ int ck_hook_run_staged(struct ck_hook_report *r, const char *repo)
 	if ((rc = head_tree(&head, s.repo)) < 0)
 		goto out;
 	/* the fast path unless told otherwise or the index is one it leaves to libgit2 */
-	if (mode == NULL || strcmp(mode, "libgit2") != 0) {
+	if (!ck_hook__libgit2_forced()) {
 		if ((rc = index_path(&ipath, s.repo, repo)) < 0)
 			goto out;
 		rc = ck_hook__ix_read(&ix, ck_buf_cstr(&ipath));
@@ -556,13 +579,7 @@ out:
 
 /* ---- audit ---- */
 
-struct filt {
-	char **p;   /* repository-relative prefixes ("" = everything) */
-	size_t n;
-};
-
-/* 1: path is inside a prefix; 2: path is a directory above one (descend); 0: neither. */
-static int filt_match(const struct filt *f, const char *path, int is_dir)
+int ck_hook__filt_match(const struct ck_hook__filt *f, const char *path, int is_dir)
 {
 	size_t i, pl = strlen(path);
 
@@ -583,7 +600,7 @@ struct audit {
 	struct ck_hook_scanner *sc;
 	struct ck_hook_report *r;
 	struct snap *s;
-	const struct filt *f;
+	const struct ck_hook__filt *f;
 	size_t max;
 	struct ck_buf path;
 	struct jobs *jobs;
@@ -623,7 +640,7 @@ static int tree_cb(const char *root, const git_tree_entry *e, void *payload)
 		a->rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
 		return -1;
 	}
-	m = filt_match(a->f, ck_buf_cstr(&a->path), mode == GIT_FILEMODE_TREE);
+	m = ck_hook__filt_match(a->f, ck_buf_cstr(&a->path), mode == GIT_FILEMODE_TREE);
 	if (mode == GIT_FILEMODE_TREE)
 		return m == 0 ? 1 : 0; /* 1: skip this subtree */
 	if (m != 1)
@@ -714,7 +731,7 @@ out:
 }
 
 /* Threads for an audit: up to 4 on a big tree, 1 where libgit2's environment matters. */
-static size_t nworkers(size_t njobs)
+size_t ck_hook__audit_threads(size_t njobs)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	const char *e = getenv("CLOAK_AUDIT_THREADS");
@@ -742,7 +759,7 @@ static int audit_tree(struct audit *a, struct ck_hook_report *r)
 		rc = a->rc < 0 ? a->rc : gerr(CK_EIO, g, "cannot walk the tree");
 		goto out;
 	}
-	n = nworkers(jobs.n);
+	n = ck_hook__audit_threads(jobs.n);
 	for (i = 0; i < n; i++) {
 		w[i].gitdir = git_repository_path(a->s->repo);
 		git_oid_cpy(&w[i].tree, git_tree_id(a->s->tree));
@@ -827,7 +844,7 @@ static int walk_dir(struct audit *a, const char *root, const char *rel, int dept
 		}
 		if (lstat(ck_buf_cstr(&dirp), &st) < 0)
 			continue;
-		m = filt_match(a->f, ck_buf_cstr(&relp), S_ISDIR(st.st_mode));
+		m = ck_hook__filt_match(a->f, ck_buf_cstr(&relp), S_ISDIR(st.st_mode));
 		if (m == 0)
 			continue;
 		if (a->s->repo != NULL) {
@@ -888,7 +905,7 @@ out:
 }
 
 /* Turn the command-line paths into repository-relative prefixes. */
-static int make_filter(struct filt *f, const struct ck_hook_audit_opts *o, const char *root)
+int ck_hook__filt_make(struct ck_hook__filt *f, const struct ck_hook_audit_opts *o, const char *root)
 {
 	char cwd[PATH_MAX], rroot[PATH_MAX];
 	struct ck_buf joined, norm;
@@ -936,7 +953,7 @@ static int make_filter(struct filt *f, const struct ck_hook_audit_opts *o, const
 	return rc;
 }
 
-static void filt_dispose(struct filt *f)
+void ck_hook__filt_dispose(struct ck_hook__filt *f)
 {
 	size_t i;
 
@@ -947,7 +964,7 @@ static void filt_dispose(struct filt *f)
 }
 
 /* Each path argument must name something in the snapshot. */
-static int check_paths(const struct filt *f, struct snap *s, const char *const *args, const char *what)
+static int check_paths(const struct ck_hook__filt *f, struct snap *s, const char *const *args, const char *what)
 {
 	size_t i;
 
@@ -976,12 +993,12 @@ static int check_paths(const struct filt *f, struct snap *s, const char *const *
 	return CK_OK;
 }
 
-int ck_hook_audit(struct ck_hook_report *r, const struct ck_hook_audit_opts *o)
+static int audit_libgit2(struct ck_hook_report *r, const struct ck_hook_audit_opts *o)
 {
 	struct snap s;
 	struct ck_hook_src src;
 	struct audit a;
-	struct filt f;
+	struct ck_hook__filt f;
 	char cwd[PATH_MAX];
 	const char *what;
 	int g, rc;
@@ -1046,7 +1063,7 @@ int ck_hook_audit(struct ck_hook_report *r, const struct ck_hook_audit_opts *o)
 
 		if (root == NULL)
 			root = git_repository_path(s.repo);
-		if ((rc = make_filter(&f, o, root)) < 0 ||
+		if ((rc = ck_hook__filt_make(&f, o, root)) < 0 ||
 		    (rc = check_paths(&f, &s, (const char *const *)o->paths, what)) < 0)
 			goto out;
 	}
@@ -1078,9 +1095,38 @@ int ck_hook_audit(struct ck_hook_report *r, const struct ck_hook_audit_opts *o)
 out:
 	ck_hook_scanner_free(a.sc);
 	ck_buf_dispose(&a.path);
-	filt_dispose(&f);
+	ck_hook__filt_dispose(&f);
 	snap_dispose(&s);
 	return rc;
+}
+
+/*
+ * The hook's own reader first (ck/hook_internal.h); libgit2 for what it leaves
+ * alone, and for everything when CLOAK_HOOK_GIT=libgit2 (the tests compare
+ * both).
+ */
+int ck_hook_run_staged(struct ck_hook_report *r, const char *repo)
+{
+	int rc;
+
+	if (!ck_hook__libgit2_forced()) {
+		if ((rc = ck_hook__native_staged(r, repo)) != CK_EUNSUPPORTED)
+			return rc;
+		ck_err_clear();
+	}
+	return run_staged_libgit2(r, repo);
+}
+
+int ck_hook_audit(struct ck_hook_report *r, const struct ck_hook_audit_opts *o)
+{
+	int rc;
+
+	if (!ck_hook__libgit2_forced()) {
+		if ((rc = ck_hook__native_audit(r, o)) != CK_EUNSUPPORTED)
+			return rc;
+		ck_err_clear();
+	}
+	return audit_libgit2(r, o);
 }
 
 /* ---- install ---- */

@@ -9,6 +9,7 @@
 #include "ck/buf.h"
 #include "ck/doc.h"
 #include "ck/hook.h"
+#include "ck/hook_internal.h"
 
 /* "doc: line L, column C: what" (and similar) -> L, or 0. */
 uint32_t ck_hook__err_line(const char *msg);
@@ -68,6 +69,7 @@ struct ck_hook_scanner {
 	struct ck_hook_strmap sops;  /* directory -> nearest struct ck_hook__sopscfg* (borrowed) or NULL */
 	struct ck_hook_strmap sops_own; /* directory holding a .sops.yaml -> its config (owned) */
 	struct ck_hook_strmap kust;  /* directory -> struct ck_hook__kust* (or NULL: none) */
+	uint8_t *tkey;               /* throw-away data key of sopscheck.c (secret memory) */
 };
 
 /*

@@ -16,9 +16,11 @@
  * CK_EUNSUPPORTED, and the caller falls back to libgit2's own index and
  * diff, so behaviour never depends on this file, only speed does.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,7 +48,8 @@ void ck_hook__ix_dispose(struct ck_hook__ix *ix)
 	ck_free(ix->e);
 	ck_free(ix->paths);
 	ck_free(ix->ct);
-	ck_buf_dispose(&ix->raw);
+	if (ix->map != NULL)
+		munmap((void *)ix->map, ix->maplen);
 	memset(ix, 0, sizeof(*ix));
 }
 
@@ -112,11 +115,28 @@ int ck_hook__ix_read(struct ck_hook__ix *ix, const char *path)
 	int rc;
 
 	memset(ix, 0, sizeof(*ix));
-	ck_buf_init(&ix->raw, 0);
-	if ((rc = ck_file_read(&ix->raw, path, (size_t)1 << 30)) < 0)
-		return rc;
-	p = ck_buf_data(&ix->raw);
-	n = ck_buf_len(&ix->raw);
+	/* mapped, not read: git replaces the index by renaming a new file over it */
+	{
+		struct stat st;
+		void *m;
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0)
+			return errno == ENOENT ? ck_err_set(CK_ENOTFOUND, "hook: %s: no such file", path)
+			                       : ck_err_set(CK_EIO, "hook: %s: %s", path, strerror(errno));
+		if (fstat(fd, &st) < 0 || st.st_size < 12 + 20 || st.st_size > (off_t)1 << 30) {
+			close(fd);
+			return unsup("not an index file");
+		}
+		m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		close(fd);
+		if (m == MAP_FAILED)
+			return ck_err_set(CK_EIO, "hook: cannot map %s: %s", path, strerror(errno));
+		ix->map = m;
+		ix->maplen = (size_t)st.st_size;
+	}
+	p = ix->map;
+	n = ix->maplen;
 	if (n < 12 + 20 || memcmp(p, "DIRC", 4) != 0)
 		return unsup("not an index file");
 	ver = be32(p + 4);

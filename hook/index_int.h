@@ -8,6 +8,7 @@
 
 #include "ck/buf.h"
 #include "ck/err.h"
+#include "ck/hook_internal.h"
 
 struct ck_hook__ixent {
 	const char *path;     /* NUL-terminated, inside the index buffer (v4: rebuilt) */
@@ -28,7 +29,8 @@ struct ck_hook__ctnode {
 };
 
 struct ck_hook__ix {
-	struct ck_buf raw;
+	const uint8_t *map;   /* the file, mapped read-only */
+	size_t maplen;
 	struct ck_hook__ixent *e;
 	size_t n;
 	char *paths;
@@ -47,12 +49,6 @@ void ck_hook__ix_dispose(struct ck_hook__ix *ix);
 const struct ck_hook__ixent *ck_hook__ix_find(const struct ck_hook__ix *ix, const char *path);
 
 /* A HEAD tree as the comparison needs it (filled by the caller's loader). */
-struct ck_hook__tentry {
-	const char *name;
-	size_t namelen;
-	uint32_t mode;
-	const uint8_t *oid;
-};
 struct ck_hook__tree {
 	struct ck_hook__tentry *e;
 	size_t n;

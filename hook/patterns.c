@@ -22,13 +22,19 @@ struct scan {
 	size_t lc_off;     /* line counter: lines before lc_off */
 	uint32_t lc_line;
 	const struct ck_hook_cover *cover;
-	int unquoted_ok;   /* data file: `key: value` without quotes is a string */
+	int unquoted_ok;   /* data file: `key: value` without quotes is a string (-1: not known yet) */
 	/* AWS key ids seen (line, offset) for the pairing pass */
 	struct { uint32_t line; size_t off; } aws[16];
 	size_t naws;
 	size_t span_a, span_b; /* current span */
 	size_t first;          /* r->n when this scan started */
+	/* ck_hook__pattern_lines: the lines of would-be findings, no findings made */
+	int probe;
+	uint32_t *plines;
+	size_t pn, pcap;
+	int overflow;
 };
+
 
 static int is_alnum(unsigned char c)
 {
@@ -60,6 +66,19 @@ static uint32_t line_of(struct scan *s, size_t off)
 	}
 	s->lc_off = off;
 	return s->lc_line;
+}
+
+/* Note a trigger line in probe mode. */
+static void probe_line(struct scan *s, size_t off)
+{
+	uint32_t line = line_of(s, off);
+
+	if (s->pn > 0 && s->plines[s->pn - 1] == line)
+		return;
+	if (s->pn == s->pcap)
+		s->overflow = 1;
+	else
+		s->plines[s->pn++] = line;
 }
 
 static size_t run_of(const char *p, size_t i, size_t n, int (*cls)(unsigned char))
@@ -98,9 +117,14 @@ static void drop_assignment(struct scan *s, uint32_t line)
 static int report(struct scan *s, enum ck_hook_rule rule, size_t off, const char *key, size_t klen,
                   const char *fix, const char *what, const char *prefix, size_t len)
 {
-	uint32_t line = line_of(s, off);
+	uint32_t line;
 	size_t i;
 
+	if (s->probe) {
+		probe_line(s, off);
+		return CK_OK;
+	}
+	line = line_of(s, off);
 	if (ck_hook__cover_has(s->cover, line))
 		return CK_OK;
 	/* a specific detector wins over the generic assignment rule on a line */
@@ -239,6 +263,10 @@ static int aws_id(struct scan *s, size_t i)
 		return CK_OK;
 	if (run_of(p, i + 4, s->n, upper_digit) != 16 || memmem(p + i, 20, "EXAMPLE", 7) != NULL)
 		return CK_OK;
+	if (s->probe) {
+		probe_line(s, i); /* a pair may be found from this line */
+		return CK_OK;
+	}
 	if (s->naws < sizeof(s->aws) / sizeof(s->aws[0])) {
 		s->aws[s->naws].line = line_of(s, i);
 		s->aws[s->naws].off = i;
@@ -475,14 +503,25 @@ static double entropy(const char *v, size_t n)
 	double h = 0;
 	size_t i;
 
+	double term[257];
+	unsigned char have[257];
+
 	memset(cnt, 0, sizeof(cnt));
+	memset(have, 0, sizeof(have));
 	for (i = 0; i < n; i++)
 		cnt[(unsigned char)v[i]]++;
+	/* the term of a count is computed once (values are at most 256 long) */
 	for (i = 0; i < 256; i++) {
 		if (cnt[i] > 0) {
-			double q = (double)cnt[i] / (double)n;
+			unsigned c = cnt[i] <= 256 ? cnt[i] : 256;
 
-			h -= q * lg2(q);
+			if (cnt[i] > 256 || !have[c]) {
+				double q = (double)cnt[i] / (double)n;
+
+				term[c] = q * lg2(q);
+				have[c] = cnt[i] <= 256;
+			}
+			h -= term[c];
 		}
 	}
 	return h;
@@ -507,57 +546,111 @@ static int has_ci(const char *s, size_t n, const char *w)
 	return 0;
 }
 
-static int ends_ci(const char *s, size_t n, const char *w)
-{
-	size_t wl = strlen(w);
-
-	return n >= wl && has_ci(s + n - wl, wl, w);
-}
+#define W(s) { s, sizeof(s) - 1 }
+struct word {
+	const char *s;
+	size_t n;
+};
 
 static int secret_name(const char *s, size_t n)
 {
-	static const char *const kw[] = { "password", "passwd", "passphrase", "secret", "token",
-		                          "apikey", "api_key", "api-key", "access_key", "accesskey",
-		                          "private_key", "privatekey" };
-	static const char *const not_value[] = { "name", "file", "path", "ref", "url", "uri", "dir",
-		                                 "type", "mode", "id", "length", "len", "size", "ttl",
-		                                 "timeout", "count", "format", "kind", "env", "field",
-		                                 "hash", "checksum", "digest", "policy", "version",
-		                                 "header", "endpoint", "prefix", "suffix", "regex",
-		                                 "pattern", "key_ref", "selector", "provider", "store" };
+	/* the keywords holding "pass", then those holding "key"; "secret" and "token" are keywords */
+	static const struct word kw_pass[] = { W("password"), W("passwd"), W("passphrase") };
+	static const struct word kw_key[] = { W("apikey"), W("api_key"), W("api-key"), W("access_key"),
+		                              W("accesskey"), W("private_key"), W("privatekey") };
+	static const struct word not_value[] = {
+		W("name"), W("file"), W("path"), W("ref"), W("url"), W("uri"), W("dir"), W("type"),
+		W("mode"), W("id"), W("length"), W("len"), W("size"), W("ttl"), W("timeout"), W("count"),
+		W("format"), W("kind"), W("env"), W("field"), W("hash"), W("checksum"), W("digest"),
+		W("policy"), W("version"), W("header"), W("endpoint"), W("prefix"), W("suffix"),
+		W("regex"), W("pattern"), W("key_ref"), W("selector"), W("provider"), W("store")
+	};
 	char low[96];
 	size_t k;
-	int hit = 0;
+	int pass = 0, secret = 0, token = 0, key = 0, hit = 0;
 
-	/* every keyword holds "pass", "secret", "token" or "key": four memmem on a lowercase copy */
+	/*
+	 * A keyword (password, passwd, passphrase, secret, token, apikey,
+	 * api_key, api-key, access_key, accesskey, private_key, privatekey)
+	 * in the lowercased name: one pass for the four stems, then the
+	 * keywords of the stems found.
+	 */
 	if (n < 3 || n >= sizeof(low))
 		return 0;
 	for (k = 0; k < n; k++)
 		low[k] = (char)(s[k] >= 'A' && s[k] <= 'Z' ? s[k] - 'A' + 'a' : s[k]);
-	for (k = 0; k + 3 <= n && !hit; k++) {
+	for (k = 0; k + 3 <= n; k++) {
 		const char *q = low + k;
 
-		hit = (q[0] == 'p' && k + 4 <= n && memcmp(q, "pass", 4) == 0) ||
-		      (q[0] == 's' && k + 6 <= n && memcmp(q, "secret", 6) == 0) ||
-		      (q[0] == 't' && k + 5 <= n && memcmp(q, "token", 5) == 0) ||
-		      (q[0] == 'k' && q[1] == 'e' && q[2] == 'y');
+		pass |= q[0] == 'p' && k + 4 <= n && memcmp(q, "pass", 4) == 0;
+		secret |= q[0] == 's' && k + 6 <= n && memcmp(q, "secret", 6) == 0;
+		token |= q[0] == 't' && k + 5 <= n && memcmp(q, "token", 5) == 0;
+		key |= q[0] == 'k' && q[1] == 'e' && q[2] == 'y';
 	}
+	hit = secret || token;
+	for (k = 0; pass && !hit && k < sizeof(kw_pass) / sizeof(kw_pass[0]); k++)
+		hit = memmem(low, n, kw_pass[k].s, kw_pass[k].n) != NULL;
+	for (k = 0; key && !hit && k < sizeof(kw_key) / sizeof(kw_key[0]); k++)
+		hit = memmem(low, n, kw_key[k].s, kw_key[k].n) != NULL;
 	if (!hit)
 		return 0;
-	hit = 0;
-	for (k = 0; k < sizeof(kw) / sizeof(kw[0]) && !hit; k++)
-		hit = memmem(low, n, kw[k], strlen(kw[k])) != NULL;
-	if (!hit)
-		return 0;
-	for (k = 0; k < sizeof(not_value) / sizeof(not_value[0]); k++)
-		if (ends_ci(s, n, not_value[k]))
+	for (k = 0; k < sizeof(not_value) / sizeof(not_value[0]); k++) {
+		size_t wl = not_value[k].n;
+
+		/* ends_ci() on the lowercase copy: the words are lowercase */
+		if (n >= wl && low[n - 1] == not_value[k].s[wl - 1] &&
+		    memcmp(low + n - wl, not_value[k].s, wl) == 0)
 			return 0;
+	}
 	return 1;
 }
 
 static int name_char(unsigned char c)
 {
 	return is_word(c) || c == '-' || c == '.';
+}
+
+#define NAMEC_ROW(b) [b] = 1, [b + 1] = 1, [b + 2] = 1, [b + 3] = 1, [b + 4] = 1, [b + 5] = 1, \
+	[b + 6] = 1, [b + 7] = 1
+/* name_char() as a table */
+static const unsigned char namec[256] = {
+	NAMEC_ROW('a'), NAMEC_ROW('i'), NAMEC_ROW('q'), ['y'] = 1, ['z'] = 1,
+	NAMEC_ROW('A'), NAMEC_ROW('I'), NAMEC_ROW('Q'), ['Y'] = 1, ['Z'] = 1,
+	NAMEC_ROW('0'), ['8'] = 1, ['9'] = 1, ['_'] = 1, ['-'] = 1, ['.'] = 1,
+};
+
+/*
+ * A necessary condition of secret_name(), cheap enough for every key of a
+ * YAML file: every keyword holds "pass", "secr", "toke" or "key" (| 0x20
+ * lowercases letters and maps no other name character onto one).
+ */
+static int kw_hint(const char *s, size_t n)
+{
+	size_t k;
+
+	for (k = 0; k + 3 <= n; k++) {
+		const unsigned char *q = (const unsigned char *)s + k;
+
+		switch (q[0] | 0x20) {
+		case 'p':
+			if (k + 4 <= n && (q[1] | 0x20) == 'a' && (q[2] | 0x20) == 's' && (q[3] | 0x20) == 's')
+				return 1;
+			break;
+		case 's':
+			if (k + 4 <= n && (q[1] | 0x20) == 'e' && (q[2] | 0x20) == 'c' && (q[3] | 0x20) == 'r')
+				return 1;
+			break;
+		case 't':
+			if (k + 4 <= n && (q[1] | 0x20) == 'o' && (q[2] | 0x20) == 'k' && (q[3] | 0x20) == 'e')
+				return 1;
+			break;
+		case 'k':
+			if ((q[1] | 0x20) == 'e' && (q[2] | 0x20) == 'y')
+				return 1;
+			break;
+		}
+	}
+	return 0;
 }
 
 static int value_ok(const char *v, size_t n, int quoted)
@@ -607,6 +700,8 @@ static int value_ok(const char *v, size_t n, int quoted)
 	return entropy(v, n) >= 3.5;
 }
 
+static int data_ext(const char *path);
+
 static int assignment(struct scan *s, size_t i)
 {
 	const char *p = s->p;
@@ -632,10 +727,10 @@ static int assignment(struct scan *s, size_t i)
 	if (j > s->span_a && (p[j - 1] == '"' || p[j - 1] == '\''))
 		j--;
 	ne = j;
-	while (j > s->span_a && ne - j < 80 && name_char((unsigned char)p[j - 1]))
+	while (j > s->span_a && ne - j < 80 && namec[(unsigned char)p[j - 1]])
 		j--;
 	ns = j;
-	if (ne == ns || !secret_name(p + ns, ne - ns))
+	if (ne == ns || !kw_hint(p + ns, ne - ns) || !secret_name(p + ns, ne - ns))
 		return CK_OK;
 	/* the value */
 	j = i + 1;
@@ -654,6 +749,8 @@ static int assignment(struct scan *s, size_t i)
 		if (j >= n || p[j] != q)
 			return CK_OK;
 	} else {
+		if (s->unquoted_ok < 0)
+			s->unquoted_ok = data_ext(s->path);
 		if (!s->unquoted_ok)
 			return CK_OK;
 		while (j < n && p[j] != '\n' && p[j] != '\r' && p[j] != ' ' && p[j] != '\t' &&
@@ -683,54 +780,90 @@ static const unsigned char trig[256] = {
 	['-'] = 1, ['A'] = 2, ['g'] = 3, ['x'] = 4, ['h'] = 5, [':'] = 6, ['='] = 6,
 };
 
+/* Bit k set when p[k] starts a detector (n <= 16 bytes). */
+static uint32_t trig_mask_c(const unsigned char *p, size_t n)
+{
+	uint32_t m = 0;
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		m |= (uint32_t)(trig[p[k]] != 0) << k;
+	return m;
+}
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+static uint32_t trig_mask16(const unsigned char *p)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('-')), _mm_cmpeq_epi8(v, _mm_set1_epi8('A')));
+
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('g')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('x')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('h')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
+	m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('=')));
+	return (uint32_t)_mm_movemask_epi8(m);
+}
+#else
+static uint32_t trig_mask16(const unsigned char *p)
+{
+	return trig_mask_c(p, 16);
+}
+#endif
+
+static int dispatch(struct scan *s, size_t i)
+{
+	const unsigned char *p = (const unsigned char *)s->p;
+	unsigned char nx = i + 1 < s->n ? p[i + 1] : 0;
+
+	switch (trig[p[i]]) {
+	case 1:
+		return nx == '-' ? pem(s, i) : CK_OK;
+	case 2:
+		return nx == 'G' ? age_key(s, i) : aws_id(s, i);
+	case 3:
+		if (nx == 'h' || nx == 'i')
+			return github(s, i);
+		return nx == 'l' ? gitlab(s, i) : CK_OK;
+	case 4:
+		return slack(s, i);
+	case 5:
+		if (nx == 'v')
+			return vault(s, i);
+		return nx == 'o' ? slack_hook(s, i) : CK_OK;
+	case 6:
+		return assignment(s, i);
+	}
+	return CK_OK;
+}
+
+/*
+ * Every trigger position of [a, b), in order. The trigger bytes are
+ * common ones, so the positions are found 16 bytes at a time (SSE2 where
+ * the compiler has it) and each one is dispatched on its next byte.
+ */
 static int scan_span(struct scan *s, size_t a, size_t b)
 {
 	const unsigned char *p = (const unsigned char *)s->p;
 	size_t i;
-	int rc = CK_OK;
+	int rc;
 
 	s->span_a = a;
 	s->span_b = b;
-	for (i = a; i < b && rc == CK_OK; i++) {
-		unsigned char nx;
+	for (i = a; i < b; i += 16) {
+		uint32_t m = b - i >= 16 ? trig_mask16(p + i) : trig_mask_c(p + i, b - i);
 
-		if (trig[p[i]] == 0)
-			continue;
-		nx = i + 1 < s->n ? p[i + 1] : 0;
-		switch (trig[p[i]]) {
-		case 0:
-			continue;
-		case 1:
-			if (nx == '-')
-				rc = pem(s, i);
-			break;
-		case 2:
-			if (nx == 'G')
-				rc = age_key(s, i);
-			else
-				rc = aws_id(s, i);
-			break;
-		case 3:
-			if (nx == 'h' || nx == 'i')
-				rc = github(s, i);
-			else if (nx == 'l')
-				rc = gitlab(s, i);
-			break;
-		case 4:
-			rc = slack(s, i);
-			break;
-		case 5:
-			if (nx == 'v')
-				rc = vault(s, i);
-			else if (nx == 'o')
-				rc = slack_hook(s, i);
-			break;
-		case 6:
-			rc = assignment(s, i);
-			break;
+		while (m != 0) {
+			unsigned k = (unsigned)__builtin_ctz(m);
+
+			m &= m - 1;
+			if ((rc = dispatch(s, i + k)) != CK_OK)
+				return rc;
 		}
 	}
-	return rc;
+	return CK_OK;
 }
 
 static int data_ext(const char *path)
@@ -768,7 +901,7 @@ int ck_hook__check_patterns(struct ck_hook_report *r, const char *path, const ch
 	s.n = n;
 	s.lc_line = 1;
 	s.cover = cover;
-	s.unquoted_ok = data_ext(path);
+	s.unquoted_ok = -1;
 	if (n == 0)
 		return CK_OK;
 	if (added == NULL) {
@@ -811,4 +944,40 @@ int ck_hook_scan_patterns(struct ck_hook_report *r, const char *path, const void
                           const struct ck_hook_lines *added)
 {
 	return ck_hook__check_patterns(r, path, data, n, added, NULL);
+}
+
+/*
+ * Why this is exact: every detector reads forward from its trigger over the
+ * whole buffer and backwards no further than the trigger line's start (where
+ * an added-lines span starts too), and reports on that line; so a scan of
+ * some lines fires exactly the triggers of those lines that a whole scan
+ * fires, and finds nothing when none of them is among the lines. An AWS
+ * key id counts wherever it is, as the secret it pairs with may be on
+ * another line.
+ */
+int ck_hook__pattern_lines(const char *path, const char *data, size_t n, uint32_t *lines,
+                           size_t cap, size_t *nlines)
+{
+	struct ck_hook_report r;
+	struct scan s;
+	int rc = CK_OK;
+
+	ck_hook_report_init(&r);
+	memset(&s, 0, sizeof(s));
+	s.r = &r;
+	s.path = path;
+	s.p = data;
+	s.n = n;
+	s.lc_line = 1;
+	s.unquoted_ok = -1;
+	s.probe = 1;
+	s.plines = lines;
+	s.pcap = cap;
+	if (n > 0)
+		rc = scan_span(&s, 0, n);
+	ck_hook_report_dispose(&r);
+	*nlines = s.pn;
+	if (rc < 0)
+		return rc;
+	return s.overflow ? CK_ETOOBIG : CK_OK;
 }

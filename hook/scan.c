@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ck/alloc.h"
+#include "ck/secret.h"
 #include "ck/sops_config.h"
 #include "hook_int.h"
 
@@ -77,6 +78,7 @@ void ck_hook_scanner_free(struct ck_hook_scanner *s)
 	ck_hook__strmap_dispose(&s->sops, NULL);
 	ck_hook__strmap_dispose(&s->sops_own, ck_hook__sopscfg_free);
 	ck_hook__strmap_dispose(&s->kust, ck_hook__kust_free);
+	ck_secret_free(s->tkey);
 	ck_free(s);
 }
 

@@ -30,6 +30,9 @@
 #include "ck/sops_config.h"
 #include "hook_int.h"
 
+#define MAX_LITS 4
+#define MAX_MEMO 16
+
 struct ck_hook__sopscfg {
 	char *path;  /* "apps/.sops.yaml" */
 	char *vdir;  /* "/apps": the config's directory in a virtual absolute tree */
@@ -43,6 +46,19 @@ struct ck_hook__sopscfg {
 	regex_t *pre;
 	size_t npre;
 	int have_pre;
+	/* per pre regex: literals every match contains (checked with memmem first) */
+	char *(*lits)[MAX_LITS];
+	/*
+	 * rule_for() results by which pre regexes match: sops takes the first
+	 * matching rule, and a rule's metadata depends on the rule alone, so
+	 * paths with the same matches get the same answer.
+	 */
+	struct memo {
+		uint64_t mask;
+		int rc;
+		struct ck_sops_meta m;
+	} memo[MAX_MEMO];
+	size_t nmemo;
 };
 
 void ck_hook__sopscfg_free(void *p)
@@ -51,6 +67,16 @@ void ck_hook__sopscfg_free(void *p)
 
 	if (c == NULL)
 		return;
+	while (c->nmemo > 0)
+		ck_sops_meta_dispose(&c->memo[--c->nmemo].m);
+	if (c->lits != NULL) {
+		size_t i, k;
+
+		for (i = 0; i < c->npre; i++)
+			for (k = 0; k < MAX_LITS; k++)
+				ck_free(c->lits[i][k]);
+		ck_free(c->lits);
+	}
 	while (c->npre > 0)
 		regfree(&c->pre[--c->npre]);
 	ck_free(c->pre);
@@ -104,6 +130,112 @@ static int ere_safe(const char *re)
 	return !in_br;
 }
 
+/*
+ * Literals every match of an ere_safe() regex contains: runs of plain or
+ * escaped characters that are neither optional nor repeated, at the top
+ * level; none when the regex has a top-level alternation. Runs shorter
+ * than 2 characters are not worth a memmem. Unknown syntax ends a run,
+ * which only loses filtering, never a match.
+ */
+static int req_lits(char *out[MAX_LITS], const char *re)
+{
+	char run[256];
+	size_t rl = 0, nout = 0, i;
+	int depth = 0, rc = CK_OK;
+
+	for (i = 0; re[i]; i++) {
+		if (re[i] == '[') {
+			i++;
+			if (re[i] == '^')
+				i++;
+			if (re[i] == ']')
+				i++;
+			while (re[i] && re[i] != ']')
+				i++;
+			if (!re[i])
+				return CK_OK;
+		} else if (re[i] == '(') {
+			depth++;
+		} else if (re[i] == ')') {
+			depth--;
+		} else if (re[i] == '|' && depth == 0) {
+			goto none;
+		} else if (re[i] == '\\' && re[i + 1]) {
+			i++;
+		}
+	}
+	for (i = 0; re[i] && rc == CK_OK;) {
+		char lit = 0;
+		size_t next = i + 1;
+		int is_lit = 0, opt, rep;
+
+		if (re[i] == '\\' && re[i + 1]) {
+			lit = re[i + 1];
+			is_lit = 1;
+			next = i + 2;
+		} else if (re[i] == '(') {
+			size_t d = 0;
+
+			for (; re[next - 1]; next++) {
+				char ch = re[next - 1];
+
+				if (ch == '\\' && re[next]) {
+					next++;
+					continue;
+				}
+				if (ch == '[') {
+					while (re[next] && re[next] != ']')
+						next++;
+					continue;
+				}
+				if (ch == '(')
+					d++;
+				else if (ch == ')' && --d == 0)
+					break;
+			}
+			if (!re[next - 1])
+				break;
+		} else if (re[i] == '[') {
+			next = i + 1;
+			if (re[next] == '^')
+				next++;
+			if (re[next] == ']')
+				next++;
+			while (re[next] && re[next] != ']')
+				next++;
+			if (re[next])
+				next++;
+		} else if (strchr(".^$*+?{}|)", re[i]) == NULL) {
+			lit = re[i];
+			is_lit = 1;
+		}
+		opt = re[next] == '*' || re[next] == '?' || (re[next] == '{' && re[next + 1] == '0');
+		rep = re[next] == '+' || re[next] == '{' || opt;
+		if (is_lit && !opt && rl + 1 < sizeof(run))
+			run[rl++] = lit;
+		if (!is_lit || rep) {
+			if (rl >= 2 && nout < MAX_LITS && (out[nout++] = ck_strndup(run, rl)) == NULL)
+				rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
+			rl = 0;
+		}
+		/* skip the quantifier */
+		if (re[next] == '{') {
+			while (re[next] && re[next] != '}')
+				next++;
+			if (re[next])
+				next++;
+		} else if (re[next] == '*' || re[next] == '+' || re[next] == '?') {
+			next++;
+		}
+		i = next;
+	}
+	if (rc == CK_OK && rl >= 2 && nout < MAX_LITS && (out[nout++] = ck_strndup(run, rl)) == NULL)
+		rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
+	return rc;
+none:
+	return CK_OK;
+}
+
 /* creation_rules up to (not including) the first one without a path_regex, as YAML. */
 static int must_rules(struct ck_buf *out, struct ck_hook__sopscfg *c, const char *text, size_t n,
                       size_t *nrules)
@@ -125,7 +257,8 @@ static int must_rules(struct ck_buf *out, struct ck_hook__sopscfg *c, const char
 	            ? ck_doc_resolve(ck_doc_map_get(root, "creation_rules")) : NULL;
 	c->have_pre = 1;
 	if (rules != NULL && rules->kind == CK_DOC_SEQ && rules->nkids > 0 &&
-	    (c->pre = ck_calloc(rules->nkids, sizeof(*c->pre))) == NULL)
+	    ((c->pre = ck_calloc(rules->nkids, sizeof(*c->pre))) == NULL ||
+	     (c->lits = ck_calloc(rules->nkids, sizeof(*c->lits))) == NULL))
 		goto out;
 	for (i = 0; rules != NULL && rules->kind == CK_DOC_SEQ && i < rules->nkids; i++) {
 		const struct ck_doc_node *r = ck_doc_resolve(rules->kids[i]);
@@ -138,10 +271,15 @@ static int must_rules(struct ck_buf *out, struct ck_hook__sopscfg *c, const char
 			goto out;
 		(*nrules)++;
 		if (c->have_pre && ere_safe(re) &&
-		    regcomp(&c->pre[c->npre], re, REG_EXTENDED | REG_NOSUB) == 0)
+		    regcomp(&c->pre[c->npre], re, REG_EXTENDED | REG_NOSUB) == 0) {
 			c->npre++;
-		else
+			if (req_lits(c->lits[c->npre - 1], re) < 0) {
+				rc = CK_ENOMEM;
+				goto out;
+			}
+		} else {
 			c->have_pre = 0;
+		}
 	}
 	if (ck_doc_map_set(o, map, "creation_rules", seq) < 0 || ck_doc_add_root(o, map) < 0)
 		goto out;
@@ -392,39 +530,62 @@ static int walk(struct leaves *l, struct ck_sops_node *n, struct ck_buf *path, s
 /*
  * Read the file (plain: as plaintext) and mark the leaves `rule` selects.
  * *ok 0 when the file cannot be evaluated (read error, a tree sops cannot
- * encrypt); the error is cleared.
+ * encrypt); the error is cleared. pre (may be NULL): the same file already
+ * read as encrypted, taken over instead of reading it again.
  */
-static int select_leaves(struct leaves *l, int *ok, const char *data, size_t n,
-                         enum ck_sops_format fmt, int plain, enum ck_sops_rule rule,
-                         const char *value)
+static int select_leaves(struct ck_hook_scanner *s, struct leaves *l, int *ok, const char *data,
+                         size_t n, enum ck_sops_format fmt, int plain, enum ck_sops_rule rule,
+                         const char *value, struct ck_sops_file **pre)
 {
 	struct ck_sops_file *sf = NULL;
+	int borrowed = 0;
 	struct ck_sops_keyctx ctx;
 	struct ck_buf text, path, tpath;
 	size_t d, i;
 	int rc;
 
 	*ok = 0;
-	ck_buf_init_secure(&text, 0);
+	/*
+	 * ck_sops_file_read wants plaintext in secret memory; a file read as
+	 * encrypted needs none. Either way the bytes are a copy of the blob,
+	 * which is ordinary memory already.
+	 */
+	if (plain)
+		ck_buf_init_secure(&text, 0);
+	else
+		ck_buf_init(&text, 0);
 	ck_buf_init(&path, 0);
 	ck_buf_init(&tpath, 0);
 	ck_sops_keyctx_init(&ctx);
-	if (ck_buf_put(&text, data, n) < 0) {
+	if (pre != NULL && *pre != NULL && !plain) {
+		sf = *pre;
+		*pre = NULL;
+	} else if (ck_buf_put(&text, data, n) < 0) {
 		rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
 		goto out;
-	}
-	if ((rc = ck_sops_file_read(&sf, &text, fmt, plain ? CK_SOPS_PLAINTEXT : 0)) < 0)
+	} else if ((rc = ck_sops_file_read(&sf, &text, fmt, plain ? CK_SOPS_PLAINTEXT : 0)) < 0) {
 		goto soft;
+	}
 	for (d = 0; d < sf->tree->ndocs; d++)
 		if ((rc = walk(l, &sf->tree->docs[d], &path, &tpath, 0)) < 0)
 			goto soft;
 	sf->encrypted = 0;
 	if (sf->datakey == NULL) {
-		if ((sf->datakey = ck_secret_alloc(32)) == NULL) {
-			rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
-			goto out;
+		/*
+		 * One throw-away data key per scanner, lent to every file: what
+		 * the encryption selects does not depend on the key, and a key
+		 * in secret memory per file cost a mapping, a lock and guard
+		 * pages each.
+		 */
+		if (s->tkey == NULL) {
+			if ((s->tkey = ck_secret_alloc(32)) == NULL) {
+				rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
+				goto out;
+			}
+			ck_random(s->tkey, 32);
 		}
-		ck_random(sf->datakey, 32);
+		sf->datakey = s->tkey;
+		borrowed = 1;
 	}
 	ck_free(sf->meta.rule_value);
 	sf->meta.rule_value = NULL;
@@ -448,6 +609,8 @@ soft:
 out:
 	for (i = 0; i < l->n; i++)
 		l->v[i].n = NULL; /* the tree goes away now */
+	if (borrowed)
+		sf->datakey = NULL; /* the scanner's, not the file's */
 	ck_sops_file_free(sf);
 	ck_sops_keyctx_dispose(&ctx);
 	ck_buf_dispose(&text);
@@ -573,7 +736,8 @@ static int plaintext(struct ck_hook__file *f, const struct ck_hook__sopscfg *c,
 		return CK_OK; /* Secrets have their own rule; other objects are not secrets */
 	memset(&l, 0, sizeof(l));
 	ck_buf_init(&fix, 0);
-	if ((rc = select_leaves(&l, &ok, f->data, f->n, fmt, 1, rm->rule, rm->rule_value)) < 0 || !ok)
+	if ((rc = select_leaves(f->s, &l, &ok, f->data, f->n, fmt, 1, rm->rule, rm->rule_value, NULL)) < 0 ||
+	    !ok)
 		goto out;
 	for (i = 0; i < l.n; i++) {
 		if (!l.v[i].sel)
@@ -615,14 +779,18 @@ static int keys_overlap(const struct ck_sops_meta *a, const struct ck_sops_meta 
 	return 0;
 }
 
+/* *sfp: the file as read; select_leaves takes it over (no second read), so its rule is kept here. */
 static int encrypted(struct ck_hook__file *f, const struct ck_hook__sopscfg *c,
-                     const struct ck_sops_meta *rm, const struct ck_sops_file *sf,
+                     const struct ck_sops_meta *rm, struct ck_sops_file **sfp,
                      enum ck_sops_format fmt)
 {
+	const struct ck_sops_file *sf = *sfp;
 	struct leaves lm, lc;
 	struct ck_buf fix, desc, names;
 	size_t i, cnt = 0, first = 0;
 	int okm = 0, okc = 0, rc = CK_OK, same;
+	enum ck_sops_rule mrule = sf->meta.rule;
+	char *mval = NULL;
 
 	memset(&lm, 0, sizeof(lm));
 	memset(&lc, 0, sizeof(lc));
@@ -661,13 +829,18 @@ static int encrypted(struct ck_hook__file *f, const struct ck_hook__sopscfg *c,
 			goto out;
 	}
 	/* the values either rule selects must all be ENC[] */
-	if ((rc = select_leaves(&lm, &okm, f->data, f->n, fmt, 0, sf->meta.rule, sf->meta.rule_value)) < 0)
+	if (sf->meta.rule_value != NULL && (mval = ck_strdup(sf->meta.rule_value)) == NULL) {
+		rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
 		goto out;
-	same = rm->rule == sf->meta.rule &&
-	       ((rm->rule_value == NULL && sf->meta.rule_value == NULL) ||
-	        (rm->rule_value != NULL && sf->meta.rule_value != NULL &&
-	         strcmp(rm->rule_value, sf->meta.rule_value) == 0));
-	if (!same && (rc = select_leaves(&lc, &okc, f->data, f->n, fmt, 0, rm->rule, rm->rule_value)) < 0)
+	}
+	sf = NULL; /* taken over by the first select_leaves */
+	if ((rc = select_leaves(f->s, &lm, &okm, f->data, f->n, fmt, 0, mrule, mval, sfp)) < 0)
+		goto out;
+	same = rm->rule == mrule &&
+	       ((rm->rule_value == NULL && mval == NULL) ||
+	        (rm->rule_value != NULL && mval != NULL && strcmp(rm->rule_value, mval) == 0));
+	if (!same &&
+	    (rc = select_leaves(f->s, &lc, &okc, f->data, f->n, fmt, 0, rm->rule, rm->rule_value, NULL)) < 0)
 		goto out;
 	if (okc && lc.n != lm.n)
 		okc = 0;
@@ -684,8 +857,7 @@ static int encrypted(struct ck_hook__file *f, const struct ck_hook__sopscfg *c,
 	{
 		int from_meta = okm && lm.v[first].sel;
 
-		if (rule_desc(&desc, from_meta ? sf->meta.rule : rm->rule,
-		              from_meta ? sf->meta.rule_value : rm->rule_value) < 0) {
+		if (rule_desc(&desc, from_meta ? mrule : rm->rule, from_meta ? mval : rm->rule_value) < 0) {
 			rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
 			goto out;
 		}
@@ -704,6 +876,7 @@ static int encrypted(struct ck_hook__file *f, const struct ck_hook__sopscfg *c,
 		                        cnt == 1 ? "is" : "are", lm.v[first].path);
 	}
 out:
+	ck_free(mval);
 	leaves_dispose(&lm);
 	leaves_dispose(&lc);
 	ck_buf_dispose(&fix);
@@ -732,21 +905,64 @@ int ck_hook__check_sops(struct ck_hook__file *f)
 	}
 	if ((rc = find_cfg(&c, f->s, f->path)) < 0 || c == NULL || c->must == NULL)
 		return rc;
+	ck_sops_meta_init(&rm);
+	ck_buf_init(&abs, 0);
+	/* read as encrypted: ordinary memory, like the blob it copies (see select_leaves) */
+	ck_buf_init(&text, 0);
 	if (c->have_pre) {
-		size_t k, pl = strlen(c->vdir) - 1; /* "/a/b" -> relative to "a/b" */
+		size_t k, m, pl = strlen(c->vdir) - 1; /* "/a/b" -> relative to "a/b" */
 		const char *rel = pl == 0 ? f->path : f->path + pl + 1;
+		size_t rell = strlen(rel);
+		uint64_t mask = 0;
 		int any = 0;
 
 		if (pl > 0 && (strncmp(f->path, c->vdir + 1, pl) != 0 || f->path[pl] != '/'))
-			return CK_OK; /* cannot happen: the config is above the file */
-		for (k = 0; k < c->npre && !any; k++)
-			any = regexec(&c->pre[k], rel, 0, NULL, 0) == 0;
+			goto out; /* cannot happen: the config is above the file */
+		for (k = 0; k < c->npre && (c->npre <= 64 || !any); k++) {
+			int hit = 1;
+
+			for (m = 0; m < MAX_LITS && c->lits[k][m] != NULL && hit; m++)
+				hit = memmem(rel, rell, c->lits[k][m], strlen(c->lits[k][m])) != NULL;
+			if (hit && regexec(&c->pre[k], rel, 0, NULL, 0) == 0) {
+				any = 1;
+				if (k < 64)
+					mask |= (uint64_t)1 << k;
+			}
+		}
 		if (!any)
-			return CK_OK;
+			goto out;
+		if (c->npre <= 64) {
+			for (m = 0; m < c->nmemo && c->memo[m].mask != mask; m++)
+				;
+			if (m < c->nmemo) {
+				rc = c->memo[m].rc;
+				if (rc == CK_OK && (rc = ck_sops_meta_copy(&rm, &c->memo[m].m)) < 0)
+					goto out;
+				goto ruled;
+			}
+			if (ck_buf_printf(&abs, "/%s", f->path) < 0) {
+				rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
+				goto out;
+			}
+			rc = ck_sops_config_rule_for(c->must, ck_buf_cstr(&abs), &rm);
+			if (rc == CK_ENOMEM)
+				goto out;
+			if (c->nmemo < MAX_MEMO) {
+				struct memo *e = &c->memo[c->nmemo];
+
+				ck_sops_meta_init(&e->m);
+				e->mask = mask;
+				e->rc = rc < 0 ? rc : CK_OK;
+				if (rc == CK_OK && ck_sops_meta_copy(&e->m, &rm) < 0) {
+					ck_sops_meta_dispose(&e->m);
+					rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
+					goto out;
+				}
+				c->nmemo++;
+			}
+			goto ruled;
+		}
 	}
-	ck_sops_meta_init(&rm);
-	ck_buf_init(&abs, 0);
-	ck_buf_init_secure(&text, 0);
 	if (ck_buf_printf(&abs, "/%s", f->path) < 0) {
 		rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
 		goto out;
@@ -754,6 +970,7 @@ int ck_hook__check_sops(struct ck_hook__file *f)
 	rc = ck_sops_config_rule_for(c->must, ck_buf_cstr(&abs), &rm);
 	if (rc == CK_ENOMEM)
 		goto out;
+ruled:
 	if (rc < 0 || ck_sops_meta_key_count(&rm) == 0) {
 		/* no rule says so (or an unusable one: the config is reported on its own) */
 		ck_err_clear();
@@ -773,7 +990,7 @@ int ck_hook__check_sops(struct ck_hook__file *f)
 	if (rc == CK_ENOMEM)
 		goto out;
 	if (rc == CK_OK) {
-		rc = encrypted(f, c, &rm, sf, fmt);
+		rc = encrypted(f, c, &rm, &sf, fmt);
 		goto out;
 	}
 	{

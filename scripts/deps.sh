@@ -5,7 +5,7 @@
 set -eu
 pkgs="cmake make gcc clang libclang-rt-14-dev pkg-config git python3
 libssl-dev libsodium-dev libyaml-dev libjansson-dev libcurl4-openssl-dev
-libgit2-dev libcmocka-dev zlib1g-dev age gnupg git-secrets pre-commit
+libgit2-dev libcmocka-dev zlib1g-dev libdeflate-dev age gnupg git-secrets pre-commit
 ca-certificates openssl time"
 missing=""
 for p in $pkgs; do

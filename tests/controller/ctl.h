@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,10 +20,15 @@
 #include "fake.h"
 #include "ck/ctl_clock.h"
 #include "ck/ctl_kube.h"
+#include "ck/alloc.h"
+#include "ck/enc.h"
+#include "ck/rsa.h"
+#include "ck/seal.h"
 
 struct ctl {
 	pid_t pid;
 	int port;
+	int mport;
 	char log[700];
 };
 
@@ -80,7 +86,8 @@ static inline void ctl_start(struct ctl *c, const char *kubeconfig, ...)
 	memset(c, 0, sizeof(*c));
 	c->port = free_port();
 	snprintf(listen, sizeof(listen), "127.0.0.1:%d", c->port);
-	snprintf(metrics, sizeof(metrics), "127.0.0.1:%d", free_port());
+	c->mport = free_port();
+	snprintf(metrics, sizeof(metrics), "127.0.0.1:%d", c->mport);
 	snprintf(c->log, sizeof(c->log), "%s/ctl-%d-%d.log", ckt_tmpdir(), c->port,
 	         ck_random_uniform(100000));
 	argv[n++] = ctl_binary();
@@ -109,19 +116,53 @@ static inline void ctl_start(struct ctl *c, const char *kubeconfig, ...)
 	c->pid = fork();
 	assert_true(c->pid >= 0);
 	if (c->pid == 0) {
+		int i;
+
+		/* Die with the test, and hold none of its pipes (the fake exits on stdin EOF). */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		fd = open(c->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		if (fd >= 0) {
 			dup2(fd, 2);
 			dup2(fd, 1);
 		}
+		for (i = 3; i < 1024; i++)
+			close(i);
 		execv(argv[0], (char **)argv);
 		_exit(127);
 	}
 }
 
-/* GET a path on the controller's HTTP port; returns the status (0: no answer). */
+static inline long http_to(int port, const char *method, const char *path, const char *body,
+                           struct ck_buf *out);
+
+/* A request to the controller's HTTP port; returns the status (0: no answer). */
 static inline long ctl_http(struct ctl *c, const char *method, const char *path, const char *body,
                      struct ck_buf *out)
+{
+	return http_to(c->port, method, path, body, out);
+}
+
+/* The value of a metric line prefix on the metrics port (-1 when absent). */
+static inline double ctl_metric(struct ctl *c, const char *series)
+{
+	struct ck_buf b = CK_BUF_INIT;
+	const char *p;
+	double v = -1;
+
+	if (http_to(c->mport, "GET", "/metrics", NULL, &b) == 200) {
+		for (p = ck_buf_cstr(&b); (p = strstr(p, series)) != NULL; p++) {
+			if ((p == ck_buf_cstr(&b) || p[-1] == '\n') && p[strlen(series)] == ' ') {
+				v = strtod(p + strlen(series) + 1, NULL);
+				break;
+			}
+		}
+	}
+	ck_buf_dispose(&b);
+	return v;
+}
+
+static inline long http_to(int port, const char *method, const char *path, const char *body,
+                           struct ck_buf *out)
 {
 	struct ck_http_client *h = NULL;
 	struct ck_http_response r = CK_HTTP_RESPONSE_INIT;
@@ -134,7 +175,7 @@ static inline long ctl_http(struct ctl *c, const char *method, const char *path,
 	o.timeout_ms = 5000;
 	if (ck_http_client_new(&h, &o) < 0)
 		return 0;
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", c->port, path);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
 	memset(&q, 0, sizeof(q));
 	q.method = method;
 	q.url = url;
@@ -349,6 +390,29 @@ static inline void ss_message(struct ck_ctl_kube_conn *kc, const char *path, cha
 	ck_ctl_kube_resp_dispose(&r);
 }
 
+/* 1 if the Secret's controller ownerReference points at the SealedSecret's uid. */
+static inline int owned_by(struct ck_ctl_kube_conn *kc, const char *secret_path,
+                           const char *ss_path)
+{
+	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	const struct ck_doc_node *refs;
+	char uid[128];
+	int ok = 0;
+
+	kube_field(kc, ss_path, "metadata.uid", uid, sizeof(uid));
+	if (kube_get(kc, &r, secret_path) == 200 &&
+	    (refs = ck_doc_get_path(r.obj, "metadata.ownerReferences")) != NULL &&
+	    refs->kind == CK_DOC_SEQ && refs->nkids == 1) {
+		const struct ck_doc_node *ref = ck_doc_resolve(refs->kids[0]);
+
+		ok = uid[0] && ck_doc_scalar_is(ck_doc_map_get(ref, "uid"), uid) &&
+		     ck_doc_scalar_is(ck_doc_map_get(ref, "controller"), "true") &&
+		     ck_doc_scalar_is(ck_doc_map_get(ref, "kind"), "SealedSecret");
+	}
+	ck_ctl_kube_resp_dispose(&r);
+	return ok;
+}
+
 static inline long kube_send(struct ck_ctl_kube_conn *kc, const char *method, const char *path,
                       const char *body, const char *ctype)
 {
@@ -372,6 +436,101 @@ static const char *fake_kubeconfig_file(struct fake *f, const char *token, int s
 	snprintf(user, sizeof(user), "{\"token\":\"%s\"}", token);
 	fake_kubeconfig(f, paths[slot], user, "default");
 	return paths[slot];
+}
+
+/* Seal one value for (scope, ns, name) with the public key of a PEM certificate. */
+static inline void seal_value(struct ck_buf *out, const char *cert_pem, enum ck_seal_scope scope,
+                              const char *ns, const char *name, const char *pt)
+{
+	struct ck_rsa *pub = NULL;
+	struct ck_seal_cert_info info;
+
+	assert_int_equal(ck_seal_cert_parse(&pub, &info, cert_pem, strlen(cert_pem),
+	                                    (time_t)(ck_ctl_wall_us() / 1000000)), CK_OK);
+	assert_int_equal(ck_seal_value_seal(out, pub, scope, ns, name, pt, strlen(pt)), CK_OK);
+	ck_rsa_free(pub);
+}
+
+/*
+ * A SealedSecret JSON with items "k=v,k=v" sealed (strict unless annotated
+ * scope) and an optional template fragment (JSON members inside "template").
+ */
+static inline void make_ss(struct ck_buf *out, const char *cert_pem, const char *ns,
+                           const char *name, enum ck_seal_scope scope, const char *items,
+                           const char *template_members)
+{
+	char *copy = ck_strdup(items), *save = NULL, *tok;
+	int first = 1;
+
+	assert_non_null(copy);
+	assert_int_equal(ck_buf_printf(out, "{\"apiVersion\":\"bitnami.com/v1alpha1\","
+	                               "\"kind\":\"SealedSecret\",\"metadata\":{\"name\":\"%s\","
+	                               "\"namespace\":\"%s\"%s},\"spec\":{\"template\":{%s},"
+	                               "\"encryptedData\":{", name, ns,
+	                               scope == CK_SEAL_SCOPE_NAMESPACE_WIDE ?
+	                               ",\"annotations\":{\"sealedsecrets.bitnami.com/namespace-wide\":\"true\"}" :
+	                               scope == CK_SEAL_SCOPE_CLUSTER_WIDE ?
+	                               ",\"annotations\":{\"sealedsecrets.bitnami.com/cluster-wide\":\"true\"}" : "",
+	                               template_members ? template_members : ""), CK_OK);
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+
+		assert_non_null(eq);
+		*eq = '\0';
+		assert_int_equal(ck_buf_printf(out, "%s\"%s\":\"", first ? "" : ",", tok), CK_OK);
+		seal_value(out, cert_pem, scope, ns, name, eq + 1);
+		assert_int_equal(ck_buf_putc(out, '"'), CK_OK);
+		first = 0;
+	}
+	assert_int_equal(ck_buf_puts(out, "}}}"), CK_OK);
+	ck_free(copy);
+}
+
+/* The TEST-ONLY certificate of the shared vectors. */
+static inline void test_cert(struct ck_buf *out)
+{
+	char p[1024];
+
+	snprintf(p, sizeof(p), "%s/TEST-ONLY-sealed-secrets-cert.pem", ckt_vectors("sealed-secrets"));
+	ckt_read(out, p);
+}
+
+/* Install the TEST-ONLY key Secret in kube-system. */
+static inline void install_test_key(struct ck_ctl_kube_conn *kc)
+{
+	char p[1024];
+
+	snprintf(p, sizeof(p), "%s/TEST-ONLY-sealed-secrets-key-secret.yaml",
+	         ckt_vectors("sealed-secrets"));
+	assert_int_equal(kube_create_file(kc, p), 201);
+}
+
+/* Value of data[key] of a Secret, base64-decoded ("" if absent). */
+static inline void secret_value(struct ck_ctl_kube_conn *kc, const char *ns, const char *name,
+                                const char *key, char *out, size_t n)
+{
+	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_buf b = CK_BUF_INIT;
+	char path[512];
+	const char *v;
+
+	out[0] = '\0';
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/secrets/%s", ns, name);
+	if (kube_get(kc, &r, path) == 200 &&
+	    (v = ck_doc_map_get_str(ck_doc_map_get(r.obj, "data"), key)) != NULL &&
+	    ck_b64_decode(&b, v, strlen(v), CK_B64_STD, 0) == CK_OK)
+		snprintf(out, n, "%s", ck_buf_cstr(&b));
+	ck_buf_dispose(&b);
+	ck_ctl_kube_resp_dispose(&r);
+}
+
+static inline int secret_value_is(struct ck_ctl_kube_conn *kc, const char *ns, const char *name,
+                                  const char *key, const char *want)
+{
+	char v[4096];
+
+	secret_value(kc, ns, name, key, v, sizeof(v));
+	return strcmp(v, want) == 0;
 }
 
 #endif

@@ -477,6 +477,14 @@ class DeleteTest(Base):
         self.assertEqual(st, 200)
         self.assertNotIn("ownerReferences", k["metadata"])
 
+    def test_dangling_owner_collected(self):
+        o = secret("orphan")
+        o["metadata"]["ownerReferences"] = [{"apiVersion": "v1", "kind": "X", "name": "gone",
+                                             "uid": "00000000-0000-0000-0000-000000000000",
+                                             "controller": True}]
+        self.assertEqual(self.c.req("POST", SEC, o)[0], 201)
+        self.assertEqual(self.c.req("GET", SEC + "/orphan")[0], 404)
+
     def test_recreated_owner_same_name_does_not_keep_child(self):
         _, s, _ = self.c.req("POST", SS, sealed("own"))
         self._owned(s, "child")

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "ck/buf.h"
+#include "ck/hook_internal.h"
 #include "ck/secret.h"
 #include "hookt.h"
 
@@ -235,9 +236,125 @@ static void t_fingerprint(void **state)
 	ck_hook_report_dispose(&c);
 }
 
+/*
+ * A file of random lines, some with secrets of every kind, with padding
+ * that moves every byte across the 16-byte blocks the trigger search reads.
+ */
+static void random_text(struct ck_buf *t, unsigned seed, size_t lines, size_t pad)
+{
+	char v[128], w[128];
+	uint32_t x = seed * 2654435761u + 1;
+	size_t i;
+
+	ck_buf_reset(t);
+	assert_int_equal(ck_buf_printf(t, "#%*s\n", (int)pad, ""), CK_OK);
+	for (i = 0; i < lines; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		ht_rand62(v, 36, (unsigned)(x >> 3));
+		ht_rand62(w, 40, (unsigned)(x >> 5));
+		switch (x % 11) {
+		case 0:
+			assert_int_equal(ck_buf_printf(t, "  token: gh%s_%s\n", "p", v), CK_OK);
+			break;
+		case 1:
+			assert_int_equal(ck_buf_printf(t, "password: \"%.24s\"\n", w), CK_OK);
+			break;
+		case 2:
+			assert_int_equal(ck_buf_printf(t, "id = AKIA%s\n", "Q3XW7ZP2MNR5TBLD"), CK_OK);
+			break;
+		case 3:
+			w[7] = '/';
+			assert_int_equal(ck_buf_printf(t, "secret = %s\n", w), CK_OK);
+			break;
+		case 4:
+			assert_int_equal(ck_buf_printf(t, "VAULT_TOKEN=h%s.%s\n", "vs", v), CK_OK);
+			break;
+		default:
+			assert_int_equal(ck_buf_printf(t, "key%u: value-%u--x:=g h A\n", (unsigned)i, (unsigned)x % 97),
+			                 CK_OK);
+			break;
+		}
+	}
+}
+
+/*
+ * ck_hook__pattern_lines: a scan of any set of lines that holds none of the
+ * lines it names finds nothing (what lets a staged change skip its diff);
+ * and the trigger search gives the same findings whatever the alignment.
+ */
+static void t_pattern_lines(void **state)
+{
+	struct ck_buf t;
+	uint32_t lines[256], ranges[64][2];
+	size_t nl = 0, pad, round, k;
+	struct ck_hook_report r, r0;
+	struct ck_hook_lines added;
+	uint32_t x = 12345;
+	size_t found = 0, listed = 0;
+
+	(void)state;
+	ck_buf_init(&t, 0);
+	for (round = 0; round < 40; round++) {
+		size_t nlines = 5 + round % 30, nr = 0;
+		uint32_t l;
+
+		random_text(&t, (unsigned)round, nlines, round % 17);
+		assert_int_equal(ck_hook__pattern_lines("x.yaml", ck_buf_cstr(&t), ck_buf_len(&t), lines, 256, &nl), CK_OK);
+		for (k = 1; k < nl; k++)
+			assert_true(lines[k - 1] < lines[k]);
+		/* the lines outside the list, as ranges: nothing is found there */
+		for (l = 1; l <= nlines + 1; l++) {
+			int in = 0;
+
+			for (k = 0; k < nl; k++)
+				in |= lines[k] == l;
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			if (in || x % 3 == 0)
+				continue;
+			ranges[nr][0] = ranges[nr][1] = l;
+			nr++;
+		}
+		added.r = (const uint32_t(*)[2])ranges;
+		added.n = nr;
+		pscan(&r, "x.yaml", ck_buf_cstr(&t), &added);
+		ht_expect_none(&r);
+		ck_hook_report_dispose(&r);
+		/* every line: the same findings at every alignment */
+		pscan(&r0, "x.yaml", ck_buf_cstr(&t), NULL);
+		if (nl == 0)
+			ht_expect_none(&r0);
+		found += r0.n;
+		listed += nl;
+		for (pad = 0; pad < 20; pad += 3) {
+			random_text(&t, (unsigned)round, nlines, pad);
+			pscan(&r, "x.yaml", ck_buf_cstr(&t), NULL);
+			assert_int_equal(r.n, r0.n);
+			for (k = 0; k < r.n; k++) {
+				assert_int_equal(r.v[k].line, r0.v[k].line);
+				assert_string_equal(r.v[k].fingerprint, r0.v[k].fingerprint);
+			}
+			ck_hook_report_dispose(&r);
+		}
+		ck_hook_report_dispose(&r0);
+	}
+	print_message("pattern lines: %zu findings, %zu lines listed in 40 files\n", found, listed);
+	assert_true(found > 40 && listed >= found);
+	/* more trigger lines than the caller has room for */
+	random_text(&t, 7, 200, 0);
+	assert_int_equal(ck_hook__pattern_lines("x.yaml", ck_buf_cstr(&t), ck_buf_len(&t), lines, 4, &nl),
+	                 CK_ETOOBIG);
+	ck_err_clear();
+	ck_buf_dispose(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_pattern_lines),
 		cmocka_unit_test(t_pem),          cmocka_unit_test(t_age),
 		cmocka_unit_test(t_aws),          cmocka_unit_test(t_tokens),
 		cmocka_unit_test(t_assignment),   cmocka_unit_test(t_added_lines),
