@@ -300,6 +300,25 @@ int ck_ctl_sops_new(struct ck_ctl_sops **out, struct ck_ctl_kube *kube,
 		s->nns++;
 	}
 	s->o.namespaces = NULL;
+	/*
+	 * Only when the API server serves the kind (the CRD is installed); asked
+	 * before anything registers with the metrics.
+	 */
+	{
+		struct ck_ctl_kube_conn *c = NULL;
+		struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+
+		if ((rc = ck_ctl_kube_conn_new(&c, kube)) < 0)
+			goto out;
+		rc = ck_ctl_kube_request(c, &r, "GET", "/apis/" API, NULL, NULL, 0, NULL, 0);
+		if (rc < 0 && r.status == 404)
+			rc = ck_err_set(CK_ENOTFOUND, "controller: the API server does not serve %s "
+			                "SopsSecrets (install deploy/crd-sopssecrets.yaml)", API);
+		ck_ctl_kube_resp_dispose(&r);
+		ck_ctl_kube_conn_free(c);
+		if (rc < 0)
+			goto out;
+	}
 	memset(&rl, 0, sizeof(rl));
 	rl.base_ms = opts->backoff_base_ms > 0 ? opts->backoff_base_ms : 1000;
 	rl.max_ms = opts->backoff_max_ms > 0 ? opts->backoff_max_ms : 300000;
@@ -388,22 +407,9 @@ out:
 
 int ck_ctl_sops_start_informers(struct ck_ctl_sops *s)
 {
-	struct ck_ctl_kube_conn *c = NULL;
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
 	size_t i;
 	int rc;
 
-	/* only when the API server serves the kind (the CRD is installed) */
-	if ((rc = ck_ctl_kube_conn_new(&c, s->kube)) < 0)
-		return rc;
-	rc = ck_ctl_kube_request(c, &r, "GET", "/apis/" API, NULL, NULL, 0, NULL, 0);
-	if (rc < 0 && r.status == 404)
-		rc = ck_err_set(CK_ENOTFOUND, "controller: the API server does not serve %s SopsSecrets "
-		                "(install deploy/crd-sopssecrets.yaml)", API);
-	ck_ctl_kube_resp_dispose(&r);
-	ck_ctl_kube_conn_free(c);
-	if (rc < 0)
-		return rc;
 	if ((rc = ck_ctl_informer_start(s->keys_inf)) < 0)
 		return rc;
 	for (i = 0; i < s->ninf; i++)
