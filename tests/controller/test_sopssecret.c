@@ -25,7 +25,7 @@
 
 static struct {
 	struct fake f;
-	struct ckt_double vault;
+	struct ckt_double vault, aws;
 	struct ck_ctl_kube *kube;
 	struct ck_ctl_kube_conn *kc;
 	struct ck_ctl_metrics *m;
@@ -75,6 +75,8 @@ static int setup(void **state)
 		ck_log_set_level(CK_LOG_DEBUG);
 	rc_fake_start(&E.f, "test-token");
 	ckt_double_start(&E.vault, "vault_double.py", "--root-token", "root", NULL);
+	ckt_double_start(&E.aws, "aws_double.py", NULL);
+	setenv("AWS_ENDPOINT_URL", E.aws.url, 1);
 	E.kube = fake_kube(&E.f, "test-token", -1);
 	assert_int_equal(ck_ctl_kube_conn_new(&E.kc, E.kube), CK_OK);
 	E.m = ck_ctl_metrics_new();
@@ -98,6 +100,7 @@ static int teardown(void **state)
 	ck_ctl_kube_free(E.kube);
 	ck_ctl_metrics_free(E.m);
 	ckt_double_stop(&E.vault);
+	ckt_double_stop(&E.aws);
 	fake_stop(&E.f);
 	return 0;
 }
@@ -386,6 +389,50 @@ static void test_unchanged_not_decrypted(void **state)
 	assert_true(st1.skipped > st0.skipped);
 }
 
+/* AWS KMS with the static credentials of sops.aws-kms. */
+static void test_aws_kms(void **state)
+{
+	struct ck_buf reply = CK_BUF_INIT, out = CK_BUF_INIT, plain;
+	struct ck_doc *d = NULL;
+	struct ck_sops_opts o;
+	struct ck_sops_keyctx ctx;
+	struct ck_sops_net_opts no = CK_SOPS_NET_OPTS_INIT;
+	struct ck_aws_creds creds = { "AKIDSOPSKMS", "a2V5LWZvci1rbXM", NULL };
+	char url[256];
+
+	(void)state;
+	vault_ctl(&E.aws, "key", "{\"akid\":\"AKIDSOPSKMS\",\"secret\":\"a2V5LWZvci1rbXM\"}");
+	snprintf(url, sizeof(url), "%s/_control/kms_key", E.aws.url);
+	assert_int_equal(rc_http("POST", url, "{\"alias\":\"alias/flux\"}", &reply), 200);
+	assert_int_equal(ck_doc_parse_json(&d, ck_buf_cstr(&reply), ck_buf_len(&reply), 0), CK_OK);
+	ck_sops_opts_init(&o);
+	o.config_path = E.cfg;
+	o.file_path = "/secret.yaml";
+	o.keys[CK_SOPS_K_KMS] = ck_doc_map_get_str(d->docs[0], "Arn");
+	o.rule = CK_SOPS_RULE_ENCRYPTED_REGEX;
+	o.rule_value = "^(data|stringData)$";
+	o.nrules = 1;
+	no.aws_creds = &creds;
+	ck_sops_keyctx_init(&ctx);
+	ctx.ext = &no;
+	ck_buf_init_secure(&plain, 0);
+	assert_int_equal(ck_buf_puts(&plain, manifest), CK_OK);
+	if (ck_sops_op_encrypt(&out, &plain, &o, &ctx) != CK_OK)
+		fail_msg("sops encrypt: %s", ck_err_last()->msg);
+	ck_sops_keyctx_dispose(&ctx);
+	ck_buf_dispose(&plain);
+	kube_namespace(E.kc, "s-kms");
+	keys_secret("sops.aws-kms", "aws_access_key_id: AKIDSOPSKMS\n"
+	            "aws_secret_access_key: a2V5LWZvci1rbXM\n", NULL);
+	apply_sopssecret("s-kms", "db", ck_buf_cstr(&out), NULL);
+	WAIT_UNTIL(20000, ss_ready("s-kms", "db", "True", "Decrypted"));
+	assert_true(rc_secret_is(E.kc, "s-kms", "db", "password", "s3cr3t"));
+	assert_true(vault_count(&E.aws, "POST", "/") >= 2); /* Encrypt here, Decrypt there */
+	ck_doc_free(d);
+	ck_buf_dispose(&reply);
+	ck_buf_dispose(&out);
+}
+
 /* Run a shell command line (test fixtures only); its status. */
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int sh(const char *fmt, ...)
@@ -488,6 +535,7 @@ int main(void)
 		cmocka_unit_test(test_unchanged_not_decrypted),
 		cmocka_unit_test(test_example),
 		cmocka_unit_test(test_pgp),
+		cmocka_unit_test(test_aws_kms),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
