@@ -619,36 +619,28 @@ static const unsigned char namec[256] = {
 	NAMEC_ROW('0'), ['8'] = 1, ['9'] = 1, ['_'] = 1, ['-'] = 1, ['.'] = 1,
 };
 
+/* The first letters of the stems below, either case. */
+static const unsigned char stemc[256] = {
+	['p'] = 1, ['s'] = 1, ['t'] = 1, ['k'] = 1, ['P'] = 1, ['S'] = 1, ['T'] = 1, ['K'] = 1,
+};
+
 /*
  * A necessary condition of secret_name(), cheap enough for every key of a
  * YAML file: every keyword holds "pass", "secr", "toke" or "key" (| 0x20
- * lowercases letters and maps no other name character onto one).
+ * lowercases letters and maps no other name character onto one). 1 when
+ * one of them starts at q, with left characters of the name from q on.
  */
-static int kw_hint(const char *s, size_t n)
+static int stem_at(const unsigned char *q, size_t left)
 {
-	size_t k;
-
-	for (k = 0; k + 3 <= n; k++) {
-		const unsigned char *q = (const unsigned char *)s + k;
-
-		switch (q[0] | 0x20) {
-		case 'p':
-			if (k + 4 <= n && (q[1] | 0x20) == 'a' && (q[2] | 0x20) == 's' && (q[3] | 0x20) == 's')
-				return 1;
-			break;
-		case 's':
-			if (k + 4 <= n && (q[1] | 0x20) == 'e' && (q[2] | 0x20) == 'c' && (q[3] | 0x20) == 'r')
-				return 1;
-			break;
-		case 't':
-			if (k + 4 <= n && (q[1] | 0x20) == 'o' && (q[2] | 0x20) == 'k' && (q[3] | 0x20) == 'e')
-				return 1;
-			break;
-		case 'k':
-			if ((q[1] | 0x20) == 'e' && (q[2] | 0x20) == 'y')
-				return 1;
-			break;
-		}
+	switch (q[0] | 0x20) {
+	case 'p':
+		return left >= 4 && (q[1] | 0x20) == 'a' && (q[2] | 0x20) == 's' && (q[3] | 0x20) == 's';
+	case 's':
+		return left >= 4 && (q[1] | 0x20) == 'e' && (q[2] | 0x20) == 'c' && (q[3] | 0x20) == 'r';
+	case 't':
+		return left >= 4 && (q[1] | 0x20) == 'o' && (q[2] | 0x20) == 'k' && (q[3] | 0x20) == 'e';
+	case 'k':
+		return left >= 3 && (q[1] | 0x20) == 'e' && (q[2] | 0x20) == 'y';
 	}
 	return 0;
 }
@@ -707,6 +699,7 @@ static int assignment(struct scan *s, size_t i)
 	const char *p = s->p;
 	size_t n = s->n, j, ns, ne, vs, ve;
 	char op = p[i], q = 0;
+	int hint = 0;
 
 	/* the operator: "key: v", "key=v", "key := v", "key => v"; not ==, !=, <=, >=, ::, :// */
 	if (op == '=') {
@@ -727,10 +720,14 @@ static int assignment(struct scan *s, size_t i)
 	if (j > s->span_a && (p[j - 1] == '"' || p[j - 1] == '\''))
 		j--;
 	ne = j;
-	while (j > s->span_a && ne - j < 80 && namec[(unsigned char)p[j - 1]])
+	/* the identifier, noting on the way whether it holds a keyword's stem */
+	while (j > s->span_a && ne - j < 80 && namec[(unsigned char)p[j - 1]]) {
+		if (stemc[(unsigned char)p[j - 1]] && !hint)
+			hint = stem_at((const unsigned char *)p + j - 1, ne - (j - 1));
 		j--;
+	}
 	ns = j;
-	if (ne == ns || !kw_hint(p + ns, ne - ns) || !secret_name(p + ns, ne - ns))
+	if (!hint || !secret_name(p + ns, ne - ns))
 		return CK_OK;
 	/* the value */
 	j = i + 1;
