@@ -249,8 +249,12 @@ static void wipe_file(int dirfd, const char *name)
 	struct stat st;
 	uint8_t zero[4096] = { 0 };
 	off_t left;
-	int fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd;
 
+	/* Only regular files hold plaintext; opening a FIFO would block. */
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+		return;
+	fd = openat(dirfd, name, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return;
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {

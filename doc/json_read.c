@@ -83,7 +83,7 @@ static void skip_ws(struct jr *r)
 
 static int new_node(struct jr *r, enum ck_doc_kind kind, size_t at, struct ck_doc_node **out)
 {
-	struct ck_doc_node *n;
+	struct ck_doc_node *n = NULL;
 
 	if (++r->nodes > CK_DOC__MAX_NODES)
 		return jerr(r, CK_ETOOBIG, at, "more than %zu nodes", CK_DOC__MAX_NODES);
@@ -161,7 +161,7 @@ static size_t put_utf8(char *o, unsigned long c)
 static int parse_string(struct jr *r, struct ck_doc_node **out)
 {
 	size_t start = r->i, j, raw, o = 0;
-	struct ck_doc_node *n;
+	struct ck_doc_node *n = NULL;
 	char *t;
 	int rc;
 
@@ -246,7 +246,7 @@ static int is_digit(unsigned char c)
 static int parse_number(struct jr *r, struct ck_doc_node **out)
 {
 	size_t start = r->i, i = r->i;
-	struct ck_doc_node *n;
+	struct ck_doc_node *n = NULL;
 	int rc;
 
 	if (i < r->n && r->s[i] == '-')
@@ -289,7 +289,7 @@ static int parse_number(struct jr *r, struct ck_doc_node **out)
 static int parse_word(struct jr *r, const char *w, struct ck_doc_node **out)
 {
 	size_t len = strlen(w);
-	struct ck_doc_node *n;
+	struct ck_doc_node *n = NULL;
 	int rc;
 
 	if (r->n - r->i < len || memcmp(r->s + r->i, w, len) != 0)
@@ -327,7 +327,7 @@ static int parse_container(struct jr *r, struct ck_doc_node **out)
 	int is_obj = r->s[r->i] == '{', rc;
 	char close = is_obj ? '}' : ']';
 	size_t base = r->nstk;
-	struct ck_doc_node *n, *k, *v;
+	struct ck_doc_node *n = NULL, *k = NULL, *v = NULL;
 
 	if (++r->depth > CK_DOC__MAX_DEPTH)
 		return jerr(r, CK_ETOOBIG, r->i, "nesting deeper than %d levels", CK_DOC__MAX_DEPTH);

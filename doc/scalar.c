@@ -441,7 +441,12 @@ static enum ck_doc_type resolve_plain(const char *in, size_t n, int timestamps, 
 	int c = n ? (unsigned char)in[0] : 0;
 
 	memset(r, 0, sizeof(*r));
-	if (n == 0 || one_of(in, n, nulls))
+	if (n == 0)
+		return r->type = CK_DOC_T_NULL;
+	/* resolve()'s hint table: anything else is a string at once. */
+	if (!is_digit(c) && strchr("+-.~nNtTfF", c) == NULL)
+		return r->type = CK_DOC_T_STR;
+	if (one_of(in, n, nulls))
 		return r->type = CK_DOC_T_NULL;
 	if (one_of(in, n, bool_true)) {
 		r->i = 1;
@@ -655,69 +660,111 @@ static int put_zeros(struct ck_buf *out, long n)
 }
 
 /*
- * Shortest digits that read back as v (the correctly rounded candidate of
- * each length, or its neighbour in the last place, which matters only next
- * to powers of two where the rounding interval is lopsided), then written
- * without an exponent, as strconv.FormatFloat(v, 'f', -1, 64) does.
+ * Shortest digits that read back as v: the correctly rounded candidate of
+ * each length, or its neighbour in the last place (which matters only next
+ * to powers of two, where the rounding interval is lopsided). v >= 0.
+ * value = 0.d[0..nd) * 10^(x + 1), i.e. x is the exponent of the first digit.
  */
+static void shortest(double a, char *d, size_t *nd, int *x)
+{
+	char e[64], t[40];
+	int p;
+
+	d[0] = '0';
+	*nd = 1;
+	*x = 0;
+	for (p = 1; a != 0 && p <= 17; p++) {
+		int tx, dir;
+
+		snprintf(e, sizeof(e), "%.*e", p - 1, a);
+		split_e(e, d, nd, x);
+		if (round_trips(d, *nd, *x, a))
+			break;
+		for (dir = -1; dir <= 1; dir += 2) {
+			memcpy(t, d, *nd);
+			tx = *x;
+			if (bump(t, *nd, &tx, dir) && round_trips(t, *nd, tx, a)) {
+				memcpy(d, t, *nd);
+				*x = tx;
+				goto done;
+			}
+		}
+	}
+done:
+	while (*nd > 1 && d[*nd - 1] == '0')
+		(*nd)--;
+	if (a == 0)
+		*x = 0;
+}
+
+/* Digits d[0..nd) with the point after dp digits, without exponent (Go's fmtF). */
+static int put_positional(struct ck_buf *out, const char *d, size_t nd, long dp)
+{
+	int rc = CK_OK;
+
+	if (dp <= 0) {
+		rc = ck_buf_puts(out, "0.");
+		if (rc == CK_OK)
+			rc = put_zeros(out, -dp);
+		if (rc == CK_OK)
+			rc = ck_buf_put(out, d, nd);
+	} else if ((size_t)dp >= nd) {
+		rc = ck_buf_put(out, d, nd);
+		if (rc == CK_OK)
+			rc = put_zeros(out, dp - (long)nd);
+	} else {
+		rc = ck_buf_put(out, d, (size_t)dp);
+		if (rc == CK_OK)
+			rc = ck_buf_putc(out, '.');
+		if (rc == CK_OK)
+			rc = ck_buf_put(out, d + dp, nd - (size_t)dp);
+	}
+	return rc;
+}
+
 int ck_doc_format_float(struct ck_buf *out, double v)
 {
-	char e[64], d[40], t[40];
-	size_t nd = 1, i;
-	int x = 0, p, rc, found = 0;
-	double a = fabs(v);
+	char d[40];
+	size_t nd;
+	int x, rc;
 
 	if (isnan(v))
 		return ck_buf_puts(out, "NaN");
 	if (isinf(v))
 		return ck_buf_puts(out, v > 0 ? "+Inf" : "-Inf");
-	d[0] = '0';
-	for (p = 1; a != 0 && p <= 17 && !found; p++) {
-		int tx, dir;
-
-		snprintf(e, sizeof(e), "%.*e", p - 1, a);
-		split_e(e, d, &nd, &x);
-		if (round_trips(d, nd, x, a)) {
-			found = 1;
-			break;
-		}
-		for (dir = -1; dir <= 1 && !found; dir += 2) {
-			memcpy(t, d, nd);
-			tx = x;
-			if (bump(t, nd, &tx, dir) && round_trips(t, nd, tx, a)) {
-				memcpy(d, t, nd);
-				x = tx;
-				found = 1;
-			}
-		}
-	}
-	while (nd > 1 && d[nd - 1] == '0')
-		nd--;
+	shortest(fabs(v), d, &nd, &x);
 	rc = signbit(v) ? ck_buf_putc(out, '-') : CK_OK;
-	{
-		long dp = (long)x + 1; /* digits before the point */
+	if (rc == CK_OK)
+		rc = put_positional(out, d, nd, (long)x + 1);
+	ck_memzero(d, sizeof(d));
+	return rc;
+}
 
-		if (a == 0)
-			dp = 1;
-		if (rc == CK_OK && dp <= 0) {
-			rc = ck_buf_puts(out, "0.");
+int ck_doc_format_float_g(struct ck_buf *out, double v)
+{
+	char d[40];
+	size_t nd;
+	int x, rc;
+
+	if (isnan(v))
+		return ck_buf_puts(out, "NaN");
+	if (isinf(v))
+		return ck_buf_puts(out, v > 0 ? "+Inf" : "-Inf");
+	shortest(fabs(v), d, &nd, &x);
+	rc = signbit(v) ? ck_buf_putc(out, '-') : CK_OK;
+	if (rc == CK_OK && (x < -4 || x >= 6)) {
+		/* d.ddde±XX: at least two exponent digits, as Go's fmtE. */
+		rc = ck_buf_putc(out, d[0]);
+		if (rc == CK_OK && nd > 1) {
+			rc = ck_buf_putc(out, '.');
 			if (rc == CK_OK)
-				rc = put_zeros(out, -dp);
-			if (rc == CK_OK)
-				rc = ck_buf_put(out, d, nd);
-		} else if (rc == CK_OK && (size_t)dp >= nd) {
-			rc = ck_buf_put(out, d, nd);
-			if (rc == CK_OK)
-				rc = put_zeros(out, dp - (long)nd);
-		} else if (rc == CK_OK) {
-			rc = ck_buf_put(out, d, (size_t)dp);
-			if (rc == CK_OK)
-				rc = ck_buf_putc(out, '.');
-			if (rc == CK_OK)
-				rc = ck_buf_put(out, d + dp, nd - (size_t)dp);
+				rc = ck_buf_put(out, d + 1, nd - 1);
 		}
+		if (rc == CK_OK)
+			rc = ck_buf_printf(out, "e%c%02d", x < 0 ? '-' : '+', x < 0 ? -x : x);
+	} else if (rc == CK_OK) {
+		rc = put_positional(out, d, nd, (long)x + 1);
 	}
-	for (i = 0; i < sizeof(d); i++)
-		d[i] = 0;
+	ck_memzero(d, sizeof(d));
 	return rc;
 }

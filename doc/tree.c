@@ -12,6 +12,17 @@ static int nomem(void)
 	return ck_err_set(CK_ENOMEM, "doc: out of memory");
 }
 
+/*
+ * A NULL node passed on: when a builder just ran out of memory, that is the
+ * error (so calls can nest: map_set(d, m, "k", ck_doc_scalar_str(d, v))).
+ */
+static int bad_arg(const char *msg)
+{
+	if (ck_err_last()->code == CK_ENOMEM)
+		return CK_ENOMEM;
+	return ck_err_set(CK_EINVAL, "doc: %s", msg);
+}
+
 struct ck_doc *ck_doc_new(unsigned flags)
 {
 	struct ck_doc *d = ck_calloc(1, sizeof(*d));
@@ -93,6 +104,8 @@ int ck_doc__add_root(struct ck_doc *d, struct ck_doc_node *root, int explicit_st
 
 int ck_doc_add_root(struct ck_doc *d, struct ck_doc_node *root)
 {
+	if (root == NULL && ck_err_last()->code == CK_ENOMEM)
+		return CK_ENOMEM;
 	return ck_doc__add_root(d, root, 0);
 }
 
@@ -176,7 +189,7 @@ int ck_doc_seq_append(struct ck_doc *d, struct ck_doc_node *seq, struct ck_doc_n
 	int rc;
 
 	if (seq == NULL || seq->kind != CK_DOC_SEQ || item == NULL)
-		return ck_err_set(CK_EINVAL, "doc: seq_append needs a sequence and an item");
+		return bad_arg("seq_append needs a sequence and an item");
 	if ((rc = kids_reserve(d, seq, 1)) < 0)
 		return rc;
 	seq->kids[seq->nkids++] = item;
@@ -195,7 +208,7 @@ int ck_doc_map_insert(struct ck_doc *d, struct ck_doc_node *map, size_t i,
 	int rc;
 
 	if (map == NULL || map->kind != CK_DOC_MAP || key == NULL || value == NULL)
-		return ck_err_set(CK_EINVAL, "doc: map insert needs a map, a key and a value");
+		return bad_arg("map insert needs a map, a key and a value");
 	if (i > map->nkids / 2)
 		return ck_err_set(CK_EINVAL, "doc: map insert at %zu past the end (%zu pairs)", i,
 		                  map->nkids / 2);
@@ -233,7 +246,7 @@ int ck_doc_map_set(struct ck_doc *d, struct ck_doc_node *map, const char *key,
 	size_t i;
 
 	if (map == NULL || map->kind != CK_DOC_MAP || key == NULL || value == NULL)
-		return ck_err_set(CK_EINVAL, "doc: map_set needs a map, a key and a value");
+		return bad_arg("map_set needs a map, a key and a value");
 	if ((i = find_key(map, key)) != SIZE_MAX) {
 		map->kids[2 * i + 1] = value;
 		return CK_OK;
@@ -687,4 +700,34 @@ void ck_doc__truncate(struct ck_buf *b, size_t n)
 {
 	if (ck_buf_len(b) > n)
 		ck_buf_truncate(b, n);
+}
+
+size_t ck_doc__brk(const char *src, size_t n, size_t i)
+{
+	const unsigned char *s = (const unsigned char *)src;
+
+	if (i >= n)
+		return 0;
+	if (s[i] == '\n')
+		return 1;
+	if (s[i] == '\r')
+		return i + 1 < n && s[i + 1] == '\n' ? 2 : 1;
+	if (s[i] == 0xc2 && i + 1 < n && s[i + 1] == 0x85)
+		return 2;
+	if (s[i] == 0xe2 && i + 2 < n && s[i + 1] == 0x80 && (s[i + 2] == 0xa8 || s[i + 2] == 0xa9))
+		return 3;
+	return 0;
+}
+
+int ck_doc__after_brk(const char *src, size_t i)
+{
+	const unsigned char *s = (const unsigned char *)src;
+
+	if (i == 0)
+		return 1;
+	if (s[i - 1] == '\n' || s[i - 1] == '\r')
+		return 1;
+	if (i >= 2 && s[i - 2] == 0xc2 && s[i - 1] == 0x85)
+		return 1;
+	return i >= 3 && s[i - 3] == 0xe2 && s[i - 2] == 0x80 && (s[i - 1] == 0xa8 || s[i - 1] == 0xa9);
 }

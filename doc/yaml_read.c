@@ -21,6 +21,7 @@ struct frame {
 	struct ck_doc_node *node;
 	size_t base;      /* first kid of this collection on the kid stack */
 	long indcol;      /* 0-based column of the entries (block), -1 unknown */
+	size_t start_off; /* byte offset where the collection's event started */
 	uint64_t exp;     /* nodes with every alias expanded */
 };
 
@@ -37,6 +38,7 @@ struct rd {
 	size_t n;
 	size_t bom;       /* bytes of a leading UTF-8 BOM (libyaml's marks start after it) */
 	unsigned flags;
+	int ascii;        /* every byte is a character: offsets are indexes */
 	/* char index -> byte offset cursor (libyaml marks count characters) */
 	size_t ci, bi;
 	struct ck_doc_node **stk;
@@ -49,6 +51,8 @@ struct rd {
 	uint64_t docexp;  /* expanded size of the current document */
 	size_t docnodes;  /* real nodes of the current document */
 	struct ck_doc_node *root;
+	int flow;         /* flow collections open */
+	struct ck_doc__cm cm;
 };
 
 static int rerr(int code, const yaml_mark_t *m, const char *fmt, ...) CK_PRINTF(3, 4);
@@ -93,7 +97,19 @@ size_t ck_doc__yaml_offset(const char *src, size_t n, size_t *ci, size_t *bi, si
 
 static size_t offset(struct rd *r, const yaml_mark_t *m)
 {
+	if (r->ascii) /* one byte per character: no walking */
+		return r->bom + (m->index < r->n - r->bom ? m->index : r->n - r->bom);
 	return r->bom + ck_doc__yaml_offset(r->src + r->bom, r->n - r->bom, &r->ci, &r->bi, m->index);
+}
+
+static int all_ascii(const char *s, size_t n)
+{
+	unsigned char acc = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		acc |= (unsigned char)s[i];
+	return acc < 0x80;
 }
 
 static int nomem(void)
@@ -124,8 +140,49 @@ static uint64_t sat_add(uint64_t a, uint64_t b)
 	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
 }
 
+/*
+ * Column of the first entry of a block collection whose properties come
+ * first: past them, white space, line breaks and comments.
+ */
+static long first_entry_col(const struct rd *r, size_t p)
+{
+	const char *s = r->src;
+	size_t ls;
+	long col = 0;
+	int line1 = 1;
+
+	/* The collection's properties share a line only with each other: its
+	 * content starts on a later line (an anchor there belongs to the key). */
+	while (p < r->n) {
+		if (s[p] == ' ' || s[p] == '\t') {
+			p++;
+		} else if (s[p] == '\n' || s[p] == '\r') {
+			p++;
+			line1 = 0;
+		} else if (s[p] == '#' && (s[p - 1] == ' ' || s[p - 1] == '\t' || s[p - 1] == '\n' ||
+		                           s[p - 1] == '\r')) {
+			while (p < r->n && !ck_doc__brk(s, r->n, p))
+				p++;
+		} else if (line1 && (s[p] == '&' || s[p] == '!')) {
+			while (p < r->n && s[p] != ' ' && s[p] != '\t' && !ck_doc__brk(s, r->n, p))
+				p++;
+		} else {
+			break;
+		}
+	}
+	if (p >= r->n)
+		return -1;
+	for (ls = p; ls > r->bom && !ck_doc__after_brk(s, ls); ls--)
+		;
+	for (; ls < p; ls++)
+		if (((unsigned char)s[ls] & 0xc0) != 0x80)
+			col++;
+	return col;
+}
+
 /* A node is complete: hand it to its parent (or make it the document root). */
-static int complete(struct rd *r, struct ck_doc_node *n, uint64_t exp, const yaml_mark_t *m)
+static int complete(struct rd *r, struct ck_doc_node *n, uint64_t exp, const yaml_mark_t *m,
+                    size_t start)
 {
 	int rc;
 
@@ -141,9 +198,6 @@ static int complete(struct rd *r, struct ck_doc_node *n, uint64_t exp, const yam
 		struct frame *f = &r->fr[r->nfr - 1];
 
 		f->exp = sat_add(f->exp, exp);
-		if (f->node->kind == CK_DOC_MAP && f->node->style == CK_DOC_BLOCK &&
-		    r->nstk == f->base && n->line != 0)
-			f->indcol = (long)n->col - 1; /* the first key sets the entries' column */
 	}
 	if ((rc = push_kid(r, n)) < 0)
 		return rc;
@@ -239,7 +293,7 @@ static int props(struct rd *r, struct ck_doc_node *n, const yaml_char_t *anchor,
 static int new_node(struct rd *r, enum ck_doc_kind kind, const yaml_mark_t *m,
                     struct ck_doc_node **out)
 {
-	struct ck_doc_node *n;
+	struct ck_doc_node *n = NULL;
 
 	if (++r->nodes > CK_DOC__MAX_NODES)
 		return rerr(CK_ETOOBIG, m, "more than %zu nodes", CK_DOC__MAX_NODES);
@@ -269,12 +323,21 @@ static unsigned char rel_indent(long parent, long child)
  * Indentation of a block scalar's text as written: from its header's
  * indentation indicator, else from the first non-blank line.
  */
-static void block_scalar_indent(struct rd *r, struct ck_doc_node *n, const yaml_event_t *ev)
+/*
+ * A block scalar's header: the indicator's offset (returned), and the
+ * indentation of its text, as written: from the header's indentation
+ * indicator, else from the first non-blank line (*abs: absolute column, -1
+ * when there is no such line).
+ */
+static size_t block_scalar_indent(struct rd *r, struct ck_doc_node *n, const yaml_event_t *ev,
+                                  long *abs)
 {
+	size_t ind_off;
 	size_t p = offset(r, &ev->start_mark), e = offset(r, &ev->end_mark);
-	long par = parent_indcol(r), col;
+	long par = r->nfr ? parent_indcol(r) : 0, col;
 	const char *s = r->src;
 
+	*abs = -1;
 	/* Skip node properties to the '|' or '>' indicator. */
 	while (p < e && (s[p] == '!' || s[p] == '&')) {
 		while (p < e && s[p] != ' ' && s[p] != '\t' && s[p] != '\n')
@@ -283,36 +346,151 @@ static void block_scalar_indent(struct rd *r, struct ck_doc_node *n, const yaml_
 			p++;
 	}
 	if (p >= e || (s[p] != '|' && s[p] != '>'))
-		return;
+		return p;
+	ind_off = p;
 	for (p++; p < e && (s[p] == '-' || s[p] == '+' || (s[p] >= '1' && s[p] <= '9')); p++) {
 		if (s[p] >= '1' && s[p] <= '9') {
-			/* libyaml measures the indicator from the parent's indentation. */
-			if (par >= 0)
+			/* libyaml measures the indicator from the parent's indentation (the root: 0). */
+			if (par >= 0) {
+				*abs = par + (s[p] - '0');
 				n->src_indent = (unsigned char)(s[p] - '0' + 1);
-			return;
+			}
+			return ind_off;
 		}
 	}
-	while (p < e && s[p] != '\n')
+	while (p < e && !ck_doc__brk(s, r->n, p))
 		p++;
 	while (p < e) {
-		size_t q = ++p;
+		size_t q;
 
-		while (q < e && s[q] == ' ')
-			q++;
-		if (q < e && s[q] != '\n' && s[q] != '\r') {
+		p += ck_doc__brk(s, r->n, p);
+		for (q = p; q < e && s[q] == ' '; q++)
+			;
+		if (q < e && !ck_doc__brk(s, r->n, q)) {
 			col = (long)(q - p);
+			*abs = col;
 			n->src_indent = rel_indent(par, col);
-			return;
+			return ind_off;
 		}
 		p = q;
-		while (p < e && s[p] != '\n')
+		while (p < e && !ck_doc__brk(s, r->n, p))
 			p++;
 	}
+	return ind_off;
+}
+
+/*
+ * The "-" of a sequence item that starts at byte off, when the item is on a
+ * later line than its "-" (only blank and comment lines between); else
+ * SIZE_MAX.
+ */
+static size_t dash_before(const struct rd *r, size_t off)
+{
+	const char *s = r->src;
+	size_t k = off, ls;
+	int newline = 0;
+
+	for (;;) {
+		while (k > r->bom && (s[k - 1] == ' ' || s[k - 1] == '\t' ||
+		                      (k >= r->bom + 3 && memcmp(s + k - 3, "\xef\xbb\xbf", 3) == 0)))
+			k -= s[k - 1] == ' ' || s[k - 1] == '\t' ? 1 : 3;
+		if (k > r->bom && (s[k - 1] == '\n' || s[k - 1] == '\r')) {
+			newline = 1;
+			k--;
+			continue;
+		}
+		if (k <= r->bom || !newline)
+			return SIZE_MAX;
+		/* A whole comment line? Then look above it. */
+		for (ls = k; ls > r->bom && s[ls - 1] != '\n' && s[ls - 1] != '\r'; ls--)
+			;
+		while (ls < k && (s[ls] == ' ' || s[ls] == '\t'))
+			ls++;
+		if (ls < k && s[ls] == '#') {
+			k = ls;
+			continue;
+		}
+		return s[k - 1] == '-' ? k - 1 : SIZE_MAX;
+	}
+}
+
+/* A node starts (at byte start): the comments waiting for it (see yaml_comments.c). */
+static int begin_node(struct rd *r, struct ck_doc_node *n, size_t start)
+{
+	const struct frame *f;
+	int rc;
+
+	if (!r->cm.on)
+		return CK_OK;
+	if ((rc = ck_doc__cm_node(&r->cm, n)) < 0)
+		return rc;
+	if (r->nfr == 0 && (rc = ck_doc__cm_root(&r->cm, n)) < 0)
+		return rc;
+	/* An empty scalar without properties sits where the next token is: what
+	 * comes before it belongs to whatever follows. */
+	if (n->kind == CK_DOC_SCALAR && n->len == 0 && n->style == CK_DOC_PLAIN && n->anchor == NULL &&
+	    n->tag == NULL)
+		return CK_OK;
+	if (r->nfr == 0) {
+		/* A root block collection's comments go to its first entry. */
+		return n->style != CK_DOC_BLOCK ? ck_doc__cm_head(&r->cm, n, 0) : CK_OK;
+	}
+	f = &r->fr[r->nfr - 1];
+	if (f->node->style == CK_DOC_FLOW)
+		return CK_OK;
+	if (f->node->kind == CK_DOC_SEQ) {
+		/* What stands between the "-" and a later-line item is not above the item. */
+		size_t dash = dash_before(r, start);
+
+		if (dash < r->cm.split)
+			r->cm.split = dash;
+		return ck_doc__cm_head(&r->cm, n, f->indcol >= 0 ? f->indcol : (long)n->col - 3);
+	}
+	if ((r->nstk - f->base) % 2 == 0) /* a key */
+		return ck_doc__cm_head(&r->cm, n, f->indcol >= 0 ? f->indcol : (long)n->col - 1);
+	/* A value on a later line than its key, below comments (blank lines alone
+	 * are left to the next entry: the writer puts values after their key). */
+	if ((n->kind == CK_DOC_SCALAR || n->kind == CK_DOC_ALIAS) && ck_doc__cm_has_comment(&r->cm))
+		return ck_doc__cm_head(&r->cm, n, (long)n->col - 1);
+	return CK_OK;
+}
+
+/*
+ * Where a block scalar's text ends: after its last line with content (a
+ * non-space, or spaces beyond the text's indentation); the blank lines after
+ * it belong to whatever follows. A kept scalar (|+) keeps them all.
+ */
+static size_t block_content_end(struct rd *r, const yaml_event_t *ev, size_t ind_off, long abs)
+{
+	size_t e = offset(r, &ev->end_mark), i, last, ls;
+	const char *s = r->src;
+
+	for (i = ind_off + 1; i < e && (s[i] == '-' || s[i] == '+' || (s[i] >= '1' && s[i] <= '9'));
+	     i++)
+		if (s[i] == '+')
+			return e;
+	/* The header line always counts; last: the end of the last line with content. */
+	for (last = ind_off; last < e && !ck_doc__brk(s, r->n, last); last++)
+		;
+	for (ls = last + ck_doc__brk(s, r->n, last); ls < e;) {
+		size_t le = ls, sp = 0;
+
+		while (le < e && !ck_doc__brk(s, r->n, le))
+			le++;
+		while (ls + sp < le && s[ls + sp] == ' ')
+			sp++;
+		if (ls + sp < le || (abs >= 0 && (long)sp > abs))
+			last = le;
+		if (le >= e)
+			break;
+		ls = le + ck_doc__brk(s, r->n, le);
+	}
+	return last < e ? last + ck_doc__brk(s, r->n, last) : e;
 }
 
 static int on_scalar(struct rd *r, yaml_event_t *ev)
 {
-	struct ck_doc_node *n;
+	struct ck_doc_node *n = NULL;
 	int rc;
 
 	if ((rc = new_node(r, CK_DOC_SCALAR, &ev->start_mark, &n)) < 0)
@@ -330,16 +508,28 @@ static int on_scalar(struct rd *r, yaml_event_t *ev)
 	n->len = ev->data.scalar.length;
 	if ((rc = props(r, n, ev->data.scalar.anchor, ev->data.scalar.tag, &ev->start_mark)) < 0)
 		return rc;
-	if (n->style == CK_DOC_LITERAL || n->style == CK_DOC_FOLDED)
-		block_scalar_indent(r, n, ev);
-	return complete(r, n, 1, &ev->start_mark);
+	if ((rc = begin_node(r, n, offset(r, &ev->start_mark))) < 0)
+		return rc;
+	if (n->style == CK_DOC_LITERAL || n->style == CK_DOC_FOLDED) {
+		long abs;
+		size_t ind_off = block_scalar_indent(r, n, ev, &abs);
+
+		if (r->cm.on) {
+			if ((rc = ck_doc__cm_block_header(&r->cm, n, ind_off)) < 0)
+				return rc;
+			ck_doc__cm_content(&r->cm, block_content_end(r, ev, ind_off, abs), 0, NULL);
+		}
+	} else {
+		ck_doc__cm_content(&r->cm, offset(r, &ev->end_mark), (uint32_t)ev->end_mark.line + 1, n);
+	}
+	return complete(r, n, 1, &ev->start_mark, offset(r, &ev->start_mark));
 }
 
 static int on_alias(struct rd *r, yaml_event_t *ev)
 {
 	const char *name = (const char *)ev->data.alias.anchor;
 	struct anchor *a = anchor_find(r, name);
-	struct ck_doc_node *n;
+	struct ck_doc_node *n = NULL;
 	char shown[64];
 	int rc;
 
@@ -354,12 +544,15 @@ static int on_alias(struct rd *r, yaml_event_t *ev)
 		return CK_ENOMEM;
 	n->len = strlen(name);
 	n->target = a->node;
-	return complete(r, n, a->exp, &ev->start_mark);
+	if ((rc = begin_node(r, n, offset(r, &ev->start_mark))) < 0)
+		return rc;
+	ck_doc__cm_content(&r->cm, offset(r, &ev->end_mark), (uint32_t)ev->end_mark.line + 1, n);
+	return complete(r, n, a->exp, &ev->start_mark, offset(r, &ev->start_mark));
 }
 
 static int on_start(struct rd *r, yaml_event_t *ev, enum ck_doc_kind kind)
 {
-	struct ck_doc_node *n;
+	struct ck_doc_node *n = NULL;
 	struct frame *f;
 	int rc, flow;
 	const yaml_char_t *anchor, *tag;
@@ -381,6 +574,10 @@ static int on_start(struct rd *r, yaml_event_t *ev, enum ck_doc_kind kind)
 	n->style = flow ? CK_DOC_FLOW : CK_DOC_BLOCK;
 	if ((rc = props(r, n, anchor, tag, &ev->start_mark)) < 0)
 		return rc;
+	if ((rc = begin_node(r, n, offset(r, &ev->start_mark))) < 0)
+		return rc;
+	if (flow)
+		r->flow++;
 	if (r->nfr == r->capfr) {
 		size_t cap = r->capfr ? r->capfr * 2 : 16;
 		struct frame *fr = ck_calloc(cap, sizeof(*fr));
@@ -395,18 +592,27 @@ static int on_start(struct rd *r, yaml_event_t *ev, enum ck_doc_kind kind)
 	}
 	f = &r->fr[r->nfr++];
 	f->node = n;
+	f->start_off = offset(r, &ev->start_mark);
 	f->base = r->nstk;
 	f->exp = 1;
-	/* A block sequence's event starts at its first "-" unless properties precede it. */
-	f->indcol = (!flow && kind == CK_DOC_SEQ && anchor == NULL && tag == NULL)
-	                ? (long)ev->start_mark.column : -1;
+	/* A block collection's event starts at its first key, "?" or "-" unless
+	 * properties precede it. */
+	if (flow)
+		f->indcol = -1;
+	else if (anchor == NULL && tag == NULL)
+		f->indcol = (long)ev->start_mark.column;
+	else {
+		f->indcol = first_entry_col(r, f->start_off);
+		/* A comment after the properties ("key: &a  # c") is the collection's. */
+		ck_doc__cm_content(&r->cm, f->start_off, (uint32_t)ev->start_mark.line + 1, n);
+	}
 	return CK_OK;
 }
 
 static int on_end(struct rd *r, yaml_event_t *ev)
 {
 	struct frame f;
-	struct ck_doc_node *n;
+	struct ck_doc_node *n = NULL;
 	size_t nk;
 
 	CK_ASSERT(r->nfr > 0);
@@ -421,8 +627,18 @@ static int on_end(struct rd *r, yaml_event_t *ev)
 		n->nkids = n->capkids = nk;
 	}
 	r->nstk = f.base;
-	if (n->style == CK_DOC_BLOCK)
+	if (n->style == CK_DOC_BLOCK) {
+		long ind = f.indcol >= 0 ? f.indcol : (long)n->col - 1;
+		int rc = ck_doc__cm_foot(&r->cm, n, ind);
+
+		if (rc < 0 || (rc = ck_doc__cm_closed(&r->cm, n, ind, !r->cm.just_closed)) < 0)
+			return rc;
+		r->cm.just_closed = 2;
 		n->src_indent = rel_indent(parent_indcol(r), f.indcol);
+	} else {
+		r->flow--;
+		ck_doc__cm_content(&r->cm, offset(r, &ev->end_mark), (uint32_t)ev->end_mark.line + 1, n);
+	}
 	if (n->kind == CK_DOC_MAP && (r->flags & CK_DOC_NO_DUP_KEYS)) {
 		size_t first, dup;
 		int rc = ck_doc__find_dup_key(n, &first, &dup);
@@ -447,7 +663,7 @@ static int on_end(struct rd *r, yaml_event_t *ev)
 			a->exp = f.exp;
 		}
 	}
-	return complete(r, n, f.exp, &ev->start_mark);
+	return complete(r, n, f.exp, &ev->start_mark, f.start_off);
 }
 
 static void wipe_event(const struct rd *r, yaml_event_t *ev)
@@ -456,18 +672,33 @@ static void wipe_event(const struct rd *r, yaml_event_t *ev)
 		ck_memzero(ev->data.scalar.value, ev->data.scalar.length);
 }
 
-static int parse_error(const yaml_parser_t *p)
+static int parse_error(const struct rd *r, const yaml_parser_t *p)
 {
 	if (p->error == YAML_MEMORY_ERROR)
 		return nomem();
+	if (p->error == YAML_READER_ERROR) {
+		/* The reader reports a byte offset, not a mark: count lines ourselves. */
+		size_t off = r->bom + p->problem_offset, i, ls = r->bom;
+		yaml_mark_t m = { 0, 0, 0 };
+
+		for (i = r->bom; i < off && i < r->n; i += ck_doc__brk(r->src, r->n, i) ? ck_doc__brk(r->src, r->n, i) : 1) {
+			if (ck_doc__brk(r->src, r->n, i)) {
+				m.line++;
+				ls = i + ck_doc__brk(r->src, r->n, i);
+			}
+		}
+		for (i = ls; i < off && i < r->n; i++)
+			if (((unsigned char)r->src[i] & 0xc0) != 0x80)
+				m.column++;
+		return rerr(CK_EINVAL, &m, "%s (byte 0x%02x)", p->problem ? p->problem : "invalid input",
+		            (unsigned)(p->problem_value & 0xff));
+	}
 	if (p->context != NULL)
 		return rerr(CK_EINVAL, &p->problem_mark, "%s (%s at line %lu)",
 		            p->problem ? p->problem : "syntax error", p->context,
 		            (unsigned long)p->context_mark.line + 1);
 	return rerr(CK_EINVAL, &p->problem_mark, "%s", p->problem ? p->problem : "syntax error");
 }
-
-int ck_doc__yaml_comments(struct ck_doc *d, const char *src, size_t n);
 
 int ck_doc_parse_yaml(struct ck_doc **out, const char *text, size_t n, unsigned flags)
 {
@@ -485,11 +716,19 @@ int ck_doc_parse_yaml(struct ck_doc **out, const char *text, size_t n, unsigned 
 	r.flags = flags;
 	if (n >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
 		r.bom = 3;
+	r.ascii = all_ascii(r.src + r.bom, n - r.bom);
 	if ((r.d = ck_doc_new(flags & CK_DOC_SECURE)) == NULL) {
 		rc = CK_ENOMEM;
 		goto out;
 	}
 	r.d->flags = flags;
+	r.cm.d = r.d;
+	r.cm.src = r.src;
+	r.cm.n = n;
+	r.cm.on = !(flags & CK_DOC_NO_COMMENTS);
+	r.cm.prev = r.cm.base = r.bom;
+	r.cm.lc_line = 1;
+	r.cm.split = SIZE_MAX;
 	if (!yaml_parser_initialize(&p)) {
 		rc = nomem();
 		goto out;
@@ -501,13 +740,25 @@ int ck_doc_parse_yaml(struct ck_doc **out, const char *text, size_t n, unsigned 
 	yaml_parser_set_encoding(&p, YAML_UTF8_ENCODING);
 	while (!done) {
 		if (!yaml_parser_parse(&p, &ev)) {
-			rc = parse_error(&p);
+			rc = parse_error(&r, &p);
 			goto out;
 		}
 		have_event = 1;
+		if (ev.type != YAML_STREAM_START_EVENT &&
+		    (rc = ck_doc__cm_gap(&r.cm, offset(&r, &ev.start_mark), r.flow > 0)) < 0)
+			goto out;
 		switch (ev.type) {
 		case YAML_DOCUMENT_START_EVENT:
 			explicit_start = !ev.data.document_start.implicit;
+			if (explicit_start) {
+				/* Comments before the first "---" are the stream's; later ones the root's. */
+				rc = r.d->ndocs == 0 ? ck_doc__cm_stream_head(&r.cm)
+				                     : ck_doc__cm_hold(&r.cm, r.d->docs[r.d->ndocs - 1]);
+				if (rc < 0)
+					break;
+				ck_doc__cm_content(&r.cm, offset(&r, &ev.end_mark),
+				                   (uint32_t)ev.end_mark.line + 1, NULL);
+			}
 			r.root = NULL;
 			r.nan = 0;
 			r.docexp = 0;
@@ -517,6 +768,13 @@ int ck_doc_parse_yaml(struct ck_doc **out, const char *text, size_t n, unsigned 
 			rc = CK_OK;
 			break;
 		case YAML_DOCUMENT_END_EVENT:
+			/* The rest is the root's foot, written at the root's column: the
+			 * writer puts a root at column 0. */
+			if (r.root != NULL &&
+			    (rc = ck_doc__cm_foot_at(&r.cm, r.root, 0,
+			                             r.root->style == CK_DOC_BLOCK ? (long)r.root->col - 1
+			                                                           : 0)) < 0)
+				break;
 			rc = ck_doc__add_root(r.d, r.root, explicit_start);
 			break;
 		case YAML_SCALAR_EVENT:
@@ -537,20 +795,24 @@ int ck_doc_parse_yaml(struct ck_doc **out, const char *text, size_t n, unsigned 
 			break;
 		case YAML_STREAM_END_EVENT:
 			done = 1;
-			rc = CK_OK;
+			/* A stream of comments only keeps them; anything else left is blank lines. */
+			rc = r.d->ndocs == 0 ? ck_doc__cm_stream_head(&r.cm) : CK_OK;
 			break;
 		default:
 			rc = CK_OK;
 			break;
 		}
+		/* "Closed one after another": END events, with only a document end between. */
+		if (r.cm.just_closed == 2)
+			r.cm.just_closed = 1;
+		else if (ev.type != YAML_DOCUMENT_END_EVENT)
+			r.cm.just_closed = 0;
 		wipe_event(&r, &ev);
 		yaml_event_delete(&ev);
 		have_event = 0;
 		if (rc < 0)
 			goto out;
 	}
-	if (!(flags & CK_DOC_NO_COMMENTS) && (rc = ck_doc__yaml_comments(r.d, r.src, n)) < 0)
-		goto out;
 	*out = r.d;
 	r.d = NULL; /* transferred */
 	rc = CK_OK;
@@ -570,6 +832,7 @@ out:
 	ck_free(r.stk);
 	ck_free(r.fr);
 	ck_free(r.an);
+	ck_doc__cm_dispose(&r.cm);
 	ck_doc_free(r.d);
 	return rc;
 }

@@ -37,10 +37,16 @@ struct yw {
 	unsigned step;       /* indentation per level */
 	int seq_indent;      /* -1: as read (else 0) */
 	int keep;            /* keep styles */
+	int go;              /* go-yaml v3's emitter: its quoting and indentation */
 	int src;             /* follow src_indent of maps and block text */
 	int src_seq;         /* follow src_indent of sequences under keys */
 	int comments;
 	int nosp;            /* the next separating space is not wanted (start of line) */
+	const struct ck_doc_node *key_lc; /* a key whose line comment goes after its value */
+	int ab;              /* blank lines follow the value being written: no "|+" */
+	size_t blk;          /* text column of the block scalar just written (0: none) */
+	size_t fc;           /* column of the comment line right after the value being
+	                        written (0: none): block text must start right of it */
 	int rc;
 };
 
@@ -203,6 +209,14 @@ static int folded_ok(const char *s, size_t n)
 
 /* ---- scalars ---- */
 
+/* go-yaml's is_printable (with unicode on): no C0/C1 controls, no BOM, BMP only. */
+static int go_printable(long c)
+{
+	return c == 0x0a || (c >= 0x20 && c <= 0x7e) || (c >= 0xa0 && c <= 0xd7ff) ||
+	       (c >= 0xe000 && c <= 0xfffd && c != 0xfeff);
+}
+
+
 static void write_squoted(struct yw *w, const char *s, size_t n)
 {
 	size_t i, from = 0;
@@ -250,7 +264,7 @@ static void write_dquoted(struct yw *w, const char *s, size_t n)
 		case 0x2029: puts_(w, "\\P"); continue;
 		default: break;
 		}
-		if (printable(c)) {
+		if (w->go ? go_printable(c) : printable(c)) {
 			put(w, s + i, k);
 			continue;
 		}
@@ -287,6 +301,8 @@ static int is_old_bool(const char *s, size_t n)
 		                         "on", "On", "ON", "off", "Off", "OFF", NULL };
 	size_t i;
 
+	if (n == 0 || n > 3 || strchr("yYnNoO", s[0]) == NULL)
+		return 0;
 	for (i = 0; v[i]; i++)
 		if (strlen(v[i]) == n && memcmp(v[i], s, n) == 0)
 			return 1;
@@ -328,6 +344,136 @@ static int is_base60(const char *s, size_t n)
 	return i == n;
 }
 
+/* What go-yaml's yaml_emitter_analyze_scalar allows for a text. */
+struct go_an {
+	int multiline, block_plain, flow_plain, single, block;
+};
+
+static void go_analyze(const char *s, size_t n, struct go_an *a)
+{
+	int flow_ind = 0, block_ind = 0, breaks = 0, special = 0, tabs = 0, lead_sp = 0,
+	    lead_br = 0, trail_sp = 0, trail_br = 0, break_space = 0, space_break = 0,
+	    prev_sp = 0, prev_br = 0, preceded_ws = 1;
+	size_t i, k;
+
+	if (n == 0) {
+		a->multiline = 0;
+		a->flow_plain = 0;
+		a->block_plain = 1;
+		a->single = 1;
+		a->block = 0;
+		return;
+	}
+	if (n >= 3 && (memcmp(s, "---", 3) == 0 || memcmp(s, "...", 3) == 0))
+		block_ind = flow_ind = 1;
+	for (i = 0; i < n; i += k) {
+		long c = cp_at(s, n, i, &k);
+		int followed_ws;
+
+		if (c < 0) {
+			k = 1;
+			special = 1;
+			continue;
+		}
+		followed_ws = i + k >= n || s[i + k] == ' ' || s[i + k] == '\t' || s[i + k] == '\n' ||
+		              s[i + k] == '\r';
+		if (i == 0) {
+			if (c < 0x80 && strchr("#,[]{}&*!|>'\"%@`", (int)c) != NULL && c != 0) {
+				flow_ind = block_ind = 1;
+			} else if (c == '?' || c == ':') {
+				flow_ind = 1;
+				if (followed_ws)
+					block_ind = 1;
+			} else if (c == '-' && followed_ws) {
+				flow_ind = block_ind = 1;
+			}
+		} else if (c == ',' || c == '?' || c == '[' || c == ']' || c == '{' || c == '}') {
+			flow_ind = 1;
+		} else if (c == ':') {
+			flow_ind = 1;
+			if (followed_ws)
+				block_ind = 1;
+		} else if (c == '#' && preceded_ws) {
+			flow_ind = block_ind = 1;
+		}
+		if (c == '\t')
+			tabs = 1;
+		else if (!go_printable(c))
+			special = 1;
+		if (c == ' ') {
+			if (i == 0)
+				lead_sp = 1;
+			if (i + k == n)
+				trail_sp = 1;
+			if (prev_br)
+				break_space = 1;
+			prev_sp = 1;
+			prev_br = 0;
+		} else if (is_break(c)) {
+			breaks = 1;
+			if (i == 0)
+				lead_br = 1;
+			if (i + k == n)
+				trail_br = 1;
+			if (prev_sp)
+				space_break = 1;
+			prev_sp = 0;
+			prev_br = 1;
+		} else {
+			prev_sp = prev_br = 0;
+		}
+		preceded_ws = c == ' ' || c == '\t' || is_break(c);
+	}
+	a->multiline = breaks;
+	a->flow_plain = a->block_plain = a->single = a->block = 1;
+	if (lead_sp || lead_br || trail_sp || trail_br)
+		a->flow_plain = a->block_plain = 0;
+	if (trail_sp)
+		a->block = 0;
+	if (break_space)
+		a->flow_plain = a->block_plain = a->single = 0;
+	if (space_break || tabs || special)
+		a->flow_plain = a->block_plain = a->single = 0;
+	if (space_break || special)
+		a->block = 0;
+	if (breaks)
+		a->flow_plain = a->block_plain = 0;
+	if (flow_ind)
+		a->flow_plain = 0;
+	if (block_ind)
+		a->block_plain = 0;
+}
+
+/* go-yaml: encoder.stringv's choice, then yaml_emitter_select_scalar_style. */
+static enum ck_doc_style go_string_style(const char *s, size_t len, enum ctx ctx)
+{
+	int flow = ctx == C_FLOW || ctx == C_FKEY, key = ctx == C_BKEY || ctx == C_FKEY;
+	enum ck_doc_style st;
+	struct go_an a;
+
+	go_analyze(s, len, &a);
+	if (memchr(s, '\n', len) != NULL)
+		st = flow ? CK_DOC_DQUOTED : CK_DOC_LITERAL;
+	else if (ck_doc__plain_type(s, len) == CK_DOC_T_STR && !is_old_bool(s, len) &&
+	         !is_base60(s, len))
+		st = CK_DOC_PLAIN;
+	else
+		st = CK_DOC_DQUOTED;
+	if (key && a.multiline)
+		st = CK_DOC_DQUOTED;
+	if (st == CK_DOC_PLAIN) {
+		if (flow ? !a.flow_plain : !a.block_plain)
+			st = CK_DOC_SQUOTED;
+		if (len == 0 && (flow || key))
+			st = CK_DOC_SQUOTED;
+	}
+	if (st == CK_DOC_SQUOTED && !a.single)
+		st = CK_DOC_DQUOTED;
+	if (st == CK_DOC_LITERAL && (!a.block || flow || key))
+		st = CK_DOC_DQUOTED;
+	return st;
+}
+
 /* The style actually written for a scalar in this context. */
 static enum ck_doc_style pick_style(const struct yw *w, const struct ck_doc_node *n, enum ctx ctx)
 {
@@ -349,6 +495,8 @@ static enum ck_doc_style pick_style(const struct yw *w, const struct ck_doc_node
 
 		if (!str) {
 			want = CK_DOC_PLAIN;
+		} else if (w->go) {
+			want = go_string_style(s, len, ctx);
 		} else if (memchr(s, '\n', len) != NULL) {
 			want = block ? CK_DOC_LITERAL : CK_DOC_DQUOTED;
 		} else if (ck_doc__plain_type(s, len) == CK_DOC_T_STR && !is_old_bool(s, len) &&
@@ -357,12 +505,16 @@ static enum ck_doc_style pick_style(const struct yw *w, const struct ck_doc_node
 		} else {
 			want = CK_DOC_DQUOTED;
 		}
-		if (want == CK_DOC_PLAIN && str && !plain_ok(s, len, ctx))
+		if (want == CK_DOC_PLAIN && str && !w->go && !plain_ok(s, len, ctx))
 			want = CK_DOC_SQUOTED;
 	}
 	switch (want) {
 	case CK_DOC_LITERAL:
 	case CK_DOC_FOLDED:
+		if (w->ab && len > 0 && s[len - 1] == '\n' && (len == 1 || s[len - 2] == '\n'))
+			return CK_DOC_DQUOTED; /* "|+" would swallow the blank lines after it */
+		if (strspn(s, "\n") >= len)
+			return CK_DOC_DQUOTED; /* no text line to fix the indentation: lines after would join */
 		if (block && want == CK_DOC_FOLDED && folded_ok(s, len))
 			return CK_DOC_FOLDED;
 		if (block && literal_ok(s, len))
@@ -406,14 +558,15 @@ static int tag_char(unsigned char c)
 	       strchr("-;/?:@&=+$_.~*'()", c) != NULL;
 }
 
-static void tag_escaped(struct yw *w, const char *t)
+static void tag_escaped(struct yw *w, const char *t, int verbatim)
 {
 	static const char hex[] = "0123456789ABCDEF";
 
 	for (; *t; t++) {
 		unsigned char c = (unsigned char)*t;
 
-		if (tag_char(c)) {
+		/* Inside "!<...>" a comma or bracket cannot end the tag. */
+		if (tag_char(c) || (verbatim && (c == ',' || c == '[' || c == ']'))) {
 			putc_(w, (char)c);
 		} else {
 			char e[3] = { '%', hex[c >> 4], hex[c & 15] };
@@ -427,19 +580,19 @@ static void write_tag(struct yw *w, const char *t)
 {
 	if (t[0] == '!' && t[1] == '!' && t[2] != '\0') {
 		puts_(w, "!!");
-		tag_escaped(w, t + 2);
+		tag_escaped(w, t + 2, 0);
 	} else if (t[0] == '!' && t[1] == '\0') {
 		putc_(w, '!');
 	} else if (t[0] == '!' && t[1] != '!') {
 		putc_(w, '!');
-		tag_escaped(w, t + 1);
+		tag_escaped(w, t + 1, 0);
 	} else {
 		puts_(w, "!<");
 		if (t[0] == '!' && t[1] == '!') {
 			puts_(w, "tag:yaml.org,2002:");
 			t += 2;
 		}
-		tag_escaped(w, t);
+		tag_escaped(w, t, 1);
 		putc_(w, '>');
 	}
 }
@@ -477,20 +630,37 @@ static int has_props(const struct ck_doc_node *n)
 
 /* ---- comments ---- */
 
+/*
+ * Comment lines at column ind: each line as stored (it may carry extra
+ * spaces before its '#'); an empty line is a blank line; bare text gets "# ".
+ */
 static void comment_lines(struct yw *w, const char *c, size_t ind)
 {
-	while (c != NULL && *c && w->rc == CK_OK) {
+	if (c == NULL)
+		return;
+	for (;;) {
 		const char *nl = strchr(c, '\n');
-		size_t len = nl ? (size_t)(nl - c) : strlen(c);
+		size_t len = nl ? (size_t)(nl - c) : strlen(c), sp = 0;
 
+		while (sp < len && c[sp] == ' ')
+			sp++;
 		if (len) {
+			size_t keep = sp;
+
+			/* Right after a block scalar, a line indented as far as its text would join it. */
+			if (w->blk > 0 && ind + keep >= w->blk)
+				keep = w->blk > ind + 1 ? w->blk - ind - 1 : 0;
+			w->blk = 0; /* this line ends the block scalar: the next ones are free */
 			spaces(w, ind);
-			if (c[0] != '#')
+			spaces(w, keep);
+			if (c[sp] != '#')
 				puts_(w, "# ");
-			put(w, c, len);
+			put(w, c + sp, len - sp);
 		}
 		putc_(w, '\n');
-		c = nl ? nl + 1 : c + len;
+		if (nl == NULL || w->rc != CK_OK)
+			break;
+		c = nl + 1;
 	}
 }
 
@@ -503,6 +673,7 @@ static void head(struct yw *w, const struct ck_doc_node *n, size_t ind)
 	for (i = 0; i < n->blank_before && i < 1000; i++)
 		putc_(w, '\n');
 	comment_lines(w, n->head_comment, ind);
+	w->blk = 0;
 }
 
 static void line_comment(struct yw *w, const struct ck_doc_node *n)
@@ -511,11 +682,23 @@ static void line_comment(struct yw *w, const struct ck_doc_node *n)
 
 	if (!w->comments || n == NULL || (c = n->line_comment) == NULL || !*c)
 		return;
-	putc_(w, ' ');
+	spaces(w, n->comment_gap ? n->comment_gap : 1);
 	if (c[0] != '#')
 		puts_(w, "# ");
 	/* A line comment is one line. */
 	put(w, c, strcspn(c, "\n"));
+}
+
+/* The line comment of n, or else that of the key n is the value of. */
+static void lc(struct yw *w, const struct ck_doc_node *n)
+{
+	const struct ck_doc_node *k = w->key_lc;
+
+	w->key_lc = NULL;
+	if (n != NULL && n->line_comment != NULL)
+		line_comment(w, n);
+	else
+		line_comment(w, k);
 }
 
 static void foot(struct yw *w, const struct ck_doc_node *n, size_t ind)
@@ -535,35 +718,43 @@ static int is_block_coll(const struct yw *w, const struct ck_doc_node *n)
 
 static void write_flow(struct yw *w, const struct ck_doc_node *n, enum ctx ctx, int depth);
 
-static void write_scalar_inline(struct yw *w, const struct ck_doc_node *n, enum ctx ctx)
+/* A scalar on one line in the style st (from pick_style). */
+static void write_scalar_styled(struct yw *w, const struct ck_doc_node *n, enum ck_doc_style st)
 {
 	const char *s = n->text ? n->text : "";
 
-	switch (pick_style(w, n, ctx)) {
+	switch (st) {
 	case CK_DOC_PLAIN: put(w, s, n->len); break;
 	case CK_DOC_SQUOTED: write_squoted(w, s, n->len); break;
 	default: write_dquoted(w, s, n->len); break;
 	}
 }
 
-/* A block scalar's header and text; content lines at column ind. */
+/*
+ * A block scalar's header and text, the text at column base + rel (base: the
+ * enclosing collection's column, from which an indentation indicator counts).
+ */
 static void write_block_scalar(struct yw *w, const struct ck_doc_node *n, enum ck_doc_style st,
-                               size_t ind, size_t rel)
+                               size_t base, size_t rel)
 {
 	const char *s = n->text ? n->text : "";
-	size_t len = n->len, end = len, trail, i, first;
+	size_t len = n->len, end = len, trail, i, first, ind;
 
 	while (end > 0 && s[end - 1] == '\n')
 		end--;
 	trail = len - end;
+	if (w->comments && w->fc > 0 && base + rel <= w->fc)
+		rel = w->fc + 1 - base; /* else the comment after it would read as text */
 	putc_(w, st == CK_DOC_FOLDED ? '>' : '|');
 	for (first = 0; first < end && s[first] == '\n'; first++)
 		;
-	if (first < end && s[first] == ' ') {
-		if (rel < 1 || rel > 9)
-			rel = 2;
+	if ((first < end && (s[first] == ' ' || s[first] == '\t')) || (w->go && len && s[0] == '\n')) {
+		/* The text's own leading blanks: say where the indentation ends. */
+		if (rel > 9)
+			rel = 9;
 		putc_(w, (char)('0' + rel));
 	}
+	ind = base + rel;
 	if (trail == 0)
 		putc_(w, '-');
 	else if (trail > 1 || end == 0)
@@ -594,6 +785,7 @@ static void write_block_scalar(struct yw *w, const struct ck_doc_node *n, enum c
 	/* Kept trailing breaks beyond the one that ends the last line. */
 	for (i = end == 0 ? 0 : 1; i < trail; i++)
 		putc_(w, '\n');
+	w->blk = ind > 0 ? ind : 1;
 }
 
 /* Indentation for a child block collection or block text, relative to ind. */
@@ -608,6 +800,38 @@ static size_t child_rel(const struct yw *w, const struct ck_doc_node *n, int seq
 	if (seq_in_map)
 		return w->seq_indent > 0 ? w->step : 0;
 	return w->step;
+}
+
+/* go-yaml's increase_indent outside sequence items: the next multiple of the indent. */
+static size_t go_round(const struct yw *w, size_t ind)
+{
+	return w->step * ((ind + w->step) / w->step);
+}
+
+/* Where a value's block content goes. */
+enum where { W_ITEM, W_MAP, W_ROOT };
+
+/* Column of a block collection that is the value at `where` of a collection at ind. */
+static size_t coll_col(const struct yw *w, const struct ck_doc_node *v, size_t ind, enum where at)
+{
+	if (at == W_ROOT)
+		return 0;
+	if (w->go) {
+		if (at == W_ITEM)
+			return ind + 2;
+		if (v->kind == CK_DOC_SEQ && w->seq_indent <= 0)
+			return ind;
+		return go_round(w, ind);
+	}
+	return ind + child_rel(w, v, at == W_MAP && v->kind == CK_DOC_SEQ);
+}
+
+/* Column of a block scalar's text. */
+static size_t text_col(const struct yw *w, const struct ck_doc_node *v, size_t ind, enum where at)
+{
+	if (w->go)
+		return at == W_ROOT ? w->step : at == W_ITEM ? ind + 2 : go_round(w, ind);
+	return ind + child_rel(w, v, 0);
 }
 
 static void write_bmap(struct yw *w, const struct ck_doc_node *m, size_t ind, int inl, int depth);
@@ -629,8 +853,25 @@ static void write_after_indicator(struct yw *w, const struct ck_doc_node *v, siz
 		return;
 	}
 	if (v == NULL) {
+		lc(w, NULL);
 		putc_(w, '\n');
 		return;
+	}
+	if (w->comments && in_map == 1 && !is_block_coll(w, v) &&
+	    (v->head_comment != NULL ||
+	     (w->key_lc != NULL && w->key_lc->line_comment != NULL &&
+	      !(is_empty_plain(v) && !has_props(v))))) {
+		/* A value with comments above it or after its key: on a line of its own. */
+		size_t vind = ind + w->step;
+		unsigned b;
+
+		lc(w, NULL);
+		putc_(w, '\n');
+		for (b = 0; b < v->blank_before && b < 1000; b++)
+			putc_(w, '\n');
+		comment_lines(w, v->head_comment, vind);
+		spaces(w, vind);
+		w->nosp = 1;
 	}
 	if (v->kind == CK_DOC_ALIAS) {
 		sep(w);
@@ -640,7 +881,7 @@ static void write_after_indicator(struct yw *w, const struct ck_doc_node *v, siz
 			return;
 		}
 		puts_(w, v->text);
-		line_comment(w, v);
+		lc(w, v);
 		putc_(w, '\n');
 		return;
 	}
@@ -652,22 +893,25 @@ static void write_after_indicator(struct yw *w, const struct ck_doc_node *v, siz
 			write_props(w, v);
 		}
 		if (st == CK_DOC_LITERAL || st == CK_DOC_FOLDED) {
+			enum where at = in_map == 1 ? W_MAP : in_map == 2 ? W_ROOT : W_ITEM;
+			size_t base = at == W_ROOT ? 0 : ind;
+
 			sep(w);
-			write_block_scalar(w, v, st, ind + child_rel(w, v, 0), child_rel(w, v, 0));
+			write_block_scalar(w, v, st, base, text_col(w, v, ind, at) - base);
 			return;
 		}
 		if (v->len > 0 || st != CK_DOC_PLAIN) {
 			sep(w);
-			write_scalar_inline(w, v, C_BLOCK);
+			write_scalar_styled(w, v, st);
 		}
-		line_comment(w, v);
+		lc(w, v);
 		putc_(w, '\n');
 		return;
 	}
 	if (!is_block_coll(w, v)) {
 		sep(w);
 		write_flow(w, v, C_BLOCK, depth + 1);
-		line_comment(w, v);
+		lc(w, v);
 		putc_(w, '\n');
 		return;
 	}
@@ -675,12 +919,12 @@ static void write_after_indicator(struct yw *w, const struct ck_doc_node *v, siz
 		sep(w);
 		write_props(w, v);
 	}
-	line_comment(w, v);
+	lc(w, v);
 	putc_(w, '\n');
 	if (v->kind == CK_DOC_MAP)
-		write_bmap(w, v, ind + child_rel(w, v, 0), 0, depth + 1);
+		write_bmap(w, v, coll_col(w, v, ind, in_map == 1 ? W_MAP : W_ITEM), 0, depth + 1);
 	else
-		write_bseq(w, v, ind + child_rel(w, v, in_map), 0, depth + 1);
+		write_bseq(w, v, coll_col(w, v, ind, in_map == 1 ? W_MAP : W_ITEM), 0, depth + 1);
 }
 
 /* A sequence item or explicit key after its indicator ("-" or "?"). */
@@ -689,7 +933,8 @@ static void write_item(struct yw *w, char indicator, const struct ck_doc_node *v
 {
 	putc_(w, indicator);
 	if (v != NULL && is_block_coll(w, v) && !has_props(v) &&
-	    !(w->comments && v->kind == CK_DOC_MAP && v->kids[0]->head_comment)) {
+	    !(w->comments && (v->line_comment != NULL || v->kids[0]->head_comment != NULL ||
+	                      v->kids[0]->blank_before))) {
 		/* Compact form: the collection starts on the indicator's line. */
 		size_t rel = 2;
 
@@ -711,9 +956,9 @@ static void write_item(struct yw *w, char indicator, const struct ck_doc_node *v
 		line_comment(w, v);
 		putc_(w, '\n');
 		if (v->kind == CK_DOC_MAP)
-			write_bmap(w, v, ind + 2, 0, depth + 1);
+			write_bmap(w, v, w->go ? ind + 2 : ind + child_rel(w, v, 0), 0, depth + 1);
 		else
-			write_bseq(w, v, ind + 2, 0, depth + 1);
+			write_bseq(w, v, w->go ? ind + 2 : ind + child_rel(w, v, 0), 0, depth + 1);
 		return;
 	}
 	write_after_indicator(w, v, ind, 0, depth);
@@ -735,7 +980,7 @@ static int write_simple_key(struct yw *w, const struct ck_doc_node *k, enum ctx 
 			return 0;
 		if (write_props(w, k))
 			putc_(w, ' ');
-		write_scalar_inline(w, k, ctx);
+		write_scalar_styled(w, k, st);
 	} else if (k->kind == CK_DOC_ALIAS) {
 		putc_(w, '*');
 		if (!anchor_ok(k->text))
@@ -753,34 +998,85 @@ static int write_simple_key(struct yw *w, const struct ck_doc_node *k, enum ctx 
 	return 1;
 }
 
+/* Column of the first non-blank line of a comment written at ind (0: none). */
+static size_t first_line_col(const char *c, size_t ind)
+{
+	while (c != NULL && *c) {
+		size_t sp = 0;
+
+		if (*c == '\n') {
+			c++;
+			continue;
+		}
+		while (c[sp] == ' ')
+			sp++;
+		return ind + sp;
+	}
+	return 0;
+}
+
+/* The comment line right after entry `next - 1` of collection c, at ind. */
+static size_t comment_after(const struct yw *w, const struct ck_doc_node *c, size_t next,
+                            size_t ind, size_t fc_in)
+{
+	if (!w->comments)
+		return 0;
+	if (next < c->nkids)
+		return c->kids[next]->head_comment ? first_line_col(c->kids[next]->head_comment, ind) : 0;
+	if (c->foot_comment != NULL)
+		return first_line_col(c->foot_comment, ind);
+	return fc_in;
+}
+
+/* Do blank lines follow entry i (of n entries) of collection c? */
+static int blank_after(const struct yw *w, const struct ck_doc_node *c, size_t next, int ab_in)
+{
+	if (next < c->nkids)
+		return w->comments && c->kids[next]->blank_before > 0;
+	if (w->comments && c->foot_comment != NULL)
+		return c->foot_comment[0] == '\n';
+	return ab_in;
+}
+
 static void write_bmap(struct yw *w, const struct ck_doc_node *m, size_t ind, int inl, int depth)
 {
-	size_t i;
+	size_t i, fc_in = w->fc;
+	int ab_in = w->ab;
 
 	for (i = 0; i + 1 < m->nkids && w->rc == CK_OK; i += 2) {
 		const struct ck_doc_node *k = m->kids[i], *v = m->kids[i + 1];
+		int alone;
+
+		w->ab = blank_after(w, m, i + 2, ab_in);
+		w->fc = comment_after(w, m, i + 2, ind, fc_in);
 
 		if (!(i == 0 && inl)) {
 			head(w, k, ind);
 			spaces(w, ind);
 		}
-		if (write_simple_key(w, k, C_BKEY, depth)) {
+		/* "key: # c" with nothing after would give the comment to the (null) value. */
+		alone = w->comments && k->line_comment != NULL && v != NULL && is_empty_plain(v) &&
+		        !has_props(v);
+		if (!alone && write_simple_key(w, k, C_BKEY, depth)) {
 			putc_(w, ':');
-			if (k->line_comment != NULL && w->comments && v != NULL && is_block_coll(w, v) &&
-			    v->line_comment == NULL) {
-				/* "key:  # c" over a block collection: the comment is the key's. */
-				if (has_props(v)) {
-					putc_(w, ' ');
-					write_props(w, v);
-				}
+			if (k->line_comment != NULL && w->comments && v != NULL && is_block_coll(w, v)) {
+				/* "key:  # c" over a block collection: the comment is the key's; the
+				 * collection's properties and comment go on a line of their own. */
 				line_comment(w, k);
 				putc_(w, '\n');
+				if (has_props(v)) {
+					spaces(w, ind + w->step);
+					write_props(w, v);
+					line_comment(w, v);
+					putc_(w, '\n');
+				}
 				if (v->kind == CK_DOC_MAP)
-					write_bmap(w, v, ind + child_rel(w, v, 0), 0, depth + 1);
+					write_bmap(w, v, coll_col(w, v, ind, W_MAP), 0, depth + 1);
 				else
-					write_bseq(w, v, ind + child_rel(w, v, 1), 0, depth + 1);
+					write_bseq(w, v, coll_col(w, v, ind, W_MAP), 0, depth + 1);
 				continue;
 			}
+			w->key_lc = k;
 			write_after_indicator(w, v, ind, 1, depth);
 		} else {
 			write_item(w, '?', k, ind, depth);
@@ -789,20 +1085,27 @@ static void write_bmap(struct yw *w, const struct ck_doc_node *m, size_t ind, in
 			write_after_indicator(w, v, ind, 1, depth);
 		}
 	}
+	w->ab = ab_in;
+	w->fc = fc_in;
 	foot(w, m, ind);
 }
 
 static void write_bseq(struct yw *w, const struct ck_doc_node *s, size_t ind, int inl, int depth)
 {
-	size_t i;
+	size_t i, fc_in = w->fc;
+	int ab_in = w->ab;
 
 	for (i = 0; i < s->nkids && w->rc == CK_OK; i++) {
+		w->ab = blank_after(w, s, i + 1, ab_in);
+		w->fc = comment_after(w, s, i + 1, ind, fc_in);
 		if (!(i == 0 && inl)) {
 			head(w, s->kids[i], ind);
 			spaces(w, ind);
 		}
 		write_item(w, '-', s->kids[i], ind, depth);
 	}
+	w->ab = ab_in;
+	w->fc = fc_in;
 	foot(w, s, ind);
 }
 
@@ -833,7 +1136,7 @@ static void write_flow(struct yw *w, const struct ck_doc_node *n, enum ctx ctx, 
 			write_dquoted(w, "", 0);
 			return;
 		}
-		write_scalar_inline(w, n, ctx);
+		write_scalar_styled(w, n, pick_style(w, n, ctx));
 		return;
 	}
 	putc_(w, n->kind == CK_DOC_MAP ? '{' : '[');
@@ -901,7 +1204,7 @@ static void write_root(struct yw *w, const struct ck_doc_node *r, int start)
 		puts_(w, "---");
 	else
 		w->nosp = 1;
-	write_after_indicator(w, r, 0, 0, 0);
+	write_after_indicator(w, r, 0, 2, 0);
 	w->nosp = 0;
 	foot(w, r, 0);
 }
@@ -918,6 +1221,7 @@ static void init_writer(struct yw *w, struct ck_buf *out, const struct ck_doc_ya
 	if (w->step > 16)
 		w->step = 16;
 	w->keep = o->keep_styles;
+	w->go = !o->keep_styles;
 	w->src = o->keep_styles && o->indent == 0;
 	w->src_seq = o->keep_styles && o->indent_sequences < 0;
 	w->seq_indent = o->indent_sequences;
@@ -934,16 +1238,28 @@ int ck_doc_write_yaml(struct ck_buf *out, const struct ck_doc *d,
 	if (opts == NULL)
 		opts = &def;
 	init_writer(&w, out, opts);
-	if (w.comments && d->head_comment != NULL) {
+	if (w.comments && d->head_comment != NULL)
 		comment_lines(&w, d->head_comment, 0);
-		putc_(&w, '\n');
-	}
 	for (i = 0; i < d->ndocs && w.rc == CK_OK; i++) {
 		const struct ck_doc_node *r = d->docs[i];
 		int start = i > 0 || opts->explicit_start || (d->explicit_start && d->explicit_start[i]);
 
+		/* "---" ends a block scalar, but blank lines before it would be its text. */
+		w.ab = (r != NULL && r->foot_comment != NULL && r->foot_comment[0] == '\n') ||
+		       (i + 1 < d->ndocs && d->docs[i + 1] != NULL && d->docs[i + 1]->blank_before > 0);
+		w.fc = r != NULL && w.comments ? first_line_col(r->foot_comment, 0) : 0;
+		if (start && r != NULL && !is_block_coll(&w, r) && !(is_empty_plain(r) && !has_props(r)) &&
+		    w.comments &&
+		    (r->head_comment != NULL || r->blank_before > 0)) {
+			/* Comments above an inline root stay between its "---" and it. */
+			puts_(&w, "---\n");
+			head(&w, r, 0);
+			write_root(&w, r, 0);
+			continue;
+		}
 		head(&w, r, 0);
 		write_root(&w, r, start);
+		w.blk = 0;
 	}
 	if (w.rc != CK_OK)
 		ck_doc__truncate(out, before);

@@ -36,7 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (ck_doc_parse_yaml(&d, (const char *)data, size, 0) != CK_OK)
 		return 0;
-	roundtrip(d, &faithful, 0);
+	roundtrip(d, &faithful, CK_DOC_EQ_COMMENTS);
+	/* go-yaml style may move comment lines left of a block scalar it chose. */
 	roundtrip(d, &go, 0);
 	for (i = 0; i < d->ndocs; i++) {
 		ck_buf_reset(&js);

@@ -277,6 +277,11 @@ static int snap_read(void *ctx, const char *path, struct ck_buf *out, size_t max
 
 static void snap_dispose(struct snap *s)
 {
+	/* libgit2 may never have loaded (git_need failed): nothing to free. */
+	if (!inited) {
+		memset(s, 0, sizeof(*s));
+		return;
+	}
 	git_tree_free(s->tree);
 	git_index_free(s->index);
 	git_odb_free(s->odb);

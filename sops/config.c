@@ -291,7 +291,7 @@ static int add_field_keys(struct ck_sops_meta *m, size_t g, enum ck_sops_ktype t
 				continue;
 			if (s->type == CK_SOPS_MAP || s->type == CK_SOPS_SEQ)
 				return cerr("key lists must contain strings");
-			if ((one = ck_strndup(s->u.s, s->len)) == NULL)
+			if ((one = ck_strndup(s->len ? s->u.s : "", s->len)) == NULL)
 				return ck_err_set(CK_ENOMEM, "sops: out of memory");
 			rc = ck_sops_meta_add_keys_str(m, g, t, one);
 			ck_free(one);
@@ -303,7 +303,7 @@ static int add_field_keys(struct ck_sops_meta *m, size_t g, enum ck_sops_ktype t
 	if (v->type == CK_SOPS_MAP)
 		return cerr("keys must be a string or a list of strings");
 	{
-		char *s = ck_strndup(v->u.s, v->len);
+		char *s = ck_strndup(v->len ? v->u.s : "", v->len);
 
 		if (s == NULL)
 			return ck_err_set(CK_ENOMEM, "sops: out of memory");
@@ -319,7 +319,7 @@ static char *str_of(const struct ck_sops_node *map, const char *name)
 
 	if (v == NULL || v->type == CK_SOPS_NULL || v->type == CK_SOPS_MAP || v->type == CK_SOPS_SEQ)
 		return NULL;
-	return ck_strndup(v->u.s, v->len);
+	return ck_strndup(v->len ? v->u.s : "", v->len);
 }
 
 /* One key_groups entry (with `merge` flattened into it). */
@@ -374,10 +374,9 @@ static int add_group_entry(struct ck_sops_meta *m, size_t g, const struct ck_sop
 			return rc;
 		ctx = ck_sops_map_get(e, "context");
 		for (i = 0; ctx != NULL && ctx->type == CK_SOPS_MAP && i + 1 < ctx->len; i += 2) {
-			char *cn = ck_strndup(ctx->u.kids[i].u.s, ctx->u.kids[i].len);
-			char *cv = ctx->u.kids[i + 1].type == CK_SOPS_NULL
-			               ? ck_strdup("")
-			               : ck_strndup(ctx->u.kids[i + 1].u.s, ctx->u.kids[i + 1].len);
+			const struct ck_sops_node *kn = &ctx->u.kids[i], *vn = &ctx->u.kids[i + 1];
+			char *cn = ck_strndup(kn->len ? kn->u.s : "", kn->len);
+			char *cv = ck_strndup(vn->len ? vn->u.s : "", vn->len);
 
 			rc = cn && cv ? ck_sops_key_add_context(k, cn, cv)
 			              : ck_err_set(CK_ENOMEM, "sops: out of memory");
@@ -585,6 +584,10 @@ int ck_sops_config_rule_for(const struct ck_sops_config *c, const char *file_pat
 			continue;
 		if ((rc = rule_to_meta(r, m)) < 0) {
 			ck_sops_meta_dispose(m);
+			/* a bad key string in the rule is a config error too */
+			if (ck_err_last()->exit_override == 0 && rc != CK_ENOMEM)
+				rc = ck_err_set_exit(rc, CK_SOPS_EXIT_ERROR_READING_CONFIG, "sops: config: %s",
+				                     ck_err_last()->msg);
 			return rc;
 		}
 		return CK_OK;

@@ -85,18 +85,23 @@ static int already_encrypted(void)
 static int check_plain(const struct ck_sops_file *f)
 {
 	const struct ck_sops_node *r;
+	size_t d;
 	uint32_t i;
 
 	if (f->tree->ndocs == 0)
 		return ck_err_set_exit(CK_EINVAL, CK_SOPS_EXIT_NEED_AT_LEAST_ONE_DOCUMENT,
 		                       "sops: file cannot be completely empty, it must contain at least "
 		                       "one document");
-	r = &f->tree->docs[0];
-	for (i = 0; i + 1 < r->len; i += 2) {
-		const struct ck_sops_node *k = &r->u.kids[i];
+	/* sops checks the first document only, but the reader of the encrypted
+	 * file drops a `sops` key from every document: refuse it anywhere */
+	for (d = 0; d < f->tree->ndocs; d++) {
+		r = &f->tree->docs[d];
+		for (i = 0; i + 1 < r->len; i += 2) {
+			const struct ck_sops_node *k = &r->u.kids[i];
 
-		if (f->fmt == CK_SOPS_FMT_DOTENV ? has_prefix(k, "sops_") : is_key(k, "sops"))
-			return already_encrypted();
+			if (f->fmt == CK_SOPS_FMT_DOTENV ? has_prefix(k, "sops_") : is_key(k, "sops"))
+				return already_encrypted();
+		}
 	}
 	return CK_OK;
 }
@@ -195,9 +200,27 @@ int ck_sops_file_read(struct ck_sops_file **out, struct ck_buf *text, enum ck_so
 		rc = CK_ENOMEM;
 		goto fail;
 	}
-	/* take the text over without copying it */
+	/* take the text over without copying it; a read-only view (no NUL
+	 * after its end, which the readers rely on) is copied */
+	if (ck_buf_mutable(text) == NULL && ck_buf_len(text) > 0) {
+		struct ck_buf copy;
+
+		if (ck_buf_is_secure(text) || plain)
+			ck_buf_init_secure(&copy, 0);
+		else
+			ck_buf_init(&copy, 0);
+		if (ck_buf_putb(&copy, text) < 0) {
+			ck_buf_dispose(&copy);
+			rc = ck_err_set(CK_ENOMEM, "sops: out of memory");
+			goto fail;
+		}
+		ck_buf_dispose(text);
+		*text = copy;
+	}
 	tmp = f->tree->src;
 	f->tree->src = *text;
+	/* an encrypted file in ordinary memory: decryption releases it as it goes */
+	f->tree->src_public = !plain && !ck_buf_is_secure(text);
 	*text = tmp;
 	switch (fmt) {
 	case CK_SOPS_FMT_YAML:
@@ -476,6 +499,7 @@ int ck_sops_file_decrypt(struct ck_sops_file *f, struct ck_sops_keyctx *ctx, uns
 	o.rule = f->meta.rule;
 	o.rule_value = f->meta.rule_value;
 	o.cipher = &c;
+	o.growth = &f->growth;
 	if ((rc = ck_sops__walk(f->tree, &o, mac)) < 0)
 		goto out;
 	f->encrypted = 0;
@@ -558,6 +582,7 @@ int ck_sops_file_encrypt(struct ck_sops_file *f, struct ck_sops_keyctx *ctx, uns
 	o.rule = f->meta.rule;
 	o.rule_value = f->meta.rule_value;
 	o.cipher = &c;
+	o.growth = &f->growth;
 	if ((rc = ck_sops__walk(f->tree, &o, mac)) < 0)
 		goto out;
 	/* lastmodified is set after the tree, and is the MAC's AAD */
@@ -641,6 +666,17 @@ int ck_sops_file_emit(struct ck_buf *out, const struct ck_sops_file *f, enum ck_
 	if (f->tree->ndocs == 0)
 		return ck_err_set_exit(CK_EINVAL, CK_SOPS_EXIT_NEED_AT_LEAST_ONE_DOCUMENT,
 		                       "sops: no document to write");
+	if (start == 0 && !(o->flush != NULL && fmt == CK_SOPS_FMT_YAML)) {
+		/* about the source's size plus what encryption added (or minus what
+		 * decryption removed), plus the metadata: one allocation instead of
+		 * a doubling series of copies (secure buffers are locked in RAM) */
+		long long hint = (long long)ck_buf_len(&f->tree->src) + f->growth +
+		                 (f->encrypted ? (long long)(f->tree->ndocs * (1024 + 1024 *
+		                                  ck_sops_meta_key_count(&f->meta))) : 0);
+
+		if (hint > 4096 && hint < ((long long)1 << 32) && ck_buf_grow(out, (size_t)hint) < 0)
+			return CK_ENOMEM;
+	}
 	root = &f->tree->docs[0];
 	if (f->encrypted) {
 		if ((mt = ck_sops_tree_new()) == NULL)
@@ -652,7 +688,7 @@ int ck_sops_file_emit(struct ck_buf *out, const struct ck_sops_file *f, enum ck_
 	switch (fmt) {
 	case CK_SOPS_FMT_YAML:
 		rc = ck_sops__yaml_emit(out, f->tree, (unsigned)o->yaml_indent, mt ? &key : NULL,
-		                        mt ? &meta : NULL);
+		                        mt ? &meta : NULL, o->flush, o->flush_ctx);
 		break;
 	case CK_SOPS_FMT_JSON:
 		rc = ck_sops__json_emit(out, root, o->json_indent, mt ? &key : NULL, mt ? &meta : NULL, 1);

@@ -160,7 +160,7 @@ static int field_str(const struct ck_sops_node *map, const char *name, char **ou
 	if (v->type == CK_SOPS_BOOL) {
 		*out = ck_strdup(ck_sops_node_is(v, "True") ? "true" : "false");
 	} else {
-		*out = ck_strndup(v->u.s, v->len);
+		*out = ck_strndup(v->len ? v->u.s : "", v->len);
 	}
 	if (*out == NULL)
 		return ck_err_set(CK_ENOMEM, "sops: out of memory");
@@ -223,8 +223,8 @@ static int read_key(struct ck_sops_key **out, enum ck_sops_ktype type,
 				if (ck->type == CK_SOPS_COMMENT || cv->type == CK_SOPS_MAP ||
 				    cv->type == CK_SOPS_SEQ)
 					continue;
-				name = ck_strndup(ck->u.s, ck->len);
-				val = cv->type == CK_SOPS_NULL ? ck_strdup("") : ck_strndup(cv->u.s, cv->len);
+				name = ck_strndup(ck->len ? ck->u.s : "", ck->len);
+				val = ck_strndup(cv->len ? cv->u.s : "", cv->len);
 				if (name == NULL || val == NULL) {
 					ck_free(name);
 					ck_free(val);

@@ -53,6 +53,8 @@ static void emit_opts(struct ck_sops_emit_opts *eo, const struct ck_sops_opts *o
 		eo->yaml_indent = 4;
 	eo->json_indent = o->indent > 0 ? o->indent
 	                                : cfg ? ck_sops_config_json_indent(cfg, fmt == CK_SOPS_FMT_BINARY) : -1;
+	eo->flush = o->flush;
+	eo->flush_ctx = o->flush_ctx;
 }
 
 int ck_sops_resolve_meta(struct ck_sops_meta *m, const struct ck_sops_opts *o)

@@ -179,6 +179,8 @@ int ck_sops__flat_value(struct ck_buf *out, const struct ck_sops_node *v)
 		return ck_err_set_exit(CK_EINVAL, CK_SOPS_EXIT_ERROR_DUMPING_TREE,
 		                       "cannot use complex value in a dotenv or INI file");
 	default:
+		if (v->flags & CK_SOPS_F_ENCBIN)
+			return ck_sops__encbin_text(out, v);
 		return ck_buf_put(out, v->u.s, v->len);
 	}
 }
@@ -262,6 +264,15 @@ static const char *trim_r(const char *s, const char *e)
 	                 e[-1] == '\v' || e[-1] == '\f'))
 		e--;
 	return e;
+}
+
+/* First occurrence in [s, e) of the n bytes at needle, or NULL. */
+static const char *find(const char *s, const char *e, const char *needle, size_t n)
+{
+	for (; s + n <= e; s++)
+		if (memcmp(s, needle, n) == 0)
+			return s;
+	return NULL;
 }
 
 /*
@@ -465,18 +476,20 @@ int ck_sops__ini_read(struct ck_sops_tree *t, int secret)
 			char *kc, *vc;
 
 			if (*s == '"' || *s == '`') {
-				char q = *s;
-				const char *c = memchr(s + 1, q, (size_t)(e - s - 1));
+				/* go-ini readKeyName: "key", `key` or """key""" (lines
+				 * longer than 6); the delimiter may come anywhere after */
+				size_t ql = e - s > 6 && memcmp(s, "\"\"\"", 3) == 0 ? 3 : 1;
+				const char *c = find(s + ql, e, s, ql);
 
 				if (c == NULL) {
-					rc = ierr(&r, "unclosed quoted key");
+					rc = ierr(&r, "missing closing key quote");
 					break;
 				}
-				ks = s + 1;
-				ke = c;
-				d = c + 1;
-				d = trim_l(d, e);
-				if (d >= e || (*d != '=' && *d != ':')) {
+				ks = trim_l(s + ql, c);
+				ke = trim_r(ks, c);
+				for (d = c + ql; d < e && *d != '=' && *d != ':'; d++)
+					;
+				if (d >= e) {
 					rc = ierr(&r, "key-value delimiter not found");
 					break;
 				}
@@ -572,15 +585,42 @@ static int ini_put_comment(struct ck_buf *out, const char *s, size_t n, int trim
 	return rc;
 }
 
+/* Contains the n2 bytes at b? */
+static int has(const char *k, size_t n, const char *b, size_t n2)
+{
+	return find(k, k + n, b, n2) != NULL;
+}
+
+/*
+ * How go-ini writes a key: 0 bare, 1 `key` (a quote or a delimiter, "=:" for
+ * sops, inside), 2 """key""" (a backtick inside); the extra width goes to
+ * the return value. Where go-ini's own choice would not read back as the
+ * same key (a key starting with '#', ';' or '[', or empty, is also quoted
+ * here, like one starting with a byte order mark), or no quoting can carry it
+ * (both quote kinds, surrounding spaces,
+ * line breaks), -1: such a file could never decrypt.
+ */
 static int ini_key_needs(const char *k, size_t n, int *kind)
 {
-	/* 1: `key`, 2: """key""" */
+	int special = n == 0 || has(k, n, "\"", 1) || has(k, n, "=", 1) || has(k, n, ":", 1) ||
+	              k[0] == '#' || k[0] == ';' || k[0] == '[' ||
+	              (n >= 3 && memcmp(k, "\xef\xbb\xbf", 3) == 0); /* a BOM is dropped at the start */
+
 	*kind = 0;
-	if (memchr(k, '"', n) != NULL || memchr(k, '=', n) != NULL)
-		*kind = 1;
-	else if (memchr(k, '`', n) != NULL)
+	if (has(k, n, "\n", 1) || has(k, n, "\r", 1) ||
+	    (n > 0 && (trim_l(k, k + n) != k || trim_r(k, k + n) != k + n)))
+		return -1;
+	if (has(k, n, "`", 1)) {
+		if (k[0] == '"' || k[n - 1] == '"' || has(k, n, "\"\"\"", 3))
+			return -1;
 		*kind = 2;
-	return *kind == 1 ? 2 : *kind == 2 ? 6 : 0;
+		return 6;
+	}
+	if (special) {
+		*kind = 1;
+		return 2;
+	}
+	return 0;
 }
 
 /*
@@ -667,6 +707,14 @@ static int ini_section(struct ck_buf *out, struct ck_buf *tmp, const struct ck_s
 			size_t vn = ck_buf_len(tmp);
 
 			if (memchr(vs, '\n', vn) != NULL || memchr(vs, '`', vn) != NULL) {
+				/* """...""" ends at the first """: a value ending in a
+				 * quote or holding """ (or a CR the line reader trims)
+				 * cannot be carried; go-ini would write it anyway */
+				if (vs[vn - 1] == '"' || has(vs, vn, "\"\"\"", 3) || memchr(vs, '\r', vn) != NULL)
+					return ck_err_set_exit(CK_EINVAL, CK_SOPS_EXIT_ERROR_DUMPING_TREE,
+					                       "ini: the value of '%.*s' cannot be written so "
+					                       "that it reads back",
+					                       (int)(k->len > 60 ? 60 : k->len), k->u.s);
 				rc = ck_buf_puts(out, "\"\"\"");
 				if (rc == CK_OK)
 					rc = ck_buf_put(out, vs, vn);
@@ -684,6 +732,15 @@ static int ini_section(struct ck_buf *out, struct ck_buf *tmp, const struct ck_s
 					rc = ck_buf_put(out, vs, vn);
 				if (rc == CK_OK)
 					rc = ck_buf_putc(out, '"');
+			} else if (vn > 0 && (vs[vn - 1] == '\\' || (vn >= 3 && memcmp(vs, "\"\"\"", 3) == 0) ||
+			                      (vn >= 2 && (vs[0] == '"' || vs[0] == '\'') && vs[vn - 1] == vs[0]))) {
+				/* go-ini writes these bare and then reads them differently
+				 * (continuation, multi-line, quotes removed): quote them */
+				rc = ck_buf_putc(out, '`');
+				if (rc == CK_OK)
+					rc = ck_buf_put(out, vs, vn);
+				if (rc == CK_OK)
+					rc = ck_buf_putc(out, '`');
 			} else {
 				rc = ck_buf_put(out, vs, vn);
 			}
@@ -704,9 +761,28 @@ int ck_sops__ini_emit(struct ck_buf *out, const struct ck_sops_node *root,
 	int rc = CK_OK;
 
 	ck_buf_init_secure(&tmp, 0);
-	for (i = 0; i < root->len; i += 2)
-		if (root->u.kids[i].type != CK_SOPS_COMMENT)
-			nsec++;
+	for (i = 0; i < root->len; i += 2) {
+		const struct ck_sops_node *sec = &root->u.kids[i + 1];
+		size_t j;
+		int kind;
+
+		if (root->u.kids[i].type == CK_SOPS_COMMENT)
+			continue;
+		nsec++;
+		for (j = 0; sec->type == CK_SOPS_MAP && j < sec->len; j += 2) {
+			const struct ck_sops_node *k = &sec->u.kids[j];
+
+			if (k->type != CK_SOPS_COMMENT && ini_key_needs(k->u.s, k->len, &kind) < 0) {
+				ck_buf_dispose(&tmp);
+				return ck_err_set_exit(CK_EINVAL, CK_SOPS_EXIT_ERROR_DUMPING_TREE,
+				                       "ini: key '%.*s' in section '%.*s' cannot be written "
+				                       "so that it reads back",
+				                       (int)(k->len > 60 ? 60 : k->len), k->u.s,
+				                       (int)(root->u.kids[i].len > 60 ? 60 : root->u.kids[i].len),
+				                       root->u.kids[i].u.s);
+			}
+		}
+	}
 	if (xk != NULL)
 		nsec++;
 	for (i = 0; i < root->len + (xk ? 2u : 0u) && rc == CK_OK; i += 2) {

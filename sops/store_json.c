@@ -591,6 +591,13 @@ static void jscalar(struct jw *w, const struct ck_sops_node *v)
 			w->rc = CK_ENOMEM;
 		return;
 	default: /* STR, TIME */
+		if (w->rc == CK_OK && (v->flags & CK_SOPS_F_ENCBIN)) {
+			/* ENC[...] needs no escaping */
+			if (ck_buf_putc(w->out, '"') < 0 || ck_sops__encbin_text(w->out, v) < 0 ||
+			    ck_buf_putc(w->out, '"') < 0)
+				w->rc = ck_err_set(CK_ENOMEM, "sops: out of memory");
+			return;
+		}
 		if (w->rc == CK_OK)
 			w->rc = ck_sops__json_string(w->out, v->u.s, v->len);
 		return;

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "ck/alloc.h"
 #include "ck/secret.h"
@@ -51,7 +53,19 @@ void ck_sops__arena_free(struct ck_sops_arena *a)
 	ck_free(a);
 }
 
+static void *arena_take(struct ck_sops_arena *a, size_t n, int zero);
+
 void *ck_sops__arena_alloc(struct ck_sops_arena *a, size_t n)
+{
+	return arena_take(a, n, 1);
+}
+
+void *ck_sops__arena_alloc_raw(struct ck_sops_arena *a, size_t n)
+{
+	return arena_take(a, n, 0);
+}
+
+static void *arena_take(struct ck_sops_arena *a, size_t n, int zero)
 {
 	struct blk *b = a->head;
 	size_t need = (n + 7) & ~(size_t)7, sz;
@@ -82,7 +96,8 @@ void *ck_sops__arena_alloc(struct ck_sops_arena *a, size_t n)
 	p = (uint8_t *)b + BLK_HDR + b->used;
 	b->used += need;
 	a->total += need;
-	memset(p, 0, need);
+	if (zero)
+		memset(p, 0, need);
 	return p;
 }
 
@@ -112,8 +127,37 @@ void ck_sops_tree_free(struct ck_sops_tree *t)
 	ck_sops__arena_free(t->sec);
 	if (t->docs != NULL)
 		ck_freezero(t->docs, t->capdocs * sizeof(*t->docs));
+	if (t->src_public) {
+		/* ciphertext, keys and clear values only: no wipe (which would
+		 * also fault the released pages back in) */
+		ck_free(ck_buf_detach(&t->src, NULL));
+	}
 	ck_buf_dispose(&t->src);
 	ck_free(t);
+}
+
+int ck_sops__in_src(const struct ck_sops_tree *t, const char *p)
+{
+	const char *b = (const char *)ck_buf_data(&t->src);
+
+	return p != NULL && b != NULL && p >= b && p < b + ck_buf_len(&t->src);
+}
+
+void ck_sops__release_src(struct ck_sops_tree *t, const char *upto)
+{
+	const char *b = (const char *)ck_buf_data(&t->src);
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), lo, hi;
+
+	if (!t->src_public || b == NULL || upto < b || upto > b + ck_buf_len(&t->src) || page == 0 ||
+	    (page & (page - 1)) != 0)
+		return;
+	lo = ((uintptr_t)b + t->src_released + page - 1) & ~(page - 1);
+	hi = (uintptr_t)upto & ~(page - 1);
+	if (hi <= lo || hi - lo < ((uintptr_t)1 << 20))
+		return;
+	/* whole pages strictly inside the buffer; they are never read again */
+	if (madvise((void *)lo, hi - lo, MADV_DONTNEED) == 0)
+		t->src_released = (size_t)(hi - (uintptr_t)b);
 }
 
 void *ck_sops_tree_alloc(struct ck_sops_tree *t, size_t n, int secret)

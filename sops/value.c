@@ -359,6 +359,64 @@ int ck_sops__encrypt_value(struct ck_sops_cipher *c, char *out, uint8_t *scratch
 	return CK_OK;
 }
 
+int ck_sops__encrypt_value_bin(struct ck_sops_cipher *c, uint8_t *rec, const uint8_t *pt, size_t n,
+                               int vtype, const uint8_t *aad, size_t aadlen)
+{
+	const uint8_t *cached = NULL;
+	uint8_t *iv = rec + 1, *tag = rec + 1 + CK_SOPS_IV_LEN;
+	int rc;
+
+	if (c->cache != NULL)
+		cached = ck_sops__ivcache_get(c->cache, vtype, aad, aadlen, pt, n);
+	if (cached != NULL)
+		memcpy(iv, cached, CK_SOPS_IV_LEN);
+	else
+		fresh_iv(c, iv);
+	rec[0] = (uint8_t)vtype;
+	if ((rc = ck_aead_seal(c->aead, rec + CK_SOPS_ENCBIN_HDR, tag, CK_AEAD_TAG_LEN, iv,
+	                       CK_SOPS_IV_LEN, aad, aadlen, pt, n)) < 0)
+		return ck_err_set_exit(rc, CK_SOPS_EXIT_ERROR_ENCRYPTING_TREE,
+		                       "sops: could not encrypt value");
+	return CK_OK;
+}
+
+size_t ck_sops__encbin_text_len(const struct ck_sops_node *n)
+{
+	const uint8_t *rec = (const uint8_t *)n->u.s;
+
+	return ck_sops__enc_len(n->len - CK_SOPS_ENCBIN_HDR, strlen(ck_sops__enc_type_name(rec[0])));
+}
+
+int ck_sops__encbin_text(struct ck_buf *out, const struct ck_sops_node *n)
+{
+	const uint8_t *rec = (const uint8_t *)n->u.s;
+	const char *type = ck_sops__enc_type_name(rec[0]);
+	size_t tl = strlen(type), el = ck_sops__encbin_text_len(n), o;
+	uint8_t *dst;
+	char *d;
+	int rc;
+
+	if ((rc = ck_buf_reserve(out, el, &dst)) < 0)
+		return rc;
+	d = (char *)dst;
+	memcpy(d, ENC_PREFIX, ENC_PREFIX_LEN);
+	o = ENC_PREFIX_LEN;
+	o += ck_sops__b64_encode(d + o, rec + CK_SOPS_ENCBIN_HDR, n->len - CK_SOPS_ENCBIN_HDR);
+	memcpy(d + o, ",iv:", 4);
+	o += 4;
+	o += ck_sops__b64_encode(d + o, rec + 1, CK_SOPS_IV_LEN);
+	memcpy(d + o, ",tag:", 5);
+	o += 5;
+	o += ck_sops__b64_encode(d + o, rec + 1 + CK_SOPS_IV_LEN, CK_AEAD_TAG_LEN);
+	memcpy(d + o, ",type:", 6);
+	o += 6;
+	memcpy(d + o, type, tl);
+	o += tl;
+	d[o++] = ']';
+	CK_ASSERT(o == el);
+	return CK_OK;
+}
+
 int ck_sops__decrypt_value(struct ck_sops_cipher *c, uint8_t *pt, size_t *ptlen,
                            const struct ck_sops_enc *e, const uint8_t *aad, size_t aadlen,
                            uint8_t *iv, size_t *ivlen)

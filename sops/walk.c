@@ -39,6 +39,7 @@ struct walk {
 	uint8_t *scratch;
 	size_t scratchcap;
 	unsigned depth;
+	long long growth;
 };
 
 static const uint8_t mac_only_init[32] = {
@@ -183,6 +184,23 @@ static int encrypt_leaf(struct walk *w, struct ck_sops_node *n, int is_comment, 
 		return CK_OK; /* empty strings and comments stay as they are */
 	vtype = n->type;
 	el = ck_sops__enc_len(n->len, strlen(ck_sops__enc_type_name(vtype)));
+	if (!is_comment) {
+		/* a binary record: half the memory of the text, formatted on output */
+		uint8_t *rec = ck_sops__arena_alloc_raw(w->t->pub, CK_SOPS_ENCBIN_HDR + n->len);
+
+		if (rec == NULL)
+			return ck_err_set(CK_ENOMEM, "sops: out of memory");
+		aad = cur_aad(w, &an);
+		if ((rc = ck_sops__encrypt_value_bin(w->c, rec, (const uint8_t *)n->u.s, n->len, vtype,
+		                                     aad, an)) < 0)
+			return fail(w, rc, CK_SOPS_EXIT_ERROR_ENCRYPTING_TREE, "could not encrypt value");
+		w->growth += (long long)el - (long long)n->len;
+		n->u.s = (const char *)rec;
+		n->len = (uint32_t)(CK_SOPS_ENCBIN_HDR + n->len);
+		n->type = CK_SOPS_STR;
+		n->flags = (uint8_t)((n->flags & ~(CK_SOPS_F_SECRET)) | CK_SOPS_F_ENC | CK_SOPS_F_ENCBIN);
+		return CK_OK;
+	}
 	if (n->len > w->scratchcap) {
 		size_t nc = n->len * 2;
 		uint8_t *ns = ck_alloc(nc);
@@ -199,6 +217,7 @@ static int encrypt_leaf(struct walk *w, struct ck_sops_node *n, int is_comment, 
 	if ((rc = ck_sops__encrypt_value(w->c, out, w->scratch, (const uint8_t *)n->u.s, n->len, vtype,
 	                                 aad, an)) < 0)
 		return fail(w, rc, CK_SOPS_EXIT_ERROR_ENCRYPTING_TREE, "could not encrypt value");
+	w->growth += (long long)el - (long long)n->len;
 	n->u.s = out;
 	n->len = (uint32_t)el;
 	n->flags = (uint8_t)((n->flags & ~(CK_SOPS_F_SECRET)) | CK_SOPS_F_ENC);
@@ -246,6 +265,23 @@ static int decrypt_value(struct walk *w, struct ck_sops_node *n)
 	uint8_t *pt;
 	int type, rc;
 
+	if (n->flags & CK_SOPS_F_ENCBIN) {
+		/* encrypted in this process and not written yet: back to text */
+		struct ck_buf t;
+		char *txt;
+
+		ck_buf_init(&t, 0);
+		rc = ck_sops__encbin_text(&t, n);
+		txt = rc < 0 ? NULL : ck_sops_tree_strdup(w->t, ck_buf_cstr(&t), ck_buf_len(&t), 0);
+		if (txt != NULL) {
+			n->u.s = txt;
+			n->len = (uint32_t)ck_buf_len(&t);
+			n->flags &= (uint8_t)~CK_SOPS_F_ENCBIN;
+		}
+		ck_buf_dispose(&t);
+		if (txt == NULL)
+			return ck_err_set(CK_ENOMEM, "sops: out of memory");
+	}
 	if (ck_sops__enc_parse(&e, n->u.s, n->len) < 0)
 		return fail(w, CK_EINVAL, CK_SOPS_EXIT_ERROR_DECRYPTING_TREE,
 		            "Could not decrypt value: input string does not match sops' data format");
@@ -332,6 +368,11 @@ static int decrypt_value(struct walk *w, struct ck_sops_node *n)
 		    (rc = ck_sops__ivcache_put(w->c->cache, type, aad, an, (const uint8_t *)txt, tl, iv,
 		                               ivlen)) < 0)
 			return rc;
+		w->growth += (long long)tl - (long long)n->len;
+		/* values come in document order and everything else was moved out
+		 * of the source (own_texts): what lies before this one is dead */
+		if (w->t->src_public && ck_sops__in_src(w->t, n->u.s))
+			ck_sops__release_src(w->t, n->u.s);
 		n->type = (uint8_t)type;
 		n->u.s = txt;
 		n->len = (uint32_t)tl;
@@ -374,6 +415,9 @@ static int decrypt_leaf(struct walk *w, struct ck_sops_node *n, int is_comment)
 		if (n->type == CK_SOPS_COMMENT)
 			return CK_OK;
 	}
+	if (!enc && w->t->src_public && ck_sops__in_src(w->t, n->u.s) &&
+	    (n->u.s = ck_sops_tree_strdup(w->t, n->u.s, n->len, 0)) == NULL)
+		return CK_ENOMEM; /* an ENC[]-looking clear value: keep it (own_texts) */
 	if (!w->mac_only || enc)
 		hash2(w, n->u.s, n->len);
 	return CK_OK;
@@ -467,6 +511,35 @@ static int walk_node(struct walk *w, struct ck_sops_node *n, int in_seq)
 	return rc;
 }
 
+/*
+ * Before decrypting a public source in place: move every text the walk will
+ * not replace (keys, comments, clear values) out of the source, so that the
+ * only references left are the ENC[] values, which the walk meets in
+ * document order and can release behind itself. Comments are moved too
+ * because they are not always in document order (inline ones).
+ */
+static int own_texts(struct ck_sops_tree *t, struct ck_sops_node *n, unsigned depth)
+{
+	uint32_t i;
+	int rc;
+
+	if (depth > CK_SOPS_MAX_DEPTH + 8)
+		return ck_err_set(CK_ETOOBIG, "sops: document nested too deep");
+	if (n->type == CK_SOPS_MAP || n->type == CK_SOPS_SEQ) {
+		for (i = 0; i < n->len; i++)
+			if ((rc = own_texts(t, &n->u.kids[i], depth + 1)) < 0)
+				return rc;
+		return CK_OK;
+	}
+	if (n->type == CK_SOPS_NULL || !ck_sops__in_src(t, n->u.s))
+		return CK_OK;
+	if (n->type == CK_SOPS_STR && ck_sops__is_enc(n->u.s, n->len))
+		return CK_OK;
+	if ((n->u.s = ck_sops_tree_strdup(t, n->u.s, n->len, 0)) == NULL)
+		return CK_ENOMEM;
+	return CK_OK;
+}
+
 static int hexmac(struct ck_hash *h, char out[129])
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -503,6 +576,9 @@ int ck_sops__walk(struct ck_sops_tree *t, const struct ck_sops_walk_opts *o, cha
 	}
 	if (w.mac_only)
 		hash2(&w, mac_only_init, sizeof(mac_only_init));
+	for (d = 0; w.decrypt && t->src_public && d < t->ndocs; d++)
+		if ((rc = own_texts(t, &t->docs[d], 0)) < 0)
+			goto out;
 	for (d = 0; d < t->ndocs; d++) {
 		w.depth = 0;
 		ck_buf_reset(&w.aad);
@@ -510,6 +586,8 @@ int ck_sops__walk(struct ck_sops_tree *t, const struct ck_sops_walk_opts *o, cha
 			goto out;
 	}
 	hexmac(w.mac, mac);
+	if (o->growth != NULL)
+		*o->growth += w.growth;
 	rc = CK_OK;
 out:
 	ck_hash_free(w.mac);

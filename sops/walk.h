@@ -13,6 +13,7 @@ struct ck_sops_walk_opts {
 	enum ck_sops_rule rule;
 	const char *rule_value;
 	struct ck_sops_cipher *cipher;
+	long long *growth; /* when set: += text bytes gained (encrypt) or lost (decrypt) */
 };
 
 /*

@@ -19,7 +19,8 @@ int ck_sops__yaml_read(struct ck_sops_tree *t, int secret) CK_WUR;
  */
 int ck_sops__yaml_emit(struct ck_buf *out, const struct ck_sops_tree *t, unsigned indent,
                        const struct ck_sops_node *extra_key,
-                       const struct ck_sops_node *extra_value) CK_WUR;
+                       const struct ck_sops_node *extra_value,
+                       int (*flush)(void *ctx, const void *p, size_t n), void *flush_ctx) CK_WUR;
 
 /* A single value as `sops decrypt --extract` prints non-string leaves. */
 int ck_sops__yaml_emit_value(struct ck_buf *out, const struct ck_sops_node *v,

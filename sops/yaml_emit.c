@@ -74,6 +74,8 @@ struct em {
 	struct cstr head, line, foot, tail, key_line;
 	struct ck_buf tmp;   /* formatted scalar text */
 	struct ck_buf canon; /* resolver scratch */
+	int (*flush)(void *ctx, const void *p, size_t n);
+	void *fctx;
 };
 
 /* ---- output primitives ---- */
@@ -91,6 +93,11 @@ static void put_break(struct em *e)
 		e->rc = CK_ENOMEM;
 	e->column = 0;
 	e->indention = 1;
+	/* hand over whole lines (the writer never looks back at its output) */
+	if (e->flush != NULL && e->rc == CK_OK && ck_buf_len(e->out) >= 65536) {
+		if ((e->rc = e->flush(e->fctx, ck_buf_data(e->out), ck_buf_len(e->out))) == CK_OK)
+			ck_buf_reset(e->out);
+	}
 }
 
 static size_t width(uint8_t c)
@@ -353,6 +360,17 @@ static void analyze_scalar(const char *v, size_t n, struct sa *a)
 		a->block_ok = 0;
 		return;
 	}
+	/* fast path: letters, digits and '_' only (most keys and many values)
+	 * have no indicator, space, break or special character */
+	for (i = 0; i < n; i++)
+		if (!((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') && !(s[i] >= '0' && s[i] <= '9') &&
+		    s[i] != '_')
+			break;
+	if (i == n) {
+		a->multiline = 0;
+		a->flow_plain = a->block_plain = a->single_ok = a->block_ok = 1;
+		return;
+	}
 	if (n >= 3 && ((s[0] == '-' && s[1] == '-' && s[2] == '-') ||
 	               (s[0] == '.' && s[1] == '.' && s[2] == '.'))) {
 		block_ind = 1;
@@ -469,6 +487,17 @@ static enum style select_style(enum style st, const struct sa *a, int flow_level
 	return st;
 }
 
+/* 1 if s is ASCII without line breaks (one column per byte, one run). */
+static int plain_ascii(const char *s, size_t n)
+{
+	unsigned bad = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		bad |= (unsigned)((uint8_t)s[i] & 0x80) | (unsigned)(s[i] == '\n') | (unsigned)(s[i] == '\r');
+	return bad == 0;
+}
+
 static void write_plain(struct em *e, const char *v, size_t n, int root)
 {
 	int breaks = 0;
@@ -476,6 +505,13 @@ static void write_plain(struct em *e, const char *v, size_t n, int root)
 
 	if (n > 0 && !e->whitespace)
 		put(e, ' ');
+	if (plain_ascii(v, n)) {
+		/* the common case (keys, ENC[] values): one write */
+		if (e->rc == CK_OK && ck_buf_put(e->out, v, n) < 0)
+			e->rc = CK_ENOMEM;
+		e->column += (long)n;
+		i = n;
+	}
 	while (i < n) {
 		if (is_break_at(v, n, i)) {
 			if (!breaks && v[i] == '\n')
@@ -759,6 +795,8 @@ static int is_old_bool(const char *s, size_t n)
 		                         "no", "No", "NO", "off", "Off", "OFF", NULL };
 	size_t k;
 
+	if (n == 0 || n > 3 || strchr("yYnNoO", s[0]) == NULL)
+		return 0;
 	for (k = 0; w[k] != NULL; k++)
 		if (strlen(w[k]) == n && memcmp(w[k], s, n) == 0)
 			return 1;
@@ -810,6 +848,12 @@ static int make_leaf(struct em *e, const struct ck_sops_node *nd, struct leaf *l
 	default: /* STR, COMMENT (as a string) */
 		lf->v = nd->u.s;
 		lf->n = nd->len;
+		if (nd->flags & CK_SOPS_F_ENCBIN) {
+			if ((rc = ck_sops__encbin_text(&e->tmp, nd)) < 0)
+				return rc;
+			lf->v = (const char *)ck_buf_data(&e->tmp);
+			lf->n = ck_buf_len(&e->tmp);
+		}
 		if (nd->flags & CK_SOPS_F_ENC) {
 			lf->style = S_PLAIN; /* ENC[...] is always plain-safe */
 			lf->a.block_plain = lf->a.flow_plain = lf->a.single_ok = lf->a.block_ok = 1;
@@ -1145,12 +1189,15 @@ static int em_done(struct em *e)
 }
 
 int ck_sops__yaml_emit(struct ck_buf *out, const struct ck_sops_tree *t, unsigned indent,
-                       const struct ck_sops_node *xk, const struct ck_sops_node *xv)
+                       const struct ck_sops_node *xk, const struct ck_sops_node *xv,
+                       int (*flush)(void *ctx, const void *p, size_t n), void *flush_ctx)
 {
 	struct em e;
 	size_t d;
 
 	em_init(&e, out, indent ? indent : 4);
+	e.flush = flush;
+	e.fctx = flush_ctx;
 	for (d = 0; d < t->ndocs && e.rc == CK_OK; d++) {
 		const struct ck_sops_node *root = &t->docs[d];
 		struct cstr head, none;

@@ -536,6 +536,7 @@ static int scan_quoted(struct yr *r, char q)
  * min_col (block context); flow: inside a flow collection. Sets *text, *n
  * (pointing into the source when on one line, else into r->tmp) and *copy.
  */
+
 static int scan_plain(struct yr *r, uint32_t min_col, int flow, const char **text, size_t *n,
                       int *copy)
 {
@@ -552,8 +553,23 @@ static int scan_plain(struct yr *r, uint32_t min_col, int flow, const char **tex
 			break;
 		cs = r->p;
 		while (!is_blankz(r, r->p)) {
-			char c = *r->p;
+			char c;
 
+			/* skip ordinary bytes fast: only blanks, breaks, ':' and
+			 * (in flow context) ",[]{}" can end a plain scalar */
+			/* the source ends with a NUL (ck_buf): strcspn's vector
+			 * search, stepping over NUL bytes inside the text */
+			while (r->p < r->end) {
+				r->p += strcspn(r->p, flow ? " \t\n\r:,[]{}" : " \t\n\r:");
+				if (r->p < r->end && *r->p == '\0') {
+					r->p++;
+					continue;
+				}
+				break;
+			}
+			if (is_blankz(r, r->p))
+				break;
+			c = *r->p;
 			if (c == ':' && is_blankz(r, r->p + 1))
 				break;
 			if (c == ':' && flow && r->p + 1 < r->end &&
@@ -643,6 +659,7 @@ static int scan_block_scalar(struct yr *r, int parent_indent, struct tail *tl)
 	struct ck_buf *b = &r->tmp;
 	int literal = *r->p == '|', chomp = 0, incr = 0, indent = 0, max_indent = 0;
 	int leading_blank = 0, trailing_blank, lb = 0, tbreaks = 0, i;
+	const char *body;
 
 	ck_buf_reset(b);
 	r->p++;
@@ -670,6 +687,7 @@ static int scan_block_scalar(struct yr *r, int parent_indent, struct tail *tl)
 		return perr(r, "did not find expected comment or line break");
 	if (!at_end(r))
 		eat_break(r);
+	body = r->p;
 	if (incr)
 		indent = (parent_indent >= 0 ? parent_indent : 0) + incr;
 	/* leading empty lines */
@@ -735,8 +753,10 @@ static int scan_block_scalar(struct yr *r, int parent_indent, struct tail *tl)
 		for (; tbreaks > 0; tbreaks--)
 			if (ck_buf_putc(b, '\n') < 0)
 				return oom();
-	/* leave p at the start of the line that ended the scalar */
-	r->p = r->bol;
+	/* leave p at the start of the line that ended the scalar (not when the
+	 * header was the last line: that line is behind us) */
+	if (r->bol >= body)
+		r->p = r->bol;
 	return CK_OK;
 }
 
@@ -1059,6 +1079,13 @@ static int looks_like_key(const struct yr *r)
 	return 0;
 }
 
+/* An explicit key indicator "? " (go-yaml writes one for keys longer than
+ * 128 characters). */
+static int is_qkey(const struct yr *r)
+{
+	return r->p < r->end && *r->p == '?' && is_blankz(r, r->p + 1);
+}
+
 /*
  * A block node. parent: the indentation of the block it belongs to (-1 at
  * the root). The node may start on this line (after ':' or '-') or on the
@@ -1076,7 +1103,7 @@ static int parse_node(struct yr *r, int parent, enum ctx cx, struct ck_sops_node
 	memset(tl, 0, sizeof(*tl));
 	skip_blanks(r);
 	if ((cx == C_SEQITEM || cx == C_ROOT) && !at_end(r) && *r->p != '#' && !is_brk(r, r->p) &&
-	    looks_like_key(r))
+	    (looks_like_key(r) || is_qkey(r)))
 		return parse_block_map(r, col(r), out);
 	if ((rc = scan_props(r, &pr)) < 0)
 		return rc;
@@ -1116,8 +1143,7 @@ static int parse_node(struct yr *r, int parent, enum ctx cx, struct ck_sops_node
 			return perr(r, "complex mapping keys are not supported");
 		if (cx == C_MAPVAL && ch == '-' && is_blankz(r, r->p + 1))
 			return perr(r, "block sequence entries are not allowed in this context");
-		if (looks_like_key(r))
-			return perr(r, "mapping values are not allowed in this context");
+		/* "a: b: c" is refused below, once the scalar stops at ": " */
 		if (ch == '*') {
 			if ((rc = scan_alias(r, out)) < 0)
 				return rc;
@@ -1156,9 +1182,7 @@ static int parse_node(struct yr *r, int parent, enum ctx cx, struct ck_sops_node
 
 		if (ch == '-' && is_blankz(r, r->p + 1)) {
 			rc = parse_block_seq(r, c, 0, out);
-		} else if (ch == '?' && is_blankz(r, r->p + 1)) {
-			return perr(r, "complex mapping keys are not supported");
-		} else if (looks_like_key(r)) {
+		} else if (looks_like_key(r) || is_qkey(r)) {
 			rc = parse_block_map(r, c, out);
 		} else {
 			/* a scalar (or flow collection) on its own line(s) */
@@ -1250,7 +1274,7 @@ static int check_dups(struct yr *r, size_t base)
 				const struct ck_sops_node *b = &r->stk[base + 2 * j];
 
 				if (b->type == a->type && b->len == a->len &&
-				    memcmp(a->u.s, b->u.s, a->len) == 0)
+				    (a->len == 0 || memcmp(a->u.s, b->u.s, a->len) == 0))
 					return ck_err_set_exit(CK_EINVAL,
 					                       CK_SOPS_EXIT_COULD_NOT_READ_INPUT_FILE,
 					                       "yaml: line %u: mapping key \"%.*s\" already "
@@ -1277,7 +1301,8 @@ static int check_dups(struct yr *r, size_t base)
 		for (j = h & (cap - 1); tab[j] != 0; j = (j + 1) & (cap - 1)) {
 			const struct ck_sops_node *b = &r->stk[base + 2 * (tab[j] - 1)];
 
-			if (b->type == a->type && b->len == a->len && memcmp(a->u.s, b->u.s, a->len) == 0) {
+			if (b->type == a->type && b->len == a->len &&
+			    (a->len == 0 || memcmp(a->u.s, b->u.s, a->len) == 0)) {
 				rc = ck_err_set_exit(CK_EINVAL, CK_SOPS_EXIT_COULD_NOT_READ_INPUT_FILE,
 				                     "yaml: line %u: mapping key \"%.*s\" already defined "
 				                     "at line %u",
@@ -1354,14 +1379,35 @@ static int parse_block_map(struct yr *r, uint32_t indent, struct ck_sops_node *o
 			return rc;
 		if (*r->p == '-' && is_blankz(r, r->p + 1))
 			return perr(r, "did not find expected key");
-		if (*r->p == '?' && is_blankz(r, r->p + 1))
-			return perr(r, "complex mapping keys are not supported");
-		if (!looks_like_key(r))
-			return perr(r, "could not find expected ':'");
-		if ((rc = parse_key(r, &k)) < 0)
-			return rc;
-		if ((rc = parse_node(r, (int)indent, C_MAPVAL, &v, &tl)) < 0)
-			return rc;
+		if (is_qkey(r)) {
+			/* "? key" then ": value" at the same indentation (or no value) */
+			r->p++;
+			if ((rc = parse_node(r, (int)indent, C_MAPVAL, &k, &tl)) < 0)
+				return rc;
+			if (k.type == CK_SOPS_MAP || k.type == CK_SOPS_SEQ)
+				return perr(r, "complex mapping keys are not supported");
+			if (k.type != CK_SOPS_STR)
+				k.flags |= CK_SOPS_F_BADKEY;
+			if ((rc = next_content(r, &c)) < 0)
+				return rc;
+			if (!at_end(r) && c == indent && *r->p == ':' && is_blankz(r, r->p + 1)) {
+				/* a compact collection may follow ": " (libyaml writes
+				 * ":   - item" for a sequence value) */
+				r->p++;
+				if ((rc = parse_node(r, (int)indent, C_SEQITEM, &v, &tl)) < 0)
+					return rc;
+			} else {
+				ck_sops_node_null(&v);
+				memset(&tl, 0, sizeof(tl));
+			}
+		} else {
+			if (!looks_like_key(r))
+				return perr(r, "could not find expected ':'");
+			if ((rc = parse_key(r, &k)) < 0)
+				return rc;
+			if ((rc = parse_node(r, (int)indent, C_MAPVAL, &v, &tl)) < 0)
+				return rc;
+		}
 		if ((rc = tail_comment(r, 1, &tl)) < 0 || (rc = push(r, &k)) < 0 ||
 		    (rc = push(r, &v)) < 0)
 			return rc;

@@ -15,7 +15,7 @@
 
 static int is(const char *s, size_t n, const char *w)
 {
-	return strlen(w) == n && memcmp(s, w, n) == 0;
+	return n < 8 && strlen(w) == n && memcmp(s, w, n) == 0;
 }
 
 static int one_of(const char *s, size_t n, const char *const *ws)
@@ -95,6 +95,12 @@ static int resolve(struct ck_buf *canon, const char *s, size_t n, enum want want
 	size_t i, pn = 0;
 	int rc;
 
+	/* like go-yaml's resolve table: only these first bytes can start a
+	 * non-string (words, numbers, .inf/.nan, timestamps, ~) */
+	if (n > 0 && !((s[0] >= '0' && s[0] <= '9') || s[0] == '-' || s[0] == '+' || s[0] == '.' ||
+	               s[0] == '~' || s[0] == 't' || s[0] == 'T' || s[0] == 'f' || s[0] == 'F' ||
+	               s[0] == 'n' || s[0] == 'N'))
+		return CK_SOPS_STR;
 	if (one_of(s, n, t_true))
 		return ck_buf_puts(canon, "True") < 0 ? CK_ENOMEM : CK_SOPS_BOOL;
 	if (one_of(s, n, t_false))

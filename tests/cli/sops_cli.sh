@@ -100,6 +100,35 @@ expect_out '{"encrypted":true}'
 expect_exit 0 "$SOPS" filestatus p.yaml
 expect_out '{"encrypted":false}'
 
+# ---- a file of several MiB: streamed output, source released while decrypting
+python3 - >big.yaml <<'EOF2'
+import random
+r = random.Random(7)
+print("# head comment")
+print("clear_unencrypted: ENC[AES256_GCM,data:bm90IGEgdmFsdWU=,iv:aXY=,tag:dGFn,type:str]")
+for a in range(40):
+    print("g%02d:" % a)
+    for b in range(500):
+        v = "".join(r.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(30))
+        print("    k%04d: %s%s" % (b, v, "  # inline" if b % 97 == 0 else ""))
+    print("    n_unencrypted: keep %d" % a)
+EOF2
+expect_exit 0 "$SOPS" encrypt --age "$R1" big.yaml
+cp "$T/out" big.enc.yaml
+[ "$(wc -c <big.enc.yaml)" -gt 2500000 ] && pass || fail "big file not big: $(wc -c <big.enc.yaml)"
+expect_exit 0 "$SOPS" decrypt big.enc.yaml
+python3 - "$T/out" big.yaml <<'EOF2' && pass || fail "decrypt of a big file differs"
+import re, sys
+got = open(sys.argv[1]).read()
+want = open(sys.argv[2]).read()
+# sops moves inline comments above their key when decrypting
+want = re.sub(r"^(\s*)(\S+: \S+)  # inline$", r"\1# inline\n\1\2", want, flags=re.M)
+sys.exit(0 if got == want else 1)
+EOF2
+cp "$T/out" big.stdout.yaml
+expect_exit 0 "$SOPS" decrypt --output big.out.yaml big.enc.yaml
+same_file big.out.yaml big.stdout.yaml "decrypt to a file vs streamed to stdout"
+
 # ---- exit statuses
 expect_exit 203 "$SOPS" encrypt --age "$R1" e.yaml
 expect_exit 111 "$SOPS" encrypt p.yaml

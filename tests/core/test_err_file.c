@@ -106,6 +106,10 @@ static void private_tmpdir(void **state)
 	assert_int_equal(st.st_mode & 0777, 0700);
 	assert_int_equal(ck_buf_printf(&f, "%s/plain.yaml", ck_buf_cstr(&p)), CK_OK);
 	assert_int_equal(ck_file_write_new(ck_buf_cstr(&f), "secret", 6, 0600), CK_OK);
+	/* A FIFO left inside (sops exec-file) must not block the removal. */
+	ck_buf_reset(&f);
+	assert_int_equal(ck_buf_printf(&f, "%s/fifo", ck_buf_cstr(&p)), CK_OK);
+	assert_int_equal(mkfifo(ck_buf_cstr(&f), 0600), 0);
 	assert_int_equal(ck_tmpdir_remove(ck_buf_cstr(&p)), CK_OK);
 	assert_int_not_equal(stat(ck_buf_cstr(&p), &st), 0);
 	ck_buf_dispose(&p);

@@ -248,12 +248,43 @@ static void format_float(void **state)
 	ck_buf_dispose(&b);
 }
 
+static void check_g(double v, const char *want)
+{
+	struct ck_buf b = CK_BUF_INIT;
+
+	assert_int_equal(ck_doc_format_float_g(&b, v), CK_OK);
+	if (strcmp(ck_buf_cstr(&b), want) != 0)
+		fail_msg("%.17g: got %s, want %s", v, ck_buf_cstr(&b), want);
+	ck_buf_dispose(&b);
+}
+
+static void format_float_g(void **state)
+{
+	/* What Go's strconv.FormatFloat(v, 'g', -1, 64) prints (and sops's YAML shows). */
+	check_g(0.0, "0");
+	check_g(-0.0, "-0");
+	check_g(3.0, "3");
+	check_g(0.30000000000000004, "0.30000000000000004");
+	check_g(1e21, "1e+21");
+	check_g(1.5e-7, "1.5e-07");
+	check_g(100000.0, "100000");
+	check_g(1000000.0, "1e+06");
+	check_g(123456789.0, "1.23456789e+08");
+	check_g(0.0001, "0.0001");
+	check_g(0.00001, "1e-05");
+	check_g(-2.5e-300, "-2.5e-300");
+	check_g(1.7976931348623157e308, "1.7976931348623157e+308");
+	check_g(NAN, "NaN");
+	check_g(-INFINITY, "-Inf");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(types),
 		cmocka_unit_test(ints),
 		cmocka_unit_test(format_float),
+		cmocka_unit_test(format_float_g),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

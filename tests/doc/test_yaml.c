@@ -197,6 +197,91 @@ static void writer_escapes(void **state)
 	ck_doc_free(d);
 }
 
+static void comments(void **state)
+{
+	const char *in = "# stream head\n"
+	                 "\n"
+	                 "---\n"
+	                 "# head of a\n"
+	                 "a: 1  # after a's value\n"
+	                 "\n"
+	                 "\n"
+	                 "b: # b's own\n"
+	                 "  # head of c\n"
+	                 "  c: |  # header\n"
+	                 "    text\n"
+	                 "\n"
+	                 "  # foot of b's map\n"
+	                 "list:\n"
+	                 "- x # on x\n"
+	                 "- # on the item map\n"
+	                 "  k: v\n"
+	                 "  # foot of the item map\n"
+	                 "# foot of the list\n"
+	                 "resources: {}\n"
+	                 "  # limits:\n"
+	                 "  #   cpu: 100m\n"
+	                 "tail: end\n"
+	                 "# foot of the root\n";
+	struct ck_doc *d = parse(in, 0), *plain = parse(in, CK_DOC_NO_COMMENTS);
+	struct ck_doc_node *r = d->docs[0], *b, *list;
+	struct ck_doc_yaml_opts none = CK_DOC_YAML_OPTS_INIT;
+	struct ck_buf out = CK_BUF_INIT;
+
+	assert_string_equal(d->head_comment, "# stream head\n");
+	assert_string_equal(r->kids[0]->head_comment, "# head of a");
+	assert_string_equal(r->kids[1]->line_comment, "# after a's value");
+	assert_int_equal(r->kids[1]->comment_gap, 2);
+	assert_int_equal(r->kids[2]->blank_before, 2);
+	assert_string_equal(r->kids[2]->line_comment, "# b's own");
+	b = ck_doc_map_get(r, "b");
+	assert_string_equal(b->kids[0]->head_comment, "# head of c");
+	assert_string_equal(b->kids[1]->line_comment, "# header");
+	assert_string_equal(b->kids[1]->text, "text\n");
+	assert_string_equal(b->foot_comment, "\n# foot of b's map");
+	list = ck_doc_map_get(r, "list");
+	assert_string_equal(list->kids[0]->line_comment, "# on x");
+	assert_string_equal(list->kids[1]->line_comment, "# on the item map");
+	assert_string_equal(list->kids[1]->foot_comment, "# foot of the item map");
+	assert_string_equal(list->foot_comment, "# foot of the list");
+	/* Comments indented under a flow value belong to the next key, spaces kept. */
+	assert_string_equal(ck_doc_map_key(r, 4)->head_comment, "  # limits:\n  #   cpu: 100m");
+	assert_string_equal(r->foot_comment, "# foot of the root");
+	/* Written back byte for byte. */
+	roundtrip(in, NULL, NULL);
+	/* Without comments: none read, none written. */
+	assert_null(plain->docs[0]->kids[0]->head_comment);
+	assert_null(plain->head_comment);
+	none.no_comments = 1;
+	assert_int_equal(ck_doc_write_yaml(&out, d, &none), CK_OK);
+	assert_null(strchr(ck_buf_cstr(&out), '#'));
+	assert_true(ck_doc_equal(d, plain, 0));
+	ck_buf_dispose(&out);
+	ck_doc_free(plain);
+	ck_doc_free(d);
+	/* Comments in flow collections are dropped; '#' in scalars is no comment. */
+	d = parse("a: [1, # one\n  2]\nb: 'x # y'\nc: x#y\nd: |\n  # text\n", 0);
+	assert_null(d->docs[0]->kids[1]->kids[0]->line_comment);
+	assert_null(d->docs[0]->kids[3]->line_comment);
+	assert_null(d->docs[0]->kids[5]->line_comment);
+	assert_string_equal(d->docs[0]->kids[7]->text, "# text\n");
+	ck_doc_free(d);
+	/* A file of comments only keeps them. */
+	roundtrip("# just\n\n# comments\n", NULL, NULL);
+	/* Comments set by a program: bare text gets "# ". */
+	d = ck_doc_new(0);
+	r = ck_doc_map(d);
+	assert_int_equal(ck_doc_map_append(d, r, ck_doc_scalar_str(d, "k"), ck_doc_scalar_str(d, "v")),
+	                 CK_OK);
+	assert_int_equal(ck_doc_set_comment(d, &r->kids[0]->head_comment, "set by sops\n# two"), CK_OK);
+	assert_int_equal(ck_doc_set_comment(d, &r->kids[1]->line_comment, "inline"), CK_OK);
+	assert_int_equal(ck_doc_add_root(d, r), CK_OK);
+	assert_int_equal(ck_doc_write_yaml(&out, d, NULL), CK_OK);
+	assert_string_equal(ck_buf_cstr(&out), "# set by sops\n# two\nk: v # inline\n");
+	ck_buf_dispose(&out);
+	ck_doc_free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +291,7 @@ int main(void)
 		cmocka_unit_test(secure),
 		cmocka_unit_test(layouts),
 		cmocka_unit_test(writer_escapes),
+		cmocka_unit_test(comments),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,17 +11,33 @@
  * freed one by one; a removed node's memory is reclaimed with the tree.
  *
  * Comments (libyaml does not report them; the reader recovers them from the
- * source between tokens):
- *   head_comment  comment lines directly above a node, e.g. above a map key;
- *                 each line as written from '#', lines joined by '\n', no
- *                 trailing newline.
- *   line_comment  the comment after a node on the same line ("# ..."). For
+ * source text between libyaml's events):
+ *   head_comment  comment lines directly above a map key, a sequence item or
+ *                 a root scalar (for a map, comments above an entry are on
+ *                 the key node; above a root map or sequence, on its first
+ *                 key or item).
+ *   line_comment  the comment after a node on the same line. For
  *                 `key: value  # c` it belongs to the value; for a key whose
- *                 value is a block collection (`key:  # c`) to the key.
- *   foot_comment  comment lines after the last entry of a collection that
- *                 still belong to it (indented at the entries' level), or, on
- *                 a document root, the comments at the end of the document.
- * For a map, comments above an entry are on the key node.
+ *                 value is a block collection (`key:  # c`) to the key; after
+ *                 a block scalar's header (`key: |  # c`) to the scalar;
+ *                 after "- " or "--- " to the node that follows; after a
+ *                 collection's properties (`key: &a  # c`) to the collection.
+ *   foot_comment  comment lines after the last entry of a block collection
+ *                 that are indented at least as far as its entries (the
+ *                 innermost such collection wins), or, on a document root,
+ *                 the comments at the end of the document.
+ *   blank_before  blank lines before the node (and before its head comment).
+ * Text format: lines joined by '\n', no trailing newline. Each line is the
+ * comment as written from '#', possibly preceded by the spaces it stood
+ * beyond the node's indentation (`resources: {}\n  # limits:` keeps
+ * "  # limits:" on the next key); an empty line is a blank source line (a
+ * head comment may end with one: blank lines between it and its node).
+ * Lines given by a program without '#' are written as "# " + text.
+ * comment_gap keeps the spaces before a line comment (0: one space).
+ * ck_doc.head_comment holds what comes before an explicit first "---" (or
+ * a stream of comments only). Comments inside flow collections ([a, # c])
+ * are dropped. Comments after a document end marker "..." join the foot of
+ * the document they follow (the writer does not write "...").
  *
  * JSON maps onto the same tree: objects are maps, arrays sequences, strings
  * double-quoted scalars, numbers/true/false/null plain scalars, so
@@ -85,6 +101,7 @@ struct ck_doc_node {
 	 * 0 = unknown, the writer uses its options.
 	 */
 	unsigned char src_indent;
+	unsigned char comment_gap; /* spaces before line_comment as read; 0 = one */
 };
 
 struct ck_doc_arena;
@@ -95,8 +112,8 @@ struct ck_doc {
 	size_t ndocs;
 	size_t capdocs;
 	unsigned char *explicit_start; /* per document: written with a leading "---" */
-	char *head_comment;  /* comments before the first document's content that are
-	                       separated from it by a blank line or a "---" */
+	char *head_comment;  /* comments before the first document's explicit "---" (or
+	                       all comments of a stream without documents) */
 	struct ck_doc_arena *arena;
 	unsigned flags;
 };
@@ -152,8 +169,8 @@ struct ck_doc_yaml_opts {
 	unsigned indent;        /* spaces per level; 0: as read (src_indent) where known, else 2 */
 	int indent_sequences;   /* 1: "key:\n  - a" ; 0: "key:\n- a" (kubectl style);
 	                           -1: as read where known, else 0 */
-	int keep_styles;        /* 1: honour node styles; 0: writer picks the simplest safe style
-	                           (go-yaml v3's choices) */
+	int keep_styles;        /* 1: faithful (styles and layout as read); 0: go-yaml v3's
+	                           emitter (its quoting and indentation), see below */
 	int explicit_start;     /* 1: "---" before every document */
 	int no_comments;        /* 1: drop comments */
 };
@@ -170,11 +187,79 @@ struct ck_doc_json_opts {
 #define CK_DOC_JSON_OPTS_INIT { "  ", 0, 1 }
 
 /*
- * Writers append to out. YAML writes every document of the stream ("---"
- * between documents); writing a tree read from YAML gives the same tree when
- * read again. JSON writes one node (a document root); YAML-only features
- * (tags, anchors, comments) are dropped, non-string scalars are written as
- * JSON literals when they resolve to int/float/bool/null, else as strings.
+ * Writers append to out (nothing on failure). Errors: CK_EINVAL for what the
+ * format cannot say (invalid UTF-8 in YAML text; NaN/Inf, non-scalar keys in
+ * JSON; bad anchor names), CK_ENOMEM/CK_ETOOBIG from the buffer.
+ *
+ * YAML writes every document of the stream ("---" between documents);
+ * whatever it writes reads back as the same tree (ck_doc_equal with
+ * CK_DOC_EQ_COMMENTS for the faithful style).
+ *
+ * Faithful style (keep_styles 1, CK_DOC_YAML_OPTS_INIT). Kept: key order,
+ * scalar styles and chomping, tags, anchors and aliases, comments with their
+ * indentation, blank lines and the spacing before line comments, "---" of
+ * each document, and the block layout as read (src_indent: indentation of
+ * maps, of sequences under keys, of block scalar text, "-   " before a map
+ * in a sequence item). A typical Kubernetes manifest or Helm values file
+ * comes back byte for byte. The normalisations, all of them:
+ *   - line breaks are written as LF (CRLF, CR, NEL, LS, PS are read as
+ *     breaks); the last line ends with LF; blank lines at the very end of
+ *     the stream are dropped;
+ *   - a root collection starts at column 0; indentation of nodes built by a
+ *     program (src_indent 0) is opts.indent (default 2), sequences under a
+ *     key not indented unless opts.indent_sequences is 1;
+ *   - multi-line plain and quoted scalars are written on one line (their
+ *     folded text); a folded (>) scalar is written one paragraph per line,
+ *     not re-wrapped;
+ *   - flow collections are written on one line, "[a, b]" and "{k: v}"
+ *     (comments inside them are not kept by the reader);
+ *   - double-quoted text is re-escaped: printable characters as UTF-8
+ *     ("\u00e9" becomes "é"), others as \0 \a \b \t \n \v \f \r \e
+ *     \N \L \P or \xXX, \uXXXX, \UXXXXXXXX;
+ *   - a style that cannot carry the text back is replaced, plain -> single
+ *     quotes -> double quotes: a plain scalar with ": " or " #", leading or
+ *     trailing blanks, indicators first; a block scalar inside a flow
+ *     collection, as a simple key, with control characters, with no text
+ *     line, or kept (|+) with blank lines following; a folded scalar with
+ *     lines that start with blanks becomes literal;
+ *   - "? key" is written as a simple key when it can be one (a scalar of up
+ *     to 1000 characters, an alias, a flow collection); block collection
+ *     keys, null (empty) keys and a key whose line comment would otherwise
+ *     pass to its null value stay "? key"; alias keys are written "*a :";
+ *   - a scalar value on the line below its key moves up beside it, unless
+ *     comments stand between them;
+ *   - "..." document end markers and %YAML / %TAG directives are dropped;
+ *     tags are written "!!x", "!x" or "!<...>" with %-escapes where needed;
+ *   - an indentation indicator (|2) is written only when the text starts
+ *     with a blank, and then counts from the enclosing collection.
+ *
+ * go-yaml style (keep_styles 0, CK_DOC_YAML_OPTS_GO: indent 4, sequences
+ * indented): what gopkg.in/yaml.v3's Encoder writes, so sops output matches
+ * byte for byte (the outputs of sops 3.13.2 are fixed points, see
+ * tests/doc/vec_sops_peer.c). Strings: plain unless the text would read as
+ * another type (numbers, bools, null, timestamps, YAML 1.1 bools y/yes/on/
+ * off..., base-60 numbers) -> double quotes; plain impossible -> single
+ * quotes; tabs or control characters -> double quotes; text with "\n" ->
+ * literal block (|, |-, |+). Characters outside the BMP and controls are
+ * escaped (\U0001F680). Other scalars (plain text that resolves to int,
+ * float, bool, null, timestamp) are written as their text: a program that
+ * wants go-yaml's spelling sets it (nil -> "null", ck_doc_format_float_g).
+ * Indentation: a nested block goes to the next multiple of indent, a map or
+ * text directly in a sequence item 2 after its "-" (go-yaml's rule); with
+ * indent_sequences 0 a sequence sits at its key's column. Simple keys up to
+ * 128 bytes, empty collections {} and [], no line wrapping. Comments are
+ * written as in the faithful style.
+ *
+ * JSON writes one node (a document root) in the layout of Go's
+ * json.MarshalIndent (indent "" / NULL: json.Marshal): `"key": value`, empty
+ * {} and [], escapes \" \\ \b \f \n \r \t, other controls \u00XX, U+2028
+ * and U+2029 always escaped, < > & as \u003c \u003e \u0026 with
+ * escape_html, invalid UTF-8 as \ufffd. A plain scalar that is a JSON
+ * number is written exactly as read; other numbers are converted (0x1F ->
+ * 31, 0755 -> 493, .5 -> 0.5); true/True/TRUE -> true, null/~/empty -> null;
+ * everything else, timestamps included, is a string. Aliases are expanded;
+ * tags, anchors and comments are dropped. Duplicate keys are written as
+ * they are in the tree.
  */
 int ck_doc_write_yaml(struct ck_buf *out, const struct ck_doc *d,
                       const struct ck_doc_yaml_opts *opts) CK_WUR;
@@ -183,7 +268,12 @@ int ck_doc_write_yaml_node(struct ck_buf *out, const struct ck_doc_node *n,
 int ck_doc_write_json(struct ck_buf *out, const struct ck_doc_node *n,
                       const struct ck_doc_json_opts *opts) CK_WUR;
 
-/* Building and editing. Nodes and strings are allocated in d's arena. */
+/*
+ * Building and editing. Nodes and strings are allocated in d's arena; the
+ * builders return NULL with CK_ENOMEM set. The editors below take those
+ * NULLs and return CK_ENOMEM (other NULL or wrong-kind arguments:
+ * CK_EINVAL), so calls nest: ck_doc_map_set(d, m, "k", ck_doc_scalar_str(d, v)).
+ */
 struct ck_doc_node *ck_doc_scalar(struct ck_doc *d, const char *text, size_t len,
                                   enum ck_doc_style style);
 struct ck_doc_node *ck_doc_scalar_str(struct ck_doc *d, const char *text); /* style ANY */
@@ -191,7 +281,11 @@ struct ck_doc_node *ck_doc_map(struct ck_doc *d);
 struct ck_doc_node *ck_doc_seq(struct ck_doc *d);
 /* Copy a string into the arena. */
 char *ck_doc_strdup(struct ck_doc *d, const char *s, size_t len);
-/* Deep copy of a node (from any tree) into d. */
+/*
+ * Deep copy of a node (from any tree) into d. Aliases inside the copied
+ * subtree point into the copy; an alias whose anchor lies outside it becomes
+ * a copy of what it stands for.
+ */
 struct ck_doc_node *ck_doc_clone(struct ck_doc *d, const struct ck_doc_node *n);
 int ck_doc_add_root(struct ck_doc *d, struct ck_doc_node *root) CK_WUR;
 
@@ -244,7 +338,18 @@ int ck_doc_scalar_is(const struct ck_doc_node *n, const char *s);
 int ck_doc_node_equal(const struct ck_doc_node *a, const struct ck_doc_node *b, unsigned flags);
 int ck_doc_equal(const struct ck_doc *a, const struct ck_doc *b, unsigned flags);
 
-/* Resolve a node's type (go-yaml v3 rules; see the enum). */
+/*
+ * Resolve a node's type (go-yaml v3's resolve.go; aliases followed). A plain
+ * scalar, or one built with style ANY, means what its text resolves to:
+ * ints as strconv.ParseInt(text without '_', 0) (so "0755" is octal 493,
+ * "-0" the int 0, "08" a float), then uint64, then floats matching
+ * [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)? unless they overflow
+ * ("1e400" is a string), 0b/0o forms, .inf/.nan spellings, timestamps
+ * (YYYY-M-D, with T/t or space and h:m:s[.frac][Z|+hh:mm]); YAML 1.1 words
+ * (yes, on) are strings. Quoted and block scalars are strings. An explicit
+ * !!str/!!int/!!float/!!bool/!!null/!!timestamp/!!binary decides (!!int
+ * with a uint64 text gives UINT); "!" and other tags give STR.
+ */
 enum ck_doc_type ck_doc_scalar_type(const struct ck_doc_node *n);
 
 /*
@@ -261,5 +366,12 @@ int ck_doc_scalar_bool(const struct ck_doc_node *n, int *out) CK_WUR;
  * positional notation, "NaN", "+Inf", "-Inf". Appends to out.
  */
 int ck_doc_format_float(struct ck_buf *out, double v) CK_WUR;
+/*
+ * Go's strconv.FormatFloat(v, 'g', -1, 64), what go-yaml v3 writes for a
+ * float64 (sops's YAML output): shortest digits, exponent form ("1e+06",
+ * "1.5e-07") when the exponent is < -4 or >= 6. "NaN", "+Inf", "-Inf" as
+ * Go prints them (go-yaml itself writes .nan, .inf, -.inf).
+ */
+int ck_doc_format_float_g(struct ck_buf *out, double v) CK_WUR;
 
 #endif

@@ -86,6 +86,8 @@ struct ck_sops_file {
 	int encrypted;            /* values are ENC[...] (as read, or after encrypt) */
 	uint8_t *datakey;         /* 32 bytes in secret memory once known, else NULL */
 	struct ck_sops_ivcache *ivcache; /* IVs of decrypted values (CK_SOPS_KEEP_IVS) */
+	long long growth;         /* text bytes gained by encryption / lost by decryption:
+	                           * sizes the output buffer once (no regrowth copies) */
 };
 
 /* ck_sops_file_read flags. */
@@ -134,8 +136,17 @@ int ck_sops_file_wrap_keys(struct ck_sops_file *f, struct ck_sops_keyctx *ctx) C
 struct ck_sops_emit_opts {
 	int yaml_indent; /* 0: 4 */
 	int json_indent; /* -1: tab (sops's default), else spaces */
+	/*
+	 * YAML only, optional: whole lines are handed to flush whenever 64 KiB
+	 * are pending, and out is emptied, so a big file is never held whole;
+	 * the rest stays in out. flush returns CK_OK or an error that stops the
+	 * writer. On an error what was flushed stays flushed (the writer only
+	 * fails on CK_ENOMEM or flush errors).
+	 */
+	int (*flush)(void *ctx, const void *p, size_t n);
+	void *flush_ctx;
 };
-#define CK_SOPS_EMIT_OPTS_INIT { 4, -1 }
+#define CK_SOPS_EMIT_OPTS_INIT { 4, -1, NULL, NULL }
 
 /*
  * Serialise in format fmt (may differ from f->fmt): with the metadata when

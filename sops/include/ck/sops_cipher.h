@@ -50,6 +50,12 @@ int ck_sops__encrypt_value(struct ck_sops_cipher *c, char *out, uint8_t *scratch
                            const uint8_t *pt, size_t n, int vtype, const uint8_t *aad,
                            size_t aadlen) CK_WUR;
 /*
+ * The same into a binary record (CK_SOPS_ENCBIN_HDR + n bytes at rec): type
+ * byte, IV, tag, ciphertext.
+ */
+int ck_sops__encrypt_value_bin(struct ck_sops_cipher *c, uint8_t *rec, const uint8_t *pt, size_t n,
+                               int vtype, const uint8_t *aad, size_t aadlen) CK_WUR;
+/*
  * Decrypt a parsed ENC[] value into pt (room for data_len/4*3 bytes); the IV
  * used goes to iv (room for CK_SOPS_MAX_IV). CK_EINVAL on bad base64,
  * CK_EAUTH on a bad tag.

@@ -18,6 +18,16 @@
 struct ck_sops_arena *ck_sops__arena_new(int secret);
 void ck_sops__arena_free(struct ck_sops_arena *a);
 void *ck_sops__arena_alloc(struct ck_sops_arena *a, size_t n);
+/* Same without zeroing (for bytes written at once). */
+void *ck_sops__arena_alloc_raw(struct ck_sops_arena *a, size_t n);
+/* 1 if p points into the tree's source buffer. */
+int ck_sops__in_src(const struct ck_sops_tree *t, const char *p);
+/*
+ * For a public source (t->src_public) whose bytes before `upto` are no
+ * longer referenced: whole pages of them go back to the system (in steps of
+ * at least 1 MiB). Never called for secret (locked) memory.
+ */
+void ck_sops__release_src(struct ck_sops_tree *t, const char *upto);
 
 /* ---- Go text forms (gofmt.c) ---- */
 struct ck_sops_time {
@@ -48,6 +58,17 @@ struct ck_sops_enc {
 int ck_sops__enc_parse(struct ck_sops_enc *out, const char *s, size_t n) CK_WUR;
 /* 1 if the string looks like an ENC[] value (prefix check). */
 int ck_sops__is_enc(const char *s, size_t n);
+
+/*
+ * An encrypted leaf as the walk leaves it (CK_SOPS_F_ENCBIN): a record of
+ * one type byte, the 32-byte IV, the 16-byte tag and the ciphertext, half
+ * the size of its ENC[...] text, which the writers produce on the fly.
+ */
+#define CK_SOPS_ENCBIN_HDR 49
+/* Length of the ENC[...] text of such a record. */
+size_t ck_sops__encbin_text_len(const struct ck_sops_node *n);
+/* Append the ENC[...] text of such a record. */
+int ck_sops__encbin_text(struct ck_buf *out, const struct ck_sops_node *n) CK_WUR;
 
 /* Fast base64 for public data (ciphertext, IVs, tags): strict std alphabet. */
 size_t ck_sops__b64_decode(uint8_t *out, const char *in, size_t n); /* (size_t)-1 on error */

@@ -31,6 +31,9 @@ struct ck_sops_opts {
 	int shamir_threshold;          /* --shamir-secret-sharing-threshold (0: config) */
 	int indent;                    /* --indent (0: store default/config) */
 	int ignore_mac;
+	/* encrypt/decrypt to YAML: stream the output (ck_sops_emit_opts.flush) */
+	int (*flush)(void *ctx, const void *p, size_t n);
+	void *flush_ctx;
 };
 
 void ck_sops_opts_init(struct ck_sops_opts *o);

@@ -54,6 +54,8 @@ enum ck_sops_type {
 #define CK_SOPS_F_BADKEY 0x04u /* YAML key that is not a string (int, bool, null) */
 #define CK_SOPS_F_SECRET 0x08u /* text is in secret memory */
 #define CK_SOPS_F_ENC 0x10u    /* text is an ENC[...] string written by encryption */
+#define CK_SOPS_F_ENCBIN 0x20u /* with F_ENC: a compact binary record instead of the
+                                * ENC[...] text (writers format it; internal) */
 
 struct ck_sops_node {
 	uint8_t type;  /* enum ck_sops_type */
@@ -76,6 +78,10 @@ struct ck_sops_tree {
 	struct ck_sops_arena *sec; /* plaintext values (secure memory) */
 	struct ck_buf src;         /* source text nodes may point into (owned) */
 	size_t nodes;              /* nodes allocated so far (limit check) */
+	/* src is a public (encrypted) file in ordinary memory: decryption may
+	 * hand its pages back to the system as it goes, and it is not wiped */
+	int src_public;
+	size_t src_released;       /* bytes of src already handed back */
 };
 
 /* Limits that turn into CK_ETOOBIG. */
