@@ -19,12 +19,8 @@ static const char *base_name(const char *path)
 	return s != NULL ? s + 1 : path;
 }
 
-static int ends_with(const char *s, const char *suf)
-{
-	size_t a = strlen(s), b = strlen(suf);
-
-	return a >= b && memcmp(s + a - b, suf, b) == 0;
-}
+/* s (length a) ends with the literal suf */
+#define ENDS(s, a, suf) ((a) >= sizeof(suf) - 1 && memcmp((s) + (a) - (sizeof(suf) - 1), suf, sizeof(suf) - 1) == 0)
 
 /*
  * memmem() for the classifier's needles (2 bytes or more): a needle's first
@@ -127,7 +123,7 @@ void ck_hook_classify(struct ck_hook_class *out, const char *path, const void *d
                       size_t max_size)
 {
 	const char *b = base_name(path);
-	size_t probe = n < 8000 ? n : 8000;
+	size_t probe = n < 8000 ? n : 8000, bl;
 
 	out->kind = CK_HOOK_K_TEXT;
 	out->flags = 0;
@@ -148,16 +144,17 @@ void ck_hook_classify(struct ck_hook_class *out, const char *path, const void *d
 		out->kind = CK_HOOK_K_CLOAK_CONFIG;
 		return;
 	}
+	bl = strlen(b);
 	if (strcmp(b, "kustomization.yaml") == 0 || strcmp(b, "kustomization.yml") == 0 ||
 	    strcmp(b, "Kustomization") == 0)
 		out->kind = CK_HOOK_K_KUSTOMIZATION;
-	else if (ends_with(b, ".yaml") || ends_with(b, ".yml"))
+	else if (ENDS(b, bl, ".yaml") || ENDS(b, bl, ".yml"))
 		out->kind = CK_HOOK_K_YAML;
-	else if (ends_with(b, ".json"))
+	else if (ENDS(b, bl, ".json"))
 		out->kind = CK_HOOK_K_JSON;
-	else if (ends_with(b, ".env") || strcmp(b, ".env") == 0)
+	else if (ENDS(b, bl, ".env") || strcmp(b, ".env") == 0)
 		out->kind = CK_HOOK_K_DOTENV;
-	else if (ends_with(b, ".ini"))
+	else if (ENDS(b, bl, ".ini"))
 		out->kind = CK_HOOK_K_INI;
 	if (out->kind == CK_HOOK_K_TEXT || out->kind == CK_HOOK_K_DOTENV || out->kind == CK_HOOK_K_INI)
 		return;

@@ -573,8 +573,10 @@ sorted:
 	if (rc == CK_OK)
 		ck_hook_report_sort(r);
 out:
-	git_diff_free(diff);
-	git_tree_free(head);
+	if (inited) { /* not when libgit2 could not be loaded */
+		git_diff_free(diff);
+		git_tree_free(head);
+	}
 	ck_hook_scanner_free(sc);
 	snap_dispose(&s);
 	ck_hook__ix_dispose(&ix);
@@ -1261,7 +1263,8 @@ int ck_hook_install(struct ck_buf *msg, const char *repo, const char *cloak, int
 	                   exists && !mine ? CHAINED : "") < 0
 	         ? ck_err_set(CK_ENOMEM, "hook: out of memory") : CK_OK;
 out:
-	git_repository_free(r);
+	if (r != NULL)
+		git_repository_free(r);
 	ck_buf_dispose(&dir);
 	ck_buf_dispose(&hook);
 	ck_buf_dispose(&chained);
@@ -1305,7 +1308,8 @@ int ck_hook_uninstall(struct ck_buf *msg, const char *repo)
 	                   restored ? "; the previous hook is back in place" : "") < 0
 	         ? ck_err_set(CK_ENOMEM, "hook: out of memory") : CK_OK;
 out:
-	git_repository_free(r);
+	if (r != NULL)
+		git_repository_free(r);
 	ck_buf_dispose(&dir);
 	ck_buf_dispose(&hook);
 	ck_buf_dispose(&chained);

@@ -805,6 +805,43 @@ static int delta_result_size(const struct ck_hook__obj *delta, size_t *out)
 	return 0;
 }
 
+/* What a delta's operations from pos produce in all; SIZE_MAX when they cannot be read. */
+static size_t delta_output(const uint8_t *d, size_t n, size_t pos)
+{
+	size_t total = 0;
+
+	while (pos < n) {
+		uint8_t op = d[pos++];
+		size_t sz = 0;
+		unsigned k;
+
+		if (op & 0x80) {
+			for (k = 0; k < 4; k++)
+				if (op & (1u << k) && pos++ >= n)
+					return SIZE_MAX;
+			for (k = 0; k < 3; k++)
+				if (op & (0x10u << k)) {
+					if (pos >= n)
+						return SIZE_MAX;
+					sz |= (size_t)d[pos++] << (8 * k);
+				}
+			if (sz == 0)
+				sz = 0x10000;
+		} else if (op != 0) {
+			if (op > n - pos)
+				return SIZE_MAX;
+			sz = op;
+			pos += op;
+		} else {
+			return SIZE_MAX;
+		}
+		if (sz > SIZE_MAX / 2 - total)
+			return SIZE_MAX;
+		total += sz;
+	}
+	return total;
+}
+
 static int apply_delta(struct ck_hook__obj **out, const struct ck_hook__obj *base,
                        const struct ck_hook__obj *delta, const char *what)
 {
@@ -813,8 +850,9 @@ static int apply_delta(struct ck_hook__obj **out, const struct ck_hook__obj *bas
 	struct ck_hook__obj *o;
 
 	*out = NULL;
-	if (delta_varint(d, n, &pos, &src) < 0 || delta_varint(d, n, &pos, &dst) < 0 || src != base->len)
-		goto corrupt;
+	if (delta_varint(d, n, &pos, &src) < 0 || delta_varint(d, n, &pos, &dst) < 0 || src != base->len ||
+	    delta_output(d, n, pos) != dst)
+		goto corrupt; /* the header's size is believed only once the operations add up to it */
 	if ((o = obj_new(base->type, dst)) == NULL)
 		return ck_err_set(CK_ENOMEM, "hook: out of memory");
 	while (pos < n) {
@@ -863,14 +901,25 @@ corrupt:
 }
 
 /* Inflate one pack entry's own data (an object, or a delta). */
+/*
+ * Deflate expands 1032 times at most: a header claiming more than the
+ * compressed bytes left could hold is a lie, refused before allocating it.
+ */
+static int plausible(size_t size, size_t compressed)
+{
+	return size <= 1024 || size / 1100 <= compressed;
+}
+
 static int inflate_entry(struct ck_hook__odbr *r, const struct pack *p, const struct hdr *h,
                          struct ck_hook__obj **out)
 {
-	struct ck_hook__obj *o = obj_new(h->type, h->size);
+	struct ck_hook__obj *o;
 	int rc;
 
 	*out = NULL;
-	if (o == NULL)
+	if (!plausible(h->size, (size_t)(p->len - 20 - h->data)))
+		return ck_err_set(CK_EIO, "hook: %s: corrupt object size", p->name);
+	if ((o = obj_new(h->type, h->size)) == NULL)
 		return ck_err_set(CK_ENOMEM, "hook: out of memory");
 	if ((rc = inflate_exact(r, p->data + h->data, (size_t)(p->len - 20 - h->data), o->data, h->size,
 	                        p->name)) < 0) {
@@ -1146,6 +1195,8 @@ static int read_loose(struct ck_hook__odbr *r, const uint8_t *oid, int type, siz
 			rc = ck_err_set(CK_ETOOBIG, "hook: object too big");
 			break;
 		}
+		if (!plausible(sz, flen))
+			goto corrupt;
 		if ((o = obj_new(t, sz)) == NULL) {
 			rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
 			break;

@@ -619,36 +619,28 @@ static const unsigned char namec[256] = {
 	NAMEC_ROW('0'), ['8'] = 1, ['9'] = 1, ['_'] = 1, ['-'] = 1, ['.'] = 1,
 };
 
+/* The first letters of the stems below, either case. */
+static const unsigned char stemc[256] = {
+	['p'] = 1, ['s'] = 1, ['t'] = 1, ['k'] = 1, ['P'] = 1, ['S'] = 1, ['T'] = 1, ['K'] = 1,
+};
+
 /*
  * A necessary condition of secret_name(), cheap enough for every key of a
  * YAML file: every keyword holds "pass", "secr", "toke" or "key" (| 0x20
- * lowercases letters and maps no other name character onto one).
+ * lowercases letters and maps no other name character onto one). 1 when
+ * one of them starts at q, with left characters of the name from q on.
  */
-static int kw_hint(const char *s, size_t n)
+static int stem_at(const unsigned char *q, size_t left)
 {
-	size_t k;
-
-	for (k = 0; k + 3 <= n; k++) {
-		const unsigned char *q = (const unsigned char *)s + k;
-
-		switch (q[0] | 0x20) {
-		case 'p':
-			if (k + 4 <= n && (q[1] | 0x20) == 'a' && (q[2] | 0x20) == 's' && (q[3] | 0x20) == 's')
-				return 1;
-			break;
-		case 's':
-			if (k + 4 <= n && (q[1] | 0x20) == 'e' && (q[2] | 0x20) == 'c' && (q[3] | 0x20) == 'r')
-				return 1;
-			break;
-		case 't':
-			if (k + 4 <= n && (q[1] | 0x20) == 'o' && (q[2] | 0x20) == 'k' && (q[3] | 0x20) == 'e')
-				return 1;
-			break;
-		case 'k':
-			if ((q[1] | 0x20) == 'e' && (q[2] | 0x20) == 'y')
-				return 1;
-			break;
-		}
+	switch (q[0] | 0x20) {
+	case 'p':
+		return left >= 4 && (q[1] | 0x20) == 'a' && (q[2] | 0x20) == 's' && (q[3] | 0x20) == 's';
+	case 's':
+		return left >= 4 && (q[1] | 0x20) == 'e' && (q[2] | 0x20) == 'c' && (q[3] | 0x20) == 'r';
+	case 't':
+		return left >= 4 && (q[1] | 0x20) == 'o' && (q[2] | 0x20) == 'k' && (q[3] | 0x20) == 'e';
+	case 'k':
+		return left >= 3 && (q[1] | 0x20) == 'e' && (q[2] | 0x20) == 'y';
 	}
 	return 0;
 }
@@ -707,6 +699,7 @@ static int assignment(struct scan *s, size_t i)
 	const char *p = s->p;
 	size_t n = s->n, j, ns, ne, vs, ve;
 	char op = p[i], q = 0;
+	int hint = 0;
 
 	/* the operator: "key: v", "key=v", "key := v", "key => v"; not ==, !=, <=, >=, ::, :// */
 	if (op == '=') {
@@ -727,10 +720,14 @@ static int assignment(struct scan *s, size_t i)
 	if (j > s->span_a && (p[j - 1] == '"' || p[j - 1] == '\''))
 		j--;
 	ne = j;
-	while (j > s->span_a && ne - j < 80 && namec[(unsigned char)p[j - 1]])
+	/* the identifier, noting on the way whether it holds a keyword's stem */
+	while (j > s->span_a && ne - j < 80 && namec[(unsigned char)p[j - 1]]) {
+		if (stemc[(unsigned char)p[j - 1]] && !hint)
+			hint = stem_at((const unsigned char *)p + j - 1, ne - (j - 1));
 		j--;
+	}
 	ns = j;
-	if (ne == ns || !kw_hint(p + ns, ne - ns) || !secret_name(p + ns, ne - ns))
+	if (!hint || !secret_name(p + ns, ne - ns))
 		return CK_OK;
 	/* the value */
 	j = i + 1;
@@ -776,8 +773,9 @@ static int assignment(struct scan *s, size_t i)
 	}
 }
 
+/* First bytes of the detectors' prefixes (assignments are found by their names' stems). */
 static const unsigned char trig[256] = {
-	['-'] = 1, ['A'] = 2, ['g'] = 3, ['x'] = 4, ['h'] = 5, [':'] = 6, ['='] = 6,
+	['-'] = 1, ['A'] = 2, ['g'] = 3, ['x'] = 4, ['h'] = 5,
 };
 
 /* Bit k set when p[k] starts a detector (n <= 16 bytes). */
@@ -788,6 +786,24 @@ static uint32_t trig_mask_c(const unsigned char *p, size_t n)
 
 	for (k = 0; k < n; k++)
 		m |= (uint32_t)(trig[p[k]] != 0) << k;
+	return m;
+}
+
+/*
+ * Bit k set when p[k], p[k + 1] lowercased are "pa", "se", "to" or "ke":
+ * where a keyword stem may start (k < n <= 16; p[n] is read when there).
+ */
+static uint32_t stem_mask_c(const unsigned char *p, size_t n, size_t avail)
+{
+	uint32_t m = 0;
+	size_t k;
+
+	for (k = 0; k < n && k + 1 < avail; k++) {
+		unsigned c0 = p[k] | 0x20, c1 = p[k + 1] | 0x20;
+
+		m |= (uint32_t)((c0 == 'p' && c1 == 'a') || (c0 == 's' && c1 == 'e') || (c0 == 't' && c1 == 'o') ||
+		                (c0 == 'k' && c1 == 'e')) << k;
+	}
 	return m;
 }
 
@@ -802,14 +818,31 @@ static uint32_t trig_mask16(const unsigned char *p)
 	m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('g')));
 	m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('x')));
 	m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('h')));
-	m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
-	m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('=')));
+	return (uint32_t)_mm_movemask_epi8(m);
+}
+
+/* stem_mask_c for 16 positions; reads p[0..16] */
+static uint32_t stem_mask16(const unsigned char *p)
+{
+	const __m128i lc = _mm_set1_epi8(0x20);
+	__m128i v0 = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)p), lc);
+	__m128i v1 = _mm_or_si128(_mm_loadu_si128((const __m128i *)(const void *)(p + 1)), lc);
+	__m128i m = _mm_and_si128(_mm_cmpeq_epi8(v0, _mm_set1_epi8('p')), _mm_cmpeq_epi8(v1, _mm_set1_epi8('a')));
+
+	m = _mm_or_si128(m, _mm_and_si128(_mm_cmpeq_epi8(v0, _mm_set1_epi8('s')), _mm_cmpeq_epi8(v1, _mm_set1_epi8('e'))));
+	m = _mm_or_si128(m, _mm_and_si128(_mm_cmpeq_epi8(v0, _mm_set1_epi8('t')), _mm_cmpeq_epi8(v1, _mm_set1_epi8('o'))));
+	m = _mm_or_si128(m, _mm_and_si128(_mm_cmpeq_epi8(v0, _mm_set1_epi8('k')), _mm_cmpeq_epi8(v1, _mm_set1_epi8('e'))));
 	return (uint32_t)_mm_movemask_epi8(m);
 }
 #else
 static uint32_t trig_mask16(const unsigned char *p)
 {
 	return trig_mask_c(p, 16);
+}
+
+static uint32_t stem_mask16(const unsigned char *p)
+{
+	return stem_mask_c(p, 16, 17);
 }
 #endif
 
@@ -833,21 +866,43 @@ static int dispatch(struct scan *s, size_t i)
 		if (nx == 'v')
 			return vault(s, i);
 		return nx == 'o' ? slack_hook(s, i) : CK_OK;
-	case 6:
-		return assignment(s, i);
 	}
 	return CK_OK;
 }
 
 /*
- * Every trigger position of [a, b), in order. The trigger bytes are
- * common ones, so the positions are found 16 bytes at a time (SSE2 where
- * the compiler has it) and each one is dispatched on its next byte.
+ * The assignment operator a keyword stem at k may name: the end of the
+ * identifier around k, then one closing quote, then blanks (what
+ * assignment() skips backwards from its operator). 0 when there is none.
+ */
+static size_t stem_operator(const struct scan *s, size_t k)
+{
+	const unsigned char *p = (const unsigned char *)s->p;
+	size_t j = k;
+
+	if (!stem_at(p + k, s->n - k))
+		return 0;
+	while (j < s->n && namec[p[j]])
+		j++;
+	if (j < s->n && (p[j] == '"' || p[j] == '\''))
+		j++;
+	while (j < s->n && (p[j] == ' ' || p[j] == '\t'))
+		j++;
+	return j < s->n && (p[j] == ':' || p[j] == '=') ? j : 0;
+}
+
+/*
+ * Every detector over [a, b). The trigger bytes are common ones, so their
+ * positions are found 16 bytes at a time (SSE2 where the compiler has it)
+ * and each one is dispatched on its next byte. Assignments are found from
+ * the other end: assignment() only reports a name holding one of four
+ * stems (stem_at), so only the operators after such names are looked at,
+ * not every ':' and '=' of a YAML file; each at most once, in order.
  */
 static int scan_span(struct scan *s, size_t a, size_t b)
 {
 	const unsigned char *p = (const unsigned char *)s->p;
-	size_t i;
+	size_t i, last = 0;
 	int rc;
 
 	s->span_a = a;
@@ -861,6 +916,20 @@ static int scan_span(struct scan *s, size_t a, size_t b)
 			m &= m - 1;
 			if ((rc = dispatch(s, i + k)) != CK_OK)
 				return rc;
+		}
+	}
+	for (i = a; i < b; i += 16) {
+		uint32_t m = b - i >= 17 ? stem_mask16(p + i) : stem_mask_c(p + i, b - i < 16 ? b - i : 16, s->n - i);
+
+		while (m != 0) {
+			size_t op = stem_operator(s, i + (unsigned)__builtin_ctz(m));
+
+			m &= m - 1;
+			if (op > last && op < b) {
+				last = op;
+				if ((rc = assignment(s, op)) != CK_OK)
+					return rc;
+			}
 		}
 	}
 	return CK_OK;
@@ -976,6 +1045,22 @@ int ck_hook__pattern_lines(const char *path, const char *data, size_t n, uint32_
 	if (n > 0)
 		rc = scan_span(&s, 0, n);
 	ck_hook_report_dispose(&r);
+	/* the detectors and the assignments come in two passes: sort, drop repeats */
+	{
+		size_t i, j, w = 0;
+
+		for (i = 1; i < s.pn; i++)
+			for (j = i; j > 0 && lines[j - 1] > lines[j]; j--) {
+				uint32_t t = lines[j];
+
+				lines[j] = lines[j - 1];
+				lines[j - 1] = t;
+			}
+		for (i = 0; i < s.pn; i++)
+			if (w == 0 || lines[w - 1] != lines[i])
+				lines[w++] = lines[i];
+		s.pn = w;
+	}
 	*nlines = s.pn;
 	if (rc < 0)
 		return rc;

@@ -130,37 +130,67 @@ static int ere_safe(const char *re)
 	return !in_br;
 }
 
+/* re[i] is '[': the index after its closing ']' (ere_safe: no escapes or classes inside). */
+static size_t skip_bracket(const char *re, size_t i)
+{
+	i++;
+	if (re[i] == '^')
+		i++;
+	if (re[i] == ']')
+		i++;
+	while (re[i] && re[i] != ']')
+		i++;
+	return re[i] ? i + 1 : i;
+}
+
+/* re[i] is '(': the index after its closing ')', or 0 when unbalanced. */
+static size_t skip_group(const char *re, size_t i)
+{
+	size_t d = 0;
+
+	while (re[i]) {
+		if (re[i] == '\\' && re[i + 1]) {
+			i += 2;
+			continue;
+		}
+		if (re[i] == '[') {
+			i = skip_bracket(re, i);
+			continue;
+		}
+		if (re[i] == '(')
+			d++;
+		else if (re[i] == ')' && --d == 0)
+			return i + 1;
+		i++;
+	}
+	return 0;
+}
+
 /*
  * Literals every match of an ere_safe() regex contains: runs of plain or
  * escaped characters that are neither optional nor repeated, at the top
- * level; none when the regex has a top-level alternation. Runs shorter
- * than 2 characters are not worth a memmem. Unknown syntax ends a run,
- * which only loses filtering, never a match.
+ * level; none when the regex has a top-level alternation or anything this
+ * reader does not follow. Runs shorter than 2 characters are not worth a
+ * memmem. Unknown syntax ends a run, which only loses filtering.
  */
 static int req_lits(char *out[MAX_LITS], const char *re)
 {
 	char run[256];
 	size_t rl = 0, nout = 0, i;
-	int depth = 0, rc = CK_OK;
+	int rc = CK_OK;
 
-	for (i = 0; re[i]; i++) {
-		if (re[i] == '[') {
-			i++;
-			if (re[i] == '^')
-				i++;
-			if (re[i] == ']')
-				i++;
-			while (re[i] && re[i] != ']')
-				i++;
-			if (!re[i])
-				return CK_OK;
-		} else if (re[i] == '(') {
-			depth++;
-		} else if (re[i] == ')') {
-			depth--;
-		} else if (re[i] == '|' && depth == 0) {
-			goto none;
+	/* a top-level '|': any of several alternatives, no common literal */
+	for (i = 0; re[i];) {
+		if (re[i] == '|') {
+			return CK_OK;
 		} else if (re[i] == '\\' && re[i + 1]) {
+			i += 2;
+		} else if (re[i] == '[') {
+			i = skip_bracket(re, i);
+		} else if (re[i] == '(') {
+			if ((i = skip_group(re, i)) == 0)
+				return CK_OK;
+		} else {
 			i++;
 		}
 	}
@@ -174,37 +204,10 @@ static int req_lits(char *out[MAX_LITS], const char *re)
 			is_lit = 1;
 			next = i + 2;
 		} else if (re[i] == '(') {
-			size_t d = 0;
-
-			for (; re[next - 1]; next++) {
-				char ch = re[next - 1];
-
-				if (ch == '\\' && re[next]) {
-					next++;
-					continue;
-				}
-				if (ch == '[') {
-					while (re[next] && re[next] != ']')
-						next++;
-					continue;
-				}
-				if (ch == '(')
-					d++;
-				else if (ch == ')' && --d == 0)
-					break;
-			}
-			if (!re[next - 1])
+			if ((next = skip_group(re, i)) == 0)
 				break;
 		} else if (re[i] == '[') {
-			next = i + 1;
-			if (re[next] == '^')
-				next++;
-			if (re[next] == ']')
-				next++;
-			while (re[next] && re[next] != ']')
-				next++;
-			if (re[next])
-				next++;
+			next = skip_bracket(re, i);
 		} else if (strchr(".^$*+?{}|)", re[i]) == NULL) {
 			lit = re[i];
 			is_lit = 1;
@@ -232,8 +235,6 @@ static int req_lits(char *out[MAX_LITS], const char *re)
 	if (rc == CK_OK && rl >= 2 && nout < MAX_LITS && (out[nout++] = ck_strndup(run, rl)) == NULL)
 		rc = ck_err_set(CK_ENOMEM, "hook: out of memory");
 	return rc;
-none:
-	return CK_OK;
 }
 
 /* creation_rules up to (not including) the first one without a path_regex, as YAML. */

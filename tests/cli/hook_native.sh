@@ -103,6 +103,17 @@ git clone -q --bare "$R" "$T/bare.git"
 (cd "$T/bare.git" && same "audit of a bare repository" "$CLOAK" audit --format json)
 (cd "$R" && GIT_DIR=$R/.git same "audit with GIT_DIR" "$CLOAK" audit --format json)
 
+# ---- without libgit2: the reader alone serves ordinary repositories; the rest fails cleanly ----
+(cd "$R" && CLOAK_LIBGIT2=libnope.so.9 "$CLOAK" audit --format json > "$T/nolib" 2>&1; echo "exit $?" >> "$T/nolib")
+grep -q '"github-token"' "$T/nolib" && grep -q "exit 1" "$T/nolib" && pass || fail "audit without libgit2: $(tail -3 "$T/nolib")"
+for cmd in "audit --rev HEAD~1" "hook install"; do
+	(cd "$R" && CLOAK_LIBGIT2=libnope.so.9 "$CLOAK" $cmd > "$T/out" 2> "$T/err")
+	rc=$?
+	[ "$rc" -eq 2 ] && grep -q "libnope" "$T/err" && pass || fail "$cmd without libgit2: exit $rc: $(cat "$T/err")"
+done
+(cd "$R" && CLOAK_LIBGIT2=libnope.so.9 CLOAK_HOOK_GIT=libgit2 "$CLOAK" audit > "$T/out" 2> "$T/err")
+[ $? -eq 2 ] && pass || fail "forced libgit2 audit without libgit2 did not fail cleanly: $(cat "$T/err")"
+
 # ---- hook run: which lines a change adds, without a diff where none is needed ----
 H=$T/hook
 mkdir "$H" && cd "$H" && git init -q . || exit 1

@@ -13,6 +13,7 @@
 #include "ck/seal.h"
 #include "ck/secret.h"
 #include "ck/sops.h"
+#include "ck/sops_config.h"
 #include "ck/sops_ops.h"
 #include "hookt.h"
 
@@ -478,6 +479,75 @@ static void t_sops_rules(void **state)
 	ht_clear(&s);
 }
 
+/*
+ * Which files a .sops.yaml says must be encrypted, against the sops
+ * module's own answer: the scanner's prefilter (required literals, POSIX
+ * regexes) and its memo of rule lookups must agree with
+ * ck_sops_config_rule_for on every path, for regexes with alternations,
+ * groups, classes, optional and repeated parts, anchors and escapes.
+ */
+static void t_sops_paths(void **state)
+{
+	static const char *const res[] = {
+		"secrets/.*\\.yaml$", "(ab)|cd", "^(ab)?cd\\.yaml$", "x+y\\.yaml", "[sd]ev/.*", "(dev|prod)/s.*",
+		"a(b|c)d", "conf(ig)?\\.ya?ml$", "\\.enc\\.", "^lit\\.yaml$", "q{2,3}r", "(x[)]y)|zz",
+		"(a)b|cd", "^[^/]*\\.yaml$",
+	};
+	static const char *const paths[] = {
+		"secrets/a.yaml", "secrets/a.yml", "ab", "cd.yaml", "abcd.yaml", "cd", "a/cd.yaml", "xxy.yaml",
+		"y.yaml", "sev/a.yaml", "dev/secret.yaml", "prod/s.yaml", "acd", "abd", "config.yaml", "conf.yml",
+		"a.enc.yaml", "lit.yaml", "x/lit.yaml", "qqr", "qr", "x)y", "zz", "top.yaml", "a/b/top.yaml",
+	};
+	struct ht_snap s = { 0 };
+	size_t i, k, hits = 0;
+	char cfg[512];
+
+	(void)state;
+	for (i = 0; i < sizeof(res) / sizeof(res[0]); i++) {
+		struct ck_sops_config *c = NULL;
+		struct ck_hook_report r;
+
+		snprintf(cfg, sizeof(cfg), "creation_rules:\n  - path_regex: '%s'\n    age: %s\n  - path_regex: "
+		         "'zzz'\n    age: %s\n", res[i], recipient, recipient2);
+		assert_int_equal(ck_sops_config_parse(&c, cfg, strlen(cfg), "/"), CK_OK);
+		ht_put(&s, ".sops.yaml", cfg);
+		/* one scanner for every path: its memo is exercised too */
+		{
+			struct ck_hook_src src = { ht_read, &s };
+			struct ck_hook_scanner *sc = NULL;
+
+			for (k = 0; k < sizeof(paths) / sizeof(paths[0]); k++)
+				ht_put(&s, paths[k], "password: hunter2\n");
+			assert_int_equal(ck_hook_scanner_new(&sc, &src, 0), CK_OK);
+			for (k = 0; k < sizeof(paths) / sizeof(paths[0]); k++) {
+				struct ck_sops_meta m;
+				char abs[256];
+				int want;
+
+				snprintf(abs, sizeof(abs), "/%s", paths[k]);
+				want = ck_sops_config_rule_for(c, abs, &m) == CK_OK;
+				ck_sops_meta_dispose(&m);
+				ck_err_clear();
+				ck_hook_report_init(&r);
+				assert_int_equal(ck_hook_scan_blob(sc, &r, paths[k], "password: hunter2\n", 18, NULL), CK_OK);
+				if ((ht_count(&r, CK_HOOK_SOPS_UNENCRYPTED) == 1) != want) {
+					ht_dump(&r);
+					fail_msg("path_regex '%s', %s: sops says %s", res[i], paths[k],
+					         want ? "encrypt" : "no rule");
+				}
+				hits += (size_t)want;
+				ck_hook_report_dispose(&r);
+			}
+			ck_hook_scanner_free(sc);
+		}
+		ck_sops_config_free(c);
+		ht_clear(&s);
+	}
+	print_message("path rules: %zu of %zu (regex, path) pairs select the file\n", hits,
+	              sizeof(res) / sizeof(res[0]) * (sizeof(paths) / sizeof(paths[0])));
+	assert_true(hits > 20);
+}
+
 static void t_allow(void **state)
 {
 	struct ht_snap s = { 0 };
@@ -597,7 +667,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_secret),   cmocka_unit_test(t_malformed),
 		cmocka_unit_test(t_sealed),   cmocka_unit_test(t_kustomize),
-		cmocka_unit_test(t_sops_rules), cmocka_unit_test(t_allow),
+		cmocka_unit_test(t_sops_rules), cmocka_unit_test(t_sops_paths),
+		cmocka_unit_test(t_allow),
 		cmocka_unit_test(t_classify), cmocka_unit_test(t_skips),
 	};
 

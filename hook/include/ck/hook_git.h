@@ -23,7 +23,11 @@
 #include "ck/err.h"
 #include "ck/hook.h"
 
-/* libgit2 global state (the CLI calls these for CK_NEEDS_GIT commands). */
+/*
+ * libgit2 global state (the CLI calls these for CK_NEEDS_GIT commands).
+ * init only allows libgit2: it is loaded (dlopen) and initialised when a
+ * path first needs it, and ordinary repositories never do (see below).
+ */
 int ck_hook_git_init(void) CK_WUR;
 void ck_hook_git_shutdown(void);
 
@@ -32,15 +36,22 @@ void ck_hook_git_shutdown(void);
  * branch) against the index, and check the staged blob of every added,
  * modified, copied, renamed or type-changed file; deleted files, symlinks and
  * submodule entries are skipped. Pattern rules see only the lines the change
- * adds. repo: a path to open, or NULL for the environment (see above).
+ * adds (every line of a new file, or of one whose old side is binary or too
+ * big). repo: a path to open, or NULL for the environment (see above).
  *
- * The index is read in place by the hook's own reader (index versions 2-4)
- * and compared with HEAD only below directories its cache tree marks as
- * changed, which is what keeps a 20,000-file repository under 30 ms; a split
- * or sparse index, or CLOAK_HOOK_DIFF=libgit2 in the environment, takes
- * libgit2's index and git_diff_tree_to_index() instead (same findings; the
- * CLI tests compare both). libgit2 1.5 cannot read a split index either:
- * that is an error, so the commit is refused, never waved through.
+ * An ordinary repository is read without libgit2 (ck/hook_internal.h): the
+ * hook's own opener, object reader (packs mapped once, loose objects,
+ * alternates) and index reader (versions 2-4, read in place and compared
+ * with HEAD only below directories its cache tree marks as changed). A
+ * changed file is diffed (libgit2's diff) only when a pattern rule would
+ * fire on a line the diff could count as added; otherwise the answer is
+ * the same whatever the diff says. Anything else (a split or sparse index,
+ * GIT_WORK_TREE and the other variables that move a repository, bare
+ * repositories, repository extensions...) or CLOAK_HOOK_GIT=libgit2 (also
+ * CLOAK_HOOK_DIFF=libgit2) takes libgit2's repository, index and
+ * git_diff_tree_to_index() instead: same findings, the tests compare both.
+ * libgit2 1.5 cannot read a split index either: that is an error, so the
+ * commit is refused, never waved through.
  */
 int ck_hook_run_staged(struct ck_hook_report *r, const char *repo) CK_WUR;
 
@@ -59,7 +70,10 @@ struct ck_hook_audit_opts {
  * every file under the current directory), with every line counted as added.
  * A path argument that names nothing is CK_ENOTFOUND. A revision's blobs
  * are read by up to 4 threads (CLOAK_AUDIT_THREADS=N overrides), each with
- * its own repository handle and scanner.
+ * its own reader and scanner. HEAD of an ordinary repository is read by the
+ * hook's own reader, in pack order; other revisions, the working tree and
+ * what the reader leaves alone go through libgit2 (as for
+ * ck_hook_run_staged).
  */
 int ck_hook_audit(struct ck_hook_report *r, const struct ck_hook_audit_opts *o) CK_WUR;
 
