@@ -45,6 +45,13 @@ int ck_ctl__write_json(struct ck_buf *out, const struct ck_doc_node *n)
 	return ck_doc_write_json(out, n, &o);
 }
 
+int ck_ctl__secure_body(struct ck_buf *b, size_t max)
+{
+	ck_buf_init_secure(b, max);
+	/* One page: what the secure allocator hands out at the least anyway. */
+	return ck_buf_grow(b, (max < 4096 ? max : 4096) - 1);
+}
+
 static int scalar_equal(const struct ck_doc_node *a, const struct ck_doc_node *b)
 {
 	enum ck_doc_type ta = ck_doc_scalar_type(a), tb = ck_doc_scalar_type(b);

@@ -406,8 +406,8 @@ int ck_ctl__secret_apply(struct ck_ctl_kube_conn *c, const struct ck_ctl__want *
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	ck_buf_init_secure(&body, (size_t)64 << 20);
-	if ((rc = ck_buf_printf(&coll, "/api/v1/namespaces/%s/secrets", w->ns)) < 0 ||
+	if ((rc = ck_ctl__secure_body(&body, (size_t)64 << 20)) < 0 ||
+	    (rc = ck_buf_printf(&coll, "/api/v1/namespaces/%s/secrets", w->ns)) < 0 ||
 	    (rc = ck_buf_printf(&path, "%s/%s", ck_buf_cstr(&coll), w->name)) < 0)
 		goto out;
 	if (!known_absent) {

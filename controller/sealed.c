@@ -737,8 +737,8 @@ static int apply_secret(struct wctx *w, const char *ns, const char *name, const 
 	size_t i;
 
 	*wrote = 0;
-	ck_buf_init_secure(&body, (size_t)64 << 20);
-	if ((rc = ck_buf_printf(&path, "/api/v1/namespaces/%s/secrets", ns)) < 0)
+	if ((rc = ck_ctl__secure_body(&body, (size_t)64 << 20)) < 0 ||
+	    (rc = ck_buf_printf(&path, "/api/v1/namespaces/%s/secrets", ns)) < 0)
 		goto out;
 	if (!exists_in_cache) {
 		if ((rc = ck_ctl__write_json(&body, desired)) < 0)
