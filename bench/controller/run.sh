@@ -58,8 +58,11 @@ load "$work/setup.json"
 for f in "$work"/ss-*.json; do load "$f"; done
 fake_cpu0=$(cpu_s "$fake_pid")
 
-mport=18481
-hport=18480
+# Ports for the controller: picked free (fixed ones collide with other runs).
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+hport=$(free_port)
+mport=$(free_port)
+while [ "$mport" = "$hport" ]; do mport=$(free_port); done
 metric() { curl -s "http://127.0.0.1:$mport/metrics" | awk -v k="$1" '$1 == k { print $2; f = 1 } END { if (!f) print 0 }'; }
 idle() {
 	[ "$(metric 'workqueue_depth{name="sealedsecret"}')" = 0 ] &&
@@ -109,5 +112,7 @@ printf '%-44s %s\n' "  cloak / limit" "$(pct "$ops" "$rsaN") of the $ncpu-core l
 cpu_per=$(awk -v c="$sync_cpu" -v v="$values" 'BEGIN { printf "%.2f", 1000 * c / v }')
 ssl_per=$(awk -v r="$rsa1" 'BEGIN { printf "%.2f", 1000 / r }')
 printf '%-44s %s\n' "  CPU per value opened" "$cpu_per ms (controller, all work included) vs $ssl_per ms per openssl private op: $(pct "$ssl_per" "$cpu_per") efficiency"
+busy=$(awk -v c="$sync_cpu" -v f="$fake_cpu" -v w="$sync_s" 'BEGIN { printf "controller %.2f, fake API server %.2f", c / w, f / w }')
+printf '%-44s %s\n' "  cores busy during sync" "$busy (of $ncpu; the rest: other load and waits)"
 printf '%-44s %s\n' "resync, nothing changed" "$resync_s s, $resync_rsa RSA operations, $((req1 - req0)) API requests"
 printf '%-44s %s\n' "peak memory (VmHWM)" "$((hwm_kb / 1024)) MiB"
