@@ -29,6 +29,10 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+# The fake and the controller die with this script even when it is killed
+# outright (no trap runs then).
+die_with_me=
+setpriv --pdeathsig KILL true 2>/dev/null && die_with_me="setpriv --pdeathsig KILL"
 hz=$(getconf CLK_TCK)
 ncpu=$(nproc)
 cpu_s() { awk -v hz="$hz" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$1/stat"; }
@@ -48,7 +52,7 @@ rsaN_before=$(speedN)
 "$gen" "$vectors/TEST-ONLY-sealed-secrets-cert.pem" \
 	"$vectors/TEST-ONLY-sealed-secrets-key-secret.yaml" "$work" "$count" "$items" 10
 
-python3 "$root/tests/doubles/fake_apiserver.py" --token bench --no-log --history 200000 \
+$die_with_me python3 "$root/tests/doubles/fake_apiserver.py" --token bench --no-log --history 200000 \
 	--port-file "$work/port" --kubeconfig-out "$work/kubeconfig" >"$work/fake.log" 2>&1 </dev/null &
 fake_pid=$!
 for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.1; done
@@ -69,7 +73,7 @@ idle() {
 		[ "$(metric 'workqueue_unfinished_work_seconds{name="sealedsecret"}')" = 0 ]
 }
 t0=$(now)
-"$ctl" --kubeconfig "$work/kubeconfig" --namespace kube-system --kubeclient-qps 0 \
+$die_with_me "$ctl" --kubeconfig "$work/kubeconfig" --namespace kube-system --kubeclient-qps 0 \
 	--listen-addr "127.0.0.1:$hport" --listen-metrics-addr "127.0.0.1:$mport" \
 	--log-level warn ${BENCH_CTL_ARGS:-} >"$work/ctl.log" 2>&1 &
 ctl_pid=$!

@@ -1374,9 +1374,16 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache, private")
         for k, v in (headers or {}).items():
             self.send_header(k, v)
-        self.end_headers()
+        # Headers and body in one write (one syscall, one segment), as
+        # end_headers() would flush the headers alone.
+        if not hasattr(self, "_headers_buffer"):  # HTTP/0.9: no headers
+            self._headers_buffer = []
+        else:
+            self._headers_buffer.append(b"\r\n")
         if self.command != "HEAD":
-            self.wfile.write(body)
+            self._headers_buffer.append(body)
+        self.wfile.write(b"".join(self._headers_buffer))
+        self._headers_buffer = []
         self._status = code
 
     def _send_error(self, e):
