@@ -595,13 +595,23 @@ struct watch_ctx {
 
 static int common(struct ck_kube_conn *c, struct ck_kube_resp *resp, const char *method,
                   const char *path, const char *query, const void *body, size_t len,
-                  const char *content_type, unsigned flags, struct watch_ctx *w, long timeout_ms);
+                  const char *content_type, unsigned flags, struct watch_ctx *w, long timeout_ms,
+                  const char *accept, struct ck_buf *raw);
 
 int ck_kube_request(struct ck_kube_conn *c, struct ck_kube_resp *resp, const char *method,
                     const char *path, const char *query, const void *body, size_t len,
                     const char *content_type, unsigned flags)
 {
-	return common(c, resp, method, path, query, body, len, content_type, flags, NULL, 0);
+	return common(c, resp, method, path, query, body, len, content_type, flags, NULL, 0, NULL,
+	              NULL);
+}
+
+int ck_kube_request_raw(struct ck_kube_conn *c, struct ck_kube_resp *resp, struct ck_buf *raw,
+                        const char *method, const char *path, const char *accept, const void *body,
+                        size_t len, const char *content_type, unsigned flags)
+{
+	return common(c, resp, method, path, NULL, body, len, content_type, flags, NULL, 0,
+	              accept ? accept : "application/json, */*", raw);
 }
 
 static int on_data(void *arg, const uint8_t *p, size_t n)
@@ -671,7 +681,7 @@ int ck_kube_watch(struct ck_kube_conn *c, struct ck_kube_resp *resp, const char 
 	w.doc_flags = (flags & CK_KUBE_SECRET) ? CK_DOC_SECURE : 0;
 	ck_kube_lines_init(&w.lines, 0, on_line, &w);
 	rc = common(c, resp, "GET", path, query, NULL, 0, NULL, flags | CK_KUBE_NO_RETRY, &w,
-	            timeout_ms > 0 ? timeout_ms : -1);
+	            timeout_ms > 0 ? timeout_ms : -1, NULL, NULL);
 	if (rc == CK_OK && w.cb_rc == 0)
 		rc = ck_kube_lines_finish(&w.lines);
 	if (rc == CK_OK && w.cb_rc != 0)
@@ -682,12 +692,13 @@ int ck_kube_watch(struct ck_kube_conn *c, struct ck_kube_resp *resp, const char 
 
 static int common(struct ck_kube_conn *c, struct ck_kube_resp *resp, const char *method,
                   const char *path, const char *query, const void *body, size_t len,
-                  const char *content_type, unsigned flags, struct watch_ctx *w, long timeout_ms)
+                  const char *content_type, unsigned flags, struct watch_ctx *w, long timeout_ms,
+                  const char *accept, struct ck_buf *raw)
 {
 	struct ck_kube *k = c->k;
 	struct ck_http_response hr = CK_HTTP_RESPONSE_INIT;
 	struct ck_http_request req;
-	struct ck_buf url = CK_BUF_INIT, ctype = CK_BUF_INIT;
+	struct ck_buf url = CK_BUF_INIT, ctype = CK_BUF_INIT, acc = CK_BUF_INIT;
 	const char *headers[3] = {NULL, NULL, NULL};
 	int rc = CK_EINTERNAL, retries = 0, reauth = 0;
 
@@ -695,11 +706,14 @@ static int common(struct ck_kube_conn *c, struct ck_kube_resp *resp, const char 
 	if (ck_buf_printf(&url, "%s%s%s%s", k->cfg->server, path, query && *query ? "?" : "",
 	                  query && *query ? query : "") < 0 ||
 	    (body != NULL && ck_buf_printf(&ctype, "Content-Type: %s",
-	                                   content_type ? content_type : "application/json") < 0)) {
+	                                   content_type ? content_type : "application/json") < 0) ||
+	    (accept != NULL && ck_buf_printf(&acc, "Accept: %s", accept) < 0)) {
 		rc = ck_err_set(CK_ENOMEM, "kube: out of memory");
 		goto out;
 	}
-	headers[0] = (flags & CK_KUBE_METADATA) ? ACCEPT_META : ACCEPT_JSON;
+	headers[0] = accept != NULL               ? ck_buf_cstr(&acc)
+	             : (flags & CK_KUBE_METADATA) ? ACCEPT_META
+	                                          : ACCEPT_JSON;
 	if (body != NULL)
 		headers[1] = ck_buf_cstr(&ctype);
 	memset(&req, 0, sizeof(req));
@@ -755,7 +769,13 @@ static int common(struct ck_kube_conn *c, struct ck_kube_resp *resp, const char 
 		}
 		break;
 	}
-	if (parse_body(resp, &hr.body, flags) < 0 && hr.status >= 200 && hr.status < 300) {
+	if (raw != NULL) {
+		/* The caller reads the body; a JSON one is still parsed for a Status. */
+		if ((rc = ck_buf_putb(raw, &hr.body)) < 0)
+			goto out;
+		if (parse_body(resp, &hr.body, flags) < 0)
+			ck_err_clear();
+	} else if (parse_body(resp, &hr.body, flags) < 0 && hr.status >= 200 && hr.status < 300) {
 		rc = ck_err_set(CK_EINVAL, "kube: %s %s: the response is not valid JSON", method,
 		                path);
 		goto out;
@@ -769,6 +789,7 @@ out:
 	ck_http_response_dispose(&hr);
 	ck_buf_dispose(&url);
 	ck_buf_dispose(&ctype);
+	ck_buf_dispose(&acc);
 	return rc;
 }
 

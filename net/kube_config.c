@@ -403,7 +403,7 @@ int ck_kube_config_from_kubeconfig(struct ck_kube_config **out, const char *path
 	}
 	if (set.n == 0) {
 		rc = ck_err_set(CK_ENOTFOUND, "kube: no kubeconfig file found in '%s'",
-		                paths ? paths : "~/.kube/config");
+		                paths && *paths ? paths : "~/.kube/config");
 		goto out;
 	}
 	for (i = 0; ctxname == NULL && i < set.n; i++) {

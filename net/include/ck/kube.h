@@ -152,6 +152,17 @@ int ck_kube_request(struct ck_kube_conn *c, struct ck_kube_resp *resp, const cha
                     const char *content_type, unsigned flags) CK_WUR;
 
 /*
+ * A request whose body is not necessarily JSON (a service proxy answers what
+ * the service answers): the body of any response, 2xx or not, is appended
+ * to raw (make it secure for secret bodies); a JSON body is also parsed into
+ * resp->doc when it can be. accept is the Accept header's value (NULL: JSON
+ * preferred, anything accepted). Errors as ck_kube_request().
+ */
+int ck_kube_request_raw(struct ck_kube_conn *c, struct ck_kube_resp *resp, struct ck_buf *raw,
+                        const char *method, const char *path, const char *accept, const void *body,
+                        size_t len, const char *content_type, unsigned flags) CK_WUR;
+
+/*
  * A watch: GET path?query (the caller puts watch=1, resourceVersion,
  * allowWatchBookmarks, timeoutSeconds in query). Each event is parsed and
  * handed to on_event with its type ("ADDED", "MODIFIED", "DELETED",
