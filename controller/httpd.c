@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -147,12 +148,12 @@ int ck_ctl_httpd_port(const struct ck_ctl_httpd *h)
 	return h->port;
 }
 
-static int write_all(int fd, const void *p, size_t n)
+static int write_all(int fd, const void *p, size_t n, int more)
 {
 	const char *c = p;
 
 	while (n > 0) {
-		ssize_t w = send(fd, c, n, MSG_NOSIGNAL);
+		ssize_t w = send(fd, c, n, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -191,8 +192,9 @@ static void respond(int fd, int status, const char *ctype, const void *body, siz
 	               "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
 	               "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
 	               status, reason(status), ctype ? ctype : "text/plain; charset=utf-8", n);
-	if (write_all(fd, hdr, (size_t)len) == 0 && !head && n > 0)
-		(void)write_all(fd, body, n);
+	/* Header and body leave in one segment when they fit (MSG_MORE, then a push). */
+	if (write_all(fd, hdr, (size_t)len, !head && n > 0) == 0 && !head && n > 0)
+		(void)write_all(fd, body, n, 0);
 }
 
 /* Read until the end of the header block; leftover body bytes stay in *buf. */
@@ -286,7 +288,7 @@ static void *conn_main(void *p)
 	char method[16] = "", path[2048] = "", *line, *save = NULL, *q;
 	char ctype[256] = "", xff[256] = "", codebuf[8];
 	size_t head_len = 0, clen = 0;
-	int status, chunked = 0, have_len = 0, head;
+	int status, chunked = 0, have_len = 0, head, one = 1;
 	int64_t t0 = ck_ctl_now_ms();
 	struct timeval tv = { IO_TIMEOUT_S, 0 };
 
@@ -296,6 +298,8 @@ static void *conn_main(void *p)
 	ck_buf_init(&body, CK_CTL_HTTPD_MAX_BODY);
 	setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	/* No Nagle wait for the client's delayed ACK between two writes. */
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 
 	status = read_head(c->fd, &in, &head_len);
 	if (status < 0)

@@ -38,6 +38,12 @@ struct collector {
 
 struct ck_ctl_metrics {
 	pthread_mutex_t lock;
+	/*
+	 * Held while the collectors run (before `lock`, never after): format
+	 * calls them outside `lock`, so removing one waits here until no call
+	 * can still be using its argument.
+	 */
+	pthread_mutex_t collect_lock;
 	struct family *fams;
 	size_t nfams;
 	struct collector *cols;
@@ -53,6 +59,7 @@ struct ck_ctl_metrics *ck_ctl_metrics_new(void)
 		return NULL;
 	}
 	pthread_mutex_init(&m->lock, NULL);
+	pthread_mutex_init(&m->collect_lock, NULL);
 	return m;
 }
 
@@ -80,6 +87,7 @@ void ck_ctl_metrics_free(struct ck_ctl_metrics *m)
 	}
 	ck_free(m->fams);
 	ck_free(m->cols);
+	pthread_mutex_destroy(&m->collect_lock);
 	pthread_mutex_destroy(&m->lock);
 	ck_free(m);
 }
@@ -373,6 +381,27 @@ int ck_ctl_metrics_collector(struct ck_ctl_metrics *m,
 	return rc;
 }
 
+void ck_ctl_metrics_collector_remove(struct ck_ctl_metrics *m,
+                                     void (*fn)(void *arg, struct ck_ctl_metrics *m),
+                                     void *arg)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	pthread_mutex_lock(&m->collect_lock);
+	pthread_mutex_lock(&m->lock);
+	for (i = 0; i < m->ncols; i++) {
+		if (m->cols[i].fn == fn && m->cols[i].arg == arg) {
+			memmove(&m->cols[i], &m->cols[i + 1], (m->ncols - i - 1) * sizeof(*m->cols));
+			m->ncols--;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&m->lock);
+	pthread_mutex_unlock(&m->collect_lock);
+}
+
 /* Go's strconv.FormatFloat(v, 'g', -1, 64) for the values we produce. */
 static int put_num(struct ck_buf *out, double v)
 {
@@ -418,6 +447,8 @@ int ck_ctl_metrics_format(struct ck_buf *out, struct ck_ctl_metrics *m)
 	size_t ncols = 0, i, j;
 	int rc = CK_OK;
 
+	/* The collectors set series themselves, so they run without `lock`. */
+	pthread_mutex_lock(&m->collect_lock);
 	pthread_mutex_lock(&m->lock);
 	if (m->ncols) {
 		cols = ck_calloc(m->ncols, sizeof(*cols));
@@ -429,6 +460,7 @@ int ck_ctl_metrics_format(struct ck_buf *out, struct ck_ctl_metrics *m)
 	pthread_mutex_unlock(&m->lock);
 	for (i = 0; i < ncols; i++)
 		cols[i].fn(cols[i].arg, m);
+	pthread_mutex_unlock(&m->collect_lock);
 	ck_free(cols);
 
 	pthread_mutex_lock(&m->lock);

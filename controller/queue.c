@@ -203,6 +203,8 @@ void ck_ctl_queue_free(struct ck_ctl_queue *q)
 
 	if (q == NULL)
 		return;
+	/* The registry may outlive the queue (and a scrape may be running now). */
+	ck_ctl_metrics_collector_remove(q->metrics, collect, q);
 	for (i = 0; i < q->count; i++)
 		ck_free(q->ring[(q->head + i) % q->cap]);
 	ck_free(q->ring);

@@ -18,13 +18,8 @@ if [ -z "$KUBECTL" ]; then
 	finish
 fi
 
-python3 "$FAKE" --tls-dir "$T/tls" --port-file "$T/port" --kubeconfig-out "$T/kubeconfig" \
-	--token kubectl-token >"$T/fake.log" 2>&1 &
-FAKE_PID=$!
-trap 'kill $FAKE_PID 2>/dev/null; wait $FAKE_PID 2>/dev/null; rm -rf "$T"' EXIT
-for _ in $(seq 100); do [ -s "$T/port" ] && break; sleep 0.1; done
-[ -s "$T/port" ] || { fail "fake API server did not start: $(cat "$T/fake.log")"; finish; }
-PORT=$(cat "$T/port")
+. "$(dirname "$0")/controller_lib.bash"
+start_fake --tls-dir "$T/tls" --kubeconfig-out "$T/kubeconfig" --token kubectl-token
 export KUBECONFIG="$T/kubeconfig"
 ctl() { curl -sk -X POST -d "${2:-{\}}" "https://127.0.0.1:$PORT/__fake/$1" >/dev/null; }
 k() { "$KUBECTL" --request-timeout=20s "$@"; }
@@ -129,14 +124,19 @@ EOF
 expect_fail k create -f "$T/ev.json"
 expect_err 'is invalid: action: Required value'
 
-# Watch: kubectl sees the events in order.
-k get secrets -n shop -w --output-watch-events >"$T/watch.out" 2>&1 &
+# Watch: kubectl sees the events in order. The initial list comes first
+# (ADDED plain): only then is the watch surely open, so create after it.
+# shellcheck disable=SC2086
+$DIE_WITH_SHELL "$KUBECTL" --request-timeout=0 get secrets -n shop -w --output-watch-events \
+	>"$T/watch.out" 2>&1 &
 WPID=$!
-sleep 1
+bg_track "$WPID"
+wait_for 60 grep -q "ADDED .*plain" "$T/watch.out" && pass ||
+	fail "kubectl watch should list the existing secrets first: $(cat "$T/watch.out")"
 k create secret generic watched -n shop --from-literal=a=b >/dev/null
 k delete secret watched -n shop >/dev/null
-sleep 1
-kill $WPID 2>/dev/null; wait $WPID 2>/dev/null
+wait_for 60 grep -q "DELETED .*watched" "$T/watch.out"
+kill $WPID 2>/dev/null; wait $WPID 2>/dev/null; bg_untrack $WPID
 grep -q "ADDED .*watched" "$T/watch.out" && grep -q "DELETED .*watched" "$T/watch.out" &&
 	pass || fail "kubectl watch should see ADDED and DELETED: $(cat "$T/watch.out")"
 

@@ -29,32 +29,121 @@ struct ctl {
 	pid_t pid;
 	int port;
 	int mport;
+	int exit_status; /* wait status once ctl_running() saw it exit */
 	char log[700];
 };
 
-/* Wait up to ms for cond (re-evaluated every 50 ms). */
+/*
+ * Deadlines are for conditions that must come true, so a long one costs
+ * nothing when all is well; a short one only makes the test fail on a loaded
+ * machine (2 cores, load 10). Every wait gets at least CKT_WAIT_MIN_MS
+ * (CLOAK_TEST_WAIT_MS overrides it). Tests that check timing measure it
+ * themselves.
+ */
+#define CKT_WAIT_MIN_MS 60000
+
+static inline int64_t ckt_wait_ms(int64_t ms)
+{
+	const char *e = getenv("CLOAK_TEST_WAIT_MS");
+	int64_t floor_ms = CKT_WAIT_MIN_MS;
+
+	if (e != NULL && *e)
+		floor_ms = strtoll(e, NULL, 10);
+	return ms > floor_ms ? ms : floor_ms;
+}
+
+/* Wait for cond (re-evaluated every 50 ms), at least ckt_wait_ms(ms). */
 #define WAIT_UNTIL(ms, cond)                                                      \
 	do {                                                                      \
-		int64_t end_ = ck_ctl_now_ms() + (ms);                            \
-		while (!(cond) && ck_ctl_now_ms() < end_)                         \
+		int64_t start_ = ck_ctl_now_ms();                                 \
+		int64_t end_ = start_ + ckt_wait_ms(ms);                          \
+		int ok_;                                                          \
+		while (!(ok_ = !!(cond)) && ck_ctl_now_ms() < end_)               \
 			ck_ctl_sleep_ms(50);                                      \
-		if (!(cond))                                                      \
-			fail_msg("timed out waiting for: %s", #cond);             \
+		if (!ok_)                                                         \
+			fail_msg("timed out after %lld ms waiting for: %s",       \
+			         (long long)(ck_ctl_now_ms() - start_), #cond);   \
 	} while (0)
 
+/* Every controller started and not yet reaped, killed when the test exits. */
+static pid_t ctl_children[16];
+
+static void ctl_kill_children(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ctl_children) / sizeof(ctl_children[0]); i++) {
+		if (ctl_children[i] > 0) {
+			kill(ctl_children[i], SIGKILL);
+			(void)waitpid(ctl_children[i], NULL, 0);
+			ctl_children[i] = 0;
+		}
+	}
+}
+
+static void ctl_track(pid_t pid, int add)
+{
+	static int registered;
+	size_t i;
+
+	if (add && !registered) {
+		registered = 1;
+		atexit(ctl_kill_children);
+	}
+	for (i = 0; i < sizeof(ctl_children) / sizeof(ctl_children[0]); i++) {
+		if (add ? ctl_children[i] == 0 : ctl_children[i] == pid) {
+			ctl_children[i] = add ? pid : 0;
+			return;
+		}
+	}
+}
+
+/*
+ * A loopback port for the controller to listen on. Taken below the kernel's
+ * ephemeral range when there is room: a port bind(0) hands out is free only
+ * until the kernel gives it to someone else's connect() or bind(0) (other
+ * tests run in parallel), which happened before the controller bound it.
+ * Never the same port twice in one test process.
+ */
 static inline int free_port(void)
 {
+	static int given[64];
+	static size_t ngiven;
 	struct sockaddr_in sa;
 	socklen_t sl = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+	int lo = 32768, hi = 60999, attempt, port = 0;
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
-	port = ntohs(sa.sin_port);
-	close(fd);
+	if (f != NULL) {
+		if (fscanf(f, "%d %d", &lo, &hi) != 2)
+			lo = 32768;
+		fclose(f);
+	}
+	for (attempt = 0; attempt < 200 && port == 0; attempt++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1, cand = 0;
+		size_t i;
+
+		assert_true(fd >= 0);
+		/* 10000 .. lo-1 when that range is wide enough, else bind(0). */
+		if (lo > 12000 && attempt < 150)
+			cand = 10000 + (int)ck_random_uniform((uint32_t)(lo - 10000));
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		memset(&sa, 0, sizeof(sa));
+		sa.sin_family = AF_INET;
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sa.sin_port = htons((uint16_t)cand);
+		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+		    getsockname(fd, (struct sockaddr *)&sa, &sl) == 0) {
+			port = ntohs(sa.sin_port);
+			for (i = 0; i < ngiven; i++)
+				if (given[i] == port)
+					port = 0;
+		}
+		close(fd);
+	}
+	assert_true(port > 0);
+	if (ngiven < sizeof(given) / sizeof(given[0]))
+		given[ngiven++] = port;
 	return port;
 }
 
@@ -82,6 +171,7 @@ static inline void ctl_start(struct ctl *c, const char *kubeconfig, ...)
 	int n = 0, fd;
 	va_list ap;
 	const char *a;
+	pid_t parent;
 
 	memset(c, 0, sizeof(*c));
 	c->port = free_port();
@@ -113,13 +203,20 @@ static inline void ctl_start(struct ctl *c, const char *kubeconfig, ...)
 	va_end(ap);
 	argv[n] = NULL;
 	fflush(NULL);
+	parent = getpid();
 	c->pid = fork();
 	assert_true(c->pid >= 0);
 	if (c->pid == 0) {
 		int i;
 
-		/* Die with the test, and hold none of its pipes (the fake exits on stdin EOF). */
+		/*
+		 * Die with the test (however it ends: failed assertion, crash, ctest
+		 * timeout), and hold none of its pipes (the fake exits on stdin EOF).
+		 * If the test died before prctl, the parent is already someone else.
+		 */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent)
+			_exit(127);
 		fd = open(c->log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		if (fd >= 0) {
 			dup2(fd, 2);
@@ -130,6 +227,7 @@ static inline void ctl_start(struct ctl *c, const char *kubeconfig, ...)
 		execv(argv[0], (char **)argv);
 		_exit(127);
 	}
+	ctl_track(c->pid, 1);
 }
 
 static inline long http_to(int port, const char *method, const char *path, const char *body,
@@ -196,9 +294,19 @@ static inline int ctl_ready(struct ctl *c)
 	return ctl_http(c, "GET", "/readyz", NULL, NULL) == 200;
 }
 
+/* 1 while the controller runs; once it has exited it is reaped (pid 0, exit_status set). */
 static inline int ctl_running(struct ctl *c)
 {
-	return c->pid > 0 && waitpid(c->pid, NULL, WNOHANG) == 0;
+	pid_t r;
+
+	if (c->pid <= 0)
+		return 0;
+	r = waitpid(c->pid, &c->exit_status, WNOHANG);
+	if (r == 0 || (r < 0 && errno == EINTR))
+		return 1;
+	ctl_track(c->pid, 0);
+	c->pid = 0; /* reaped: its pid may belong to someone else now */
+	return 0;
 }
 
 static inline void ctl_print_log(struct ctl *c)
@@ -210,21 +318,44 @@ static inline void ctl_print_log(struct ctl *c)
 	ck_buf_dispose(&b);
 }
 
-/* Stop with sig; with SIGTERM expect a clean exit (0: no leak, no error). */
+/*
+ * Stop with sig; with SIGTERM expect a clean exit (0: no leak, no error)
+ * within the wait deadline, else SIGKILL it and fail with its log.
+ */
 static inline void ctl_stop(struct ctl *c, int sig)
 {
-	int status = 0;
+	int status = 0, done = 0;
+	int64_t end;
+	pid_t r;
 
 	if (c->pid <= 0)
 		return;
 	kill(c->pid, sig);
-	while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
-		;
+	end = ck_ctl_now_ms() + ckt_wait_ms(0);
+	while (!done) {
+		r = waitpid(c->pid, &status, WNOHANG);
+		if (r == c->pid || (r < 0 && errno != EINTR))
+			done = 1;
+		else if (ck_ctl_now_ms() >= end)
+			break;
+		else
+			ck_ctl_sleep_ms(20);
+	}
+	if (!done) {
+		kill(c->pid, SIGKILL);
+		while (waitpid(c->pid, &status, 0) < 0 && errno == EINTR)
+			;
+		ctl_track(c->pid, 0);
+		c->pid = 0;
+		ctl_print_log(c);
+		fail_msg("cloak-controller did not exit after signal %d", sig);
+	}
+	ctl_track(c->pid, 0);
+	c->pid = 0;
 	if (sig == SIGTERM && !(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
 		ctl_print_log(c);
 		fail_msg("cloak-controller did not stop cleanly (status %d)", status);
 	}
-	c->pid = 0;
 }
 
 /* Count lines of the controller log containing s. */

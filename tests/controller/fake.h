@@ -7,6 +7,7 @@
 #ifndef CK_TEST_FAKE_H
 #define CK_TEST_FAKE_H
 
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -56,6 +57,12 @@ static inline void fake_start(struct fake *f, int tls, const char *token, ...)
 	                 args[5], args[6], args[7], args[8], args[9], args[10], args[11], args[12],
 	                 args[13], args[14], args[15], args[16], args[17], args[18], args[19],
 	                 args[20], args[21], NULL);
+	/*
+	 * The fake exits when this pipe closes: keep its write end out of every
+	 * later child (controllers, other fakes), so the test's death alone
+	 * closes it.
+	 */
+	(void)fcntl(f->d.stdin_fd, F_SETFD, FD_CLOEXEC);
 	snprintf(f->url, sizeof(f->url), "%s://127.0.0.1:%d", tls ? "https" : "http", f->d.port);
 	snprintf(f->ca, sizeof(f->ca), "%s/ca.crt", f->dir);
 	memset(&o, 0, sizeof(o));

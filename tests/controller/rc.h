@@ -29,6 +29,7 @@ static inline void rc_fake_start(struct fake *f, const char *token)
 	memset(f, 0, sizeof(*f));
 	snprintf(f->dir, sizeof(f->dir), "%s/fake%d", ckt_tmpdir(), ck_random_uniform(1000000));
 	ckt_double_start(&f->d, "fake_apiserver_tokens.py", "--token", token, NULL);
+	(void)fcntl(f->d.stdin_fd, F_SETFD, FD_CLOEXEC); /* see fake_start() */
 	snprintf(f->url, sizeof(f->url), "http://127.0.0.1:%d", f->d.port);
 	memset(&o, 0, sizeof(o));
 	assert_int_equal(ck_http_client_new(&f->ctl, &o), CK_OK);

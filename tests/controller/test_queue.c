@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The work queue and its rate limiter (client-go semantics). */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -183,6 +184,140 @@ static void test_workers_and_shutdown(void **state)
 	ck_ctl_queue_free(q);
 }
 
+/* A queue freed while its registry lives: scrapes after that must not read it. */
+static void test_freed_queue_leaves_metrics(void **state)
+{
+	struct ck_ctl_metrics *m = ck_ctl_metrics_new();
+	struct ck_ctl_queue *q, *q2;
+	struct ck_buf b = CK_BUF_INIT;
+	char *k;
+
+	(void)state;
+	assert_non_null(m);
+	assert_int_equal(ck_ctl_queue_new(&q, "gone", NULL, m), CK_OK);
+	assert_int_equal(ck_ctl_queue_new(&q2, "kept", NULL, m), CK_OK);
+	ck_ctl_queue_add(q2, "ns/busy");
+	assert_int_equal(ck_ctl_queue_get(q2, &k, 0), 1);
+	assert_int_equal(ck_ctl_metrics_format(&b, m), CK_OK);
+	assert_non_null(strstr(ck_buf_cstr(&b), "workqueue_unfinished_work_seconds{name=\"gone\"}"));
+	ck_ctl_queue_free(q);
+	/* Before the fix the registry still called the freed queue's collector here. */
+	ck_buf_reset(&b);
+	assert_int_equal(ck_ctl_metrics_format(&b, m), CK_OK);
+	/* The live queue is still collected. */
+	assert_non_null(strstr(ck_buf_cstr(&b), "workqueue_longest_running_processor_seconds{name=\"kept\"}"));
+	ck_ctl_queue_done(q2, k);
+	ck_free(k);
+	ck_ctl_queue_free(q2);
+	ck_buf_reset(&b);
+	assert_int_equal(ck_ctl_metrics_format(&b, m), CK_OK);
+	ck_buf_dispose(&b);
+	ck_ctl_metrics_free(m);
+}
+
+struct scraper {
+	struct ck_ctl_metrics *m;
+	atomic_int stop;
+	int scrapes;
+};
+
+static void *scrape_loop(void *p)
+{
+	struct scraper *s = p;
+
+	while (!atomic_load(&s->stop)) {
+		struct ck_buf b = CK_BUF_INIT;
+
+		if (ck_ctl_metrics_format(&b, s->m) == CK_OK)
+			s->scrapes++;
+		ck_buf_dispose(&b);
+	}
+	return NULL;
+}
+
+/* Queues come and go while another thread scrapes without pause. */
+static void test_queue_churn_while_scraping(void **state)
+{
+	struct scraper s;
+	pthread_t t;
+	int i;
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	s.m = ck_ctl_metrics_new();
+	assert_non_null(s.m);
+	atomic_init(&s.stop, 0);
+	assert_int_equal(pthread_create(&t, NULL, scrape_loop, &s), 0);
+	for (i = 0; i < 200; i++) {
+		struct ck_ctl_queue *q;
+		char *k;
+
+		assert_int_equal(ck_ctl_queue_new(&q, "churn", NULL, s.m), CK_OK);
+		ck_ctl_queue_add(q, "ns/a");
+		assert_int_equal(ck_ctl_queue_get(q, &k, 0), 1);
+		ck_ctl_sleep_ms(i % 8 == 0 ? 1 : 0);
+		ck_ctl_queue_done(q, k);
+		ck_free(k);
+		ck_ctl_queue_free(q);
+	}
+	atomic_store(&s.stop, 1);
+	pthread_join(t, NULL);
+	assert_true(s.scrapes > 0);
+	ck_ctl_metrics_free(s.m);
+}
+
+/* A collector being run holds off its removal: after remove, its argument is free to go. */
+struct slow {
+	atomic_int entered, left;
+};
+
+static void slow_collect(void *arg, struct ck_ctl_metrics *m)
+{
+	struct slow *s = arg;
+
+	(void)m;
+	atomic_store(&s->entered, 1);
+	ck_ctl_sleep_ms(200);
+	atomic_store(&s->left, 1);
+}
+
+static void *format_once(void *p)
+{
+	struct ck_buf b = CK_BUF_INIT;
+
+	(void)ck_ctl_metrics_format(&b, p);
+	ck_buf_dispose(&b);
+	return NULL;
+}
+
+static void test_collector_remove_waits(void **state)
+{
+	struct ck_ctl_metrics *m = ck_ctl_metrics_new();
+	struct slow s;
+	pthread_t t;
+	int64_t end;
+
+	(void)state;
+	atomic_init(&s.entered, 0);
+	atomic_init(&s.left, 0);
+	assert_int_equal(ck_ctl_metrics_collector(m, slow_collect, &s), CK_OK);
+	assert_int_equal(pthread_create(&t, NULL, format_once, m), 0);
+	end = ck_ctl_now_ms() + 60000;
+	while (!atomic_load(&s.entered) && ck_ctl_now_ms() < end)
+		ck_ctl_sleep_ms(1);
+	assert_true(atomic_load(&s.entered));
+	ck_ctl_metrics_collector_remove(m, slow_collect, &s);
+	assert_true(atomic_load(&s.left)); /* it did not return while the collector ran */
+	pthread_join(t, NULL);
+	/* Removed: not called again; removing twice is harmless. */
+	atomic_store(&s.entered, 0);
+	format_once(m);
+	assert_false(atomic_load(&s.entered));
+	ck_ctl_metrics_collector_remove(m, slow_collect, &s);
+	ck_ctl_metrics_collector_remove(NULL, slow_collect, &s);
+	ck_ctl_metrics_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +325,9 @@ int main(void)
 		cmocka_unit_test(test_dedup_and_processing),
 		cmocka_unit_test(test_delayed_and_rate_limited),
 		cmocka_unit_test(test_workers_and_shutdown),
+		cmocka_unit_test(test_freed_queue_leaves_metrics),
+		cmocka_unit_test(test_queue_churn_while_scraping),
+		cmocka_unit_test(test_collector_remove_waits),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

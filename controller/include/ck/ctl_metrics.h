@@ -54,11 +54,21 @@ double ck_ctl_metrics_value(struct ck_ctl_metrics *m, const char *name, ...);
 
 /*
  * A callback run (without the registry lock) before every format, to set
- * gauges that are computed on demand. CK_ENOMEM.
+ * gauges that are computed on demand. The registry keeps arg until
+ * ck_ctl_metrics_collector_remove(): whoever frees arg removes it first.
+ * CK_ENOMEM.
  */
 int ck_ctl_metrics_collector(struct ck_ctl_metrics *m,
                              void (*fn)(void *arg, struct ck_ctl_metrics *m),
                              void *arg) CK_WUR;
+/*
+ * Forget the collector (fn, arg); on return no format is running it, so arg
+ * may be freed. Not from inside a collector. A pair never added: no-op.
+ * NULL-safe.
+ */
+void ck_ctl_metrics_collector_remove(struct ck_ctl_metrics *m,
+                                     void (*fn)(void *arg, struct ck_ctl_metrics *m),
+                                     void *arg);
 
 /* Append the exposition text. CK_ENOMEM / CK_ETOOBIG. */
 int ck_ctl_metrics_format(struct ck_buf *out, struct ck_ctl_metrics *m) CK_WUR;

@@ -41,7 +41,11 @@ int ck_ctl_ratelimit_failures(struct ck_ctl_ratelimit *r, const char *key);
 
 struct ck_ctl_queue;
 
-/* New queue named `name` (metrics label). opts NULL: client-go defaults. */
+/*
+ * New queue named `name` (metrics label). opts NULL: client-go defaults.
+ * metrics (NULL: none) must outlive the queue; the queue's scrape-time
+ * collector is removed from it by ck_ctl_queue_free().
+ */
 int ck_ctl_queue_new(struct ck_ctl_queue **out, const char *name,
                      const struct ck_ctl_ratelimit_opts *opts,
                      struct ck_ctl_metrics *metrics) CK_WUR;
