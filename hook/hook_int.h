@@ -70,6 +70,11 @@ struct ck_hook_scanner {
 	struct ck_hook_strmap sops_own; /* directory holding a .sops.yaml -> its config (owned) */
 	struct ck_hook_strmap kust;  /* directory -> struct ck_hook__kust* (or NULL: none) */
 	uint8_t *tkey;               /* throw-away data key of sopscheck.c (secret memory) */
+	/* sopscheck.c: the last directory looked up in `sops` and its answer */
+	char last_dir[1024];
+	size_t last_len;
+	void *last_cfg;
+	int last_set;
 };
 
 /*

@@ -130,6 +130,20 @@ static int ere_safe(const char *re)
 	return !in_br;
 }
 
+/* memmem for a path and a short literal (memmem's set-up costs more than a path). */
+static int has(const char *s, size_t n, const char *lit)
+{
+	size_t ll = strlen(lit);
+	const char *p = s, *e = s + n;
+
+	while (ll <= (size_t)(e - p) && (p = memchr(p, lit[0], (size_t)(e - p) - ll + 1)) != NULL) {
+		if (memcmp(p + 1, lit + 1, ll - 1) == 0)
+			return 1;
+		p++;
+	}
+	return 0;
+}
+
 /* re[i] is '[': the index after its closing ']' (ere_safe: no escapes or classes inside). */
 static size_t skip_bracket(const char *re, size_t i)
 {
@@ -354,14 +368,23 @@ static int find_cfg(struct ck_hook__sopscfg **out, struct ck_hook_scanner *s, co
 
 	*out = NULL;
 	/* the common case: this directory was seen before (no allocation) */
-	if (sl == NULL || (size_t)(sl - file) < 1024) {
-		char d[1024];
+	if (sl == NULL || (size_t)(sl - file) < sizeof(s->last_dir)) {
+		char d[sizeof(s->last_dir)];
 		size_t dl = sl != NULL ? (size_t)(sl - file) : 0;
 		void *v;
 
+		/* the same directory as the file before: no lookup at all */
+		if (s->last_set && dl == s->last_len && memcmp(file, s->last_dir, dl) == 0) {
+			*out = s->last_cfg;
+			return CK_OK;
+		}
 		memcpy(d, file, dl);
 		d[dl] = '\0';
 		if (ck_hook__strmap_get(&s->sops, d, &v)) {
+			memcpy(s->last_dir, d, dl);
+			s->last_len = dl;
+			s->last_cfg = v;
+			s->last_set = 1;
 			*out = v;
 			return CK_OK;
 		}
@@ -923,7 +946,7 @@ int ck_hook__check_sops(struct ck_hook__file *f)
 			int hit = 1;
 
 			for (m = 0; m < MAX_LITS && c->lits[k][m] != NULL && hit; m++)
-				hit = memmem(rel, rell, c->lits[k][m], strlen(c->lits[k][m])) != NULL;
+				hit = has(rel, rell, c->lits[k][m]);
 			if (hit && regexec(&c->pre[k], rel, 0, NULL, 0) == 0) {
 				any = 1;
 				if (k < 64)
