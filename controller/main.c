@@ -21,6 +21,7 @@
 
 #include "ck/alloc.h"
 #include "ck/ctl_clock.h"
+#include "ck/ctl_ext.h"
 #include "ck/ctl_httpd.h"
 #include "ck/ctl_informer.h"
 #include "ck/ctl_keys.h"
@@ -30,6 +31,7 @@
 #include "ck/ctl_metrics.h"
 #include "ck/ctl_queue.h"
 #include "ck/ctl_sealed.h"
+#include "ck/ctl_sops.h"
 #include "ck/err.h"
 #include "ck/http.h"
 #include "ck/log.h"
@@ -69,6 +71,10 @@ static struct {
 	int watch_min_s, watch_max_s;
 	double verify_rate;
 	int verify_burst;
+	int external, sops;
+	char *controller_class, *sops_keys;
+	double rc_qps;
+	int rc_burst;
 } opt;
 
 static struct flag flags[] = {
@@ -113,6 +119,16 @@ static struct flag flags[] = {
 	{ "watch-max-seconds", F_INT, &opt.watch_max_s, "Longest watch timeout (600)" },
 	{ "rate-limit", F_NUM, &opt.verify_rate, "/v1/verify requests per second and client (2)" },
 	{ "rate-limit-burst", F_INT, &opt.verify_burst, "/v1/verify burst (2)" },
+	{ "external-secrets", F_BOOL, &opt.external,
+	  "Sync ExternalSecrets when the cluster serves external-secrets.io (true)" },
+	{ "controller-class", F_STR, &opt.controller_class,
+	  "Stores whose spec.controller names this class are ours (default)" },
+	{ "sops-secrets", F_BOOL, &opt.sops, "Decrypt SopsSecrets (cloak.dev) (true)" },
+	{ "sops-keys-secret", F_STR, &opt.sops_keys,
+	  "Secret in the controller's namespace with the SOPS keys (sops-keys)" },
+	{ "reconciler-qps", F_NUM, &opt.rc_qps,
+	  "API requests per second of the ExternalSecret/SopsSecret reconcilers (50, as ESO)" },
+	{ "reconciler-burst", F_INT, &opt.rc_burst, "Their request burst (100)" },
 	{ "version", F_BOOL, &opt.version, "Print the version" },
 	{ "help", F_BOOL, &opt.help, "Print this help" },
 };
@@ -124,7 +140,9 @@ static void usage(FILE *f)
 
 	fprintf(f, "usage: cloak-controller [OPTIONS]\n\n"
 	           "Unseals SealedSecrets (bitnami.com/v1alpha1) into Secrets; a drop-in for the\n"
-	           "Sealed Secrets controller. Every option can also be set as an environment\n"
+	           "Sealed Secrets controller. Also syncs ExternalSecrets (external-secrets.io,\n"
+	           "Vault and AWS Secrets Manager) and decrypts SopsSecrets (cloak.dev) where the\n"
+	           "cluster serves them. Every option can also be set as an environment\n"
 	           "variable SEALED_SECRETS_<OPTION> (upper case, '-' as '_').\n\noptions:\n");
 	for (i = 0; i < NFLAGS; i++)
 		fprintf(f, "  --%-30s %s\n", flags[i].name, flags[i].help);
@@ -213,6 +231,12 @@ static int parse_flags(int argc, char **argv)
 	opt.resync_ms = 10LL * 3600 * 1000;
 	opt.verify_rate = 2;
 	opt.verify_burst = 2;
+	opt.external = 1;
+	opt.sops = 1;
+	opt.controller_class = "default";
+	opt.sops_keys = "sops-keys";
+	opt.rc_qps = 50;
+	opt.rc_burst = 100;
 	/* Environment: SEALED_SECRETS_<FLAG>. */
 	for (i = 0; i < NFLAGS; i++) {
 		char *p = envbuf[i];
@@ -271,10 +295,13 @@ static void on_signal(int sig)
 
 struct ctl {
 	struct ck_ctl_kube *kube;
+	struct ck_ctl_kube *rc_kube;     /* the reconcilers' own client (its own rate limit) */
 	struct ck_ctl_kube_conn *conn;   /* main loop's connection */
 	struct ck_ctl_metrics *metrics;
 	struct ck_ctl_keys *keys;
 	struct ck_ctl_sealed *sealed;
+	struct ck_ctl_ext *ext;          /* NULL: ExternalSecrets off */
+	struct ck_ctl_sops *sops;        /* NULL: SopsSecrets off */
 	struct ck_ctl_informer *key_inf;
 	struct ck_ctl_leader *leader;
 	char ns[254];
@@ -363,7 +390,9 @@ static void handle(void *arg, const struct ck_ctl_http_req *req, struct ck_ctl_h
 			reply(resp, "leader election lease not renewed\n");
 		}
 	} else if (get && strcmp(req->path, "/readyz") == 0) {
-		if (ck_ctl_sealed_synced(c->sealed) && ck_ctl_keys_count(c->keys) > 0) {
+		if (ck_ctl_sealed_synced(c->sealed) && ck_ctl_keys_count(c->keys) > 0 &&
+		    (c->ext == NULL || ck_ctl_ext_synced(c->ext)) &&
+		    (c->sops == NULL || ck_ctl_sops_synced(c->sops))) {
 			reply(resp, "ok\n");
 		} else {
 			resp->status = 500;
@@ -649,6 +678,57 @@ int main(int argc, char **argv)
 	if ((rc = ck_ctl_sealed_new(&c.sealed, c.kube, c.keys, c.metrics, &sopts)) < 0 ||
 	    (rc = ck_ctl_sealed_start_informers(c.sealed)) < 0)
 		goto out;
+	/* ExternalSecrets and SopsSecrets: only where the cluster serves their kinds */
+	if (opt.external || opt.sops) {
+		struct ck_ctl_kube_config *rcfg = NULL;
+
+		memset(&ko, 0, sizeof(ko));
+		ko.qps = opt.rc_qps > 0 ? opt.rc_qps : -1;
+		ko.burst = opt.rc_burst;
+		if ((rc = ck_ctl_kube_config_load(&rcfg, opt.kubeconfig, opt.context)) < 0 ||
+		    (rc = ck_ctl_kube_new(&c.rc_kube, rcfg, &ko, c.metrics)) < 0)
+			goto out;
+	}
+	if (opt.external) {
+		struct ck_ctl_ext_opts eo;
+
+		memset(&eo, 0, sizeof(eo));
+		eo.instance = c.identity;
+		eo.controller_class = opt.controller_class;
+		eo.namespaces = sopts.namespaces;
+		eo.vault_max_retries = -1;
+		eo.watch_min_s = opt.watch_min_s;
+		eo.watch_max_s = opt.watch_max_s;
+		if ((rc = ck_ctl_ext_new(&c.ext, c.rc_kube, c.metrics, &eo)) == CK_OK)
+			rc = ck_ctl_ext_start_informers(c.ext);
+		if (rc == CK_ENOTFOUND) {
+			ck_log_info("controller: ExternalSecrets off: %s", ck_err_last()->msg);
+			ck_ctl_ext_free(c.ext);
+			c.ext = NULL;
+		} else if (rc < 0) {
+			goto out;
+		}
+	}
+	if (opt.sops) {
+		struct ck_ctl_sops_opts so;
+
+		memset(&so, 0, sizeof(so));
+		so.instance = c.identity;
+		so.ns = c.ns;
+		so.keys_secret = opt.sops_keys;
+		so.namespaces = sopts.namespaces;
+		so.watch_min_s = opt.watch_min_s;
+		so.watch_max_s = opt.watch_max_s;
+		if ((rc = ck_ctl_sops_new(&c.sops, c.rc_kube, c.metrics, &so)) == CK_OK)
+			rc = ck_ctl_sops_start_informers(c.sops);
+		if (rc == CK_ENOTFOUND) {
+			ck_log_info("controller: SopsSecrets off: %s", ck_err_last()->msg);
+			ck_ctl_sops_free(c.sops);
+			c.sops = NULL;
+		} else if (rc < 0) {
+			goto out;
+		}
+	}
 
 	/* HTTP. */
 	if ((rc = ck_ctl_httpd_new(&http, opt.listen, handle, &c, c.metrics,
@@ -691,7 +771,9 @@ int main(int argc, char **argv)
 		if (atomic_load(&c.leading) && !workers) {
 			ck_log_info("controller: leading: starting the workers");
 			lead_keys(&c);
-			if ((rc = ck_ctl_sealed_start_workers(c.sealed)) < 0)
+			if ((rc = ck_ctl_sealed_start_workers(c.sealed)) < 0 ||
+			    (c.ext != NULL && (rc = ck_ctl_ext_start_workers(c.ext)) < 0) ||
+			    (c.sops != NULL && (rc = ck_ctl_sops_start_workers(c.sops)) < 0))
 				goto out;
 			workers = 1;
 		}
@@ -727,8 +809,13 @@ int main(int argc, char **argv)
 			sig_hup = 0;
 			if (next_resync >= 0)
 				next_resync = now + opt.resync_ms;
-			if (workers)
+			if (workers) {
 				ck_ctl_sealed_resync(c.sealed);
+				if (c.ext != NULL)
+					ck_ctl_ext_resync(c.ext);
+				if (c.sops != NULL)
+					ck_ctl_sops_resync(c.sops);
+			}
 		}
 		ck_ctl_sleep_ms(100);
 	}
@@ -743,10 +830,13 @@ out:
 	ck_ctl_httpd_free(http);
 	ck_ctl_httpd_free(mhttp);
 	ck_ctl_sealed_free(c.sealed);
+	ck_ctl_ext_free(c.ext);
+	ck_ctl_sops_free(c.sops);
 	ck_ctl_informer_free(c.key_inf);
 	ck_ctl_leader_free(c.leader);
 	ck_ctl_keys_free(c.keys);
 	ck_ctl_kube_conn_free(c.conn);
+	ck_ctl_kube_free(c.rc_kube);
 	ck_ctl_kube_free(c.kube);
 	ck_ctl_kube_config_free(cfg);
 	ck_ctl_metrics_free(c.metrics);
