@@ -88,7 +88,8 @@ void ck_hook__sopscfg_free(void *p)
 
 /*
  * 1 if RE2 and POSIX ERE agree on this regex: literals, . * + ? | ( ) ^ $
- * [...] without backslashes inside, {m,n}, and backslash before punctuation.
+ * [...] without backslashes inside, {m,n}, and backslash before punctuation;
+ * one quantifier per atom.
  */
 static int ere_safe(const char *re)
 {
@@ -124,6 +125,8 @@ static int ere_safe(const char *re)
 			return 0;
 		if ((c == '*' || c == '+' || c == '?' || c == '}') && re[1] == '?')
 			return 0; /* lazy quantifiers */
+		if ((c == '*' || c == '+' || c == '?' || c == '}') && (re[1] == '*' || re[1] == '+' || re[1] == '{'))
+			return 0; /* stacked ones ("a*{1,2}"): RE2 refuses them, POSIX leaves them undefined */
 		if (c < 0x20 || c >= 0x80)
 			return 0;
 	}
