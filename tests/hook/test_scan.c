@@ -745,6 +745,96 @@ static void t_sops_paths_generated(void **state)
 	assert_true(prefiltered > NCFG / 2 && prefiltered < NCFG);
 }
 
+/*
+ * The scanner remembers what a rule selects per key skeleton: one scanner
+ * over files that share a shape, differ in values, emptiness, key names or
+ * the rule in their metadata gives exactly what a scanner that asks sops's
+ * walk every time gives (CLOAK_HOOK_NOMEMO=1, a fresh scanner per file).
+ */
+static void memo_case(struct ck_hook_scanner *sc, struct ht_snap *s, const char *path, const char *text,
+                      size_t *nfind)
+{
+	struct ck_hook_report a, b;
+	size_t i;
+
+	ht_put(s, path, text);
+	ck_hook_report_init(&a);
+	ck_hook_report_init(&b);
+	assert_int_equal(ck_hook_scan_blob(sc, &a, path, text, strlen(text), NULL), CK_OK);
+	assert_int_equal(setenv("CLOAK_HOOK_NOMEMO", "1", 1), 0);
+	ht_scan(s, path, &b);
+	assert_int_equal(unsetenv("CLOAK_HOOK_NOMEMO"), 0);
+	if (a.n != b.n) {
+		ht_dump(&a);
+		ht_dump(&b);
+		fail_msg("%s: %zu findings with the memo, %zu without", path, a.n, b.n);
+	}
+	for (i = 0; i < a.n; i++) {
+		assert_int_equal(a.v[i].rule, b.v[i].rule);
+		assert_int_equal(a.v[i].line, b.v[i].line);
+		assert_string_equal(a.v[i].message, b.v[i].message);
+		assert_string_equal(a.v[i].fingerprint, b.v[i].fingerprint);
+	}
+	*nfind += a.n;
+	ck_hook_report_dispose(&a);
+	ck_hook_report_dispose(&b);
+}
+
+static void t_sops_memo(void **state)
+{
+	static const char *const plain[] = {
+		"server:\n  host: db\n  password: hunter2\n",
+		"server:\n  host: db\n  password: \"\"\n",      /* the selected value empty */
+		"server:\n  host: \"\"\n  password: hunter3\n",
+		"server:\n  token: db\n  password: hunter2\n",  /* another key name, same shape */
+		"server:\n  hosts: db\n  password: hunter2\n",  /* ... of the same length */
+		"server:\n  password: hunter2\n  token: db\n",  /* the keys swapped */
+		"password:\n  a: x\n  b: y\n",                 /* a parent key selects */
+		"passworx:\n  a: x\n  b: y\n",
+		"server:\n  host: db\n  password: [a, b]\n",    /* another shape */
+		"server:\n  host: db\n  password: 12\n",
+	};
+	static const char *const regex[] = { "^password$", "^(password|token)$", "^host$" };
+	struct ht_snap s = { 0 };
+	struct ck_hook_src src = { ht_read, &s };
+	struct ck_hook_scanner *sc = NULL;
+	size_t i, k, round, nfind = 0;
+	char cfg[512];
+
+	(void)state;
+	snprintf(cfg, sizeof(cfg), "creation_rules:\n  - path_regex: secrets/.*\\.yaml$\n"
+	         "    encrypted_regex: ^(password|token)$\n    age: %s\n  - path_regex: other/.*\\.yaml$\n"
+	         "    unencrypted_regex: ^host$\n    age: %s\n", recipient, recipient);
+	ht_put(&s, ".sops.yaml", cfg);
+	assert_int_equal(ck_hook_scanner_new(&sc, &src, 0), CK_OK);
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
+			memo_case(sc, &s, "secrets/p.yaml", plain[i], &nfind);
+			memo_case(sc, &s, "other/p.yaml", plain[i], &nfind);
+			for (k = 0; k < sizeof(regex) / sizeof(regex[0]); k++) {
+				char *enc = sops_enc("secrets/e.yaml", plain[i], recipient, regex[k]), *p;
+
+				memo_case(sc, &s, "secrets/e.yaml", enc, &nfind);
+				memo_case(sc, &s, "other/e.yaml", enc, &nfind);
+				/* one value turned back into plaintext */
+				if ((p = strstr(enc, "ENC[")) != NULL) {
+					char *e = strchr(p, ']');
+
+					assert_non_null(e);
+					memset(p, 'x', (size_t)(e - p + 1));
+					memo_case(sc, &s, "secrets/e.yaml", enc, &nfind);
+					memo_case(sc, &s, "other/e.yaml", enc, &nfind);
+				}
+				free(enc);
+			}
+		}
+	}
+	ck_hook_scanner_free(sc);
+	ht_clear(&s);
+	print_message("selection memo: %zu findings, the same with and without it\n", nfind);
+	assert_true(nfind > 20);
+}
+
 static void t_allow(void **state)
 {
 	struct ht_snap s = { 0 };
@@ -865,7 +955,7 @@ int main(void)
 		cmocka_unit_test(t_secret),   cmocka_unit_test(t_malformed),
 		cmocka_unit_test(t_sealed),   cmocka_unit_test(t_kustomize),
 		cmocka_unit_test(t_sops_rules), cmocka_unit_test(t_sops_paths),
-		cmocka_unit_test(t_sops_paths_generated),
+		cmocka_unit_test(t_sops_paths_generated), cmocka_unit_test(t_sops_memo),
 		cmocka_unit_test(t_allow),
 		cmocka_unit_test(t_classify), cmocka_unit_test(t_skips),
 	};
