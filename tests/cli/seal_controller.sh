@@ -77,6 +77,13 @@ EOF
 SEALED_SECRETS_CONTROLLER_NAME=ss SEALED_SECRETS_CONTROLLER_NAMESPACE=sealed \
 	expect_exit 0 "$T/kubeseal" --fetch-cert -w "$T/cert.pem"
 cmp -s "$T/cert.pem" "$T/cert-direct.pem" && pass || fail "kubeseal --fetch-cert -w differs"
+# A Service whose port has no name: http:NAME: (empty port), as kubeseal builds it.
+api -X POST "$API/api/v1/namespaces/sealed/services" \
+	-d '{"metadata":{"name":"ss2"},"spec":{"ports":[{"port":8080}]}}' >/dev/null
+curl -s -X POST "$API/__fake/proxy" \
+	-d "{\"namespace\":\"sealed\",\"name\":\"ss2\",\"url\":\"$CTLURL\"}" >/dev/null
+expect_exit 0 "$CLOAK" seal --fetch-cert --controller-name ss2 --controller-namespace sealed
+cmp -s "$T/out" "$T/cert-direct.pem" && pass || fail "--fetch-cert through an unnamed port differs"
 # --cert URL with --fetch-cert prints that certificate, directly.
 expect_exit 0 "$CLOAK" seal --fetch-cert --cert "$CTLURL/v1/cert.pem"
 cmp -s "$T/out" "$T/cert-direct.pem" && pass || fail "--fetch-cert --cert URL differs"
