@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * cloak seal / kubeseal: seal Secrets into SealedSecrets with kubeseal's flag
- * names, --raw values, --merge-into, --recovery-unseal, and `keygen`. The
- * work is done by the seal module; this file reads inputs, resolves the
- * certificate and the kubeconfig namespace, and writes outputs.
+ * names, --raw values, --merge-into, --recovery-unseal, and `keygen`; talk to
+ * the controller through the API server's service proxy for --fetch-cert,
+ * --validate, --re-encrypt and sealing without --cert. The work is done by
+ * the seal module; this file reads inputs, resolves the certificate and the
+ * kubeconfig namespace, and writes outputs.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 #include "ck/file.h"
 #include "ck/http.h"
 #include "ck/seal.h"
+#include "ck/seal_controller.h"
 #include "ck/seal_manifest.h"
 #include "ck/secret.h"
 #include "ck/version.h"
@@ -86,39 +89,57 @@ struct args {
 
 static void usage(FILE *f, const char *prog)
 {
-	fprintf(f,
-	        "usage: %s [flags] < secret.yaml > sealedsecret.json\n"
-	        "       %s --raw [--from-file [KEY=]FILE] --scope S [--name N] [-n NS]\n"
-	        "       %s --merge-into FILE [flags] < secret.yaml\n"
-	        "       %s --recovery-unseal --recovery-private-key KEY[,KEY...] < sealed.yaml\n"
-	        "       cloak seal keygen --key-out FILE --cert-out FILE [--secret-out FILE]\n"
-	        "\n"
-	        "Seal a Kubernetes Secret into a SealedSecret (bitnami.com/v1alpha1) that only\n"
-	        "the Sealed Secrets controller holding the private key can open. Flags follow\n"
-	        "kubeseal; each may also come from SEALED_SECRETS_<FLAG> (e.g. SEALED_SECRETS_CERT).\n"
-	        "\n"
-	        "  --cert FILE|URL            certificate to seal with (http(s):// or file:// URL)\n"
-	        "  -f, --secret-file FILE     input (default stdin; YAML stream or JSON)\n"
-	        "  -w, --sealed-secret-file FILE  output file, written atomically (.yaml/.yml: YAML)\n"
-	        "  -o, --format json|yaml     output format (default json, as kubeseal)\n"
-	        "  --scope strict|namespace-wide|cluster-wide\n"
-	        "                             binding of the sealed values (default: the Secret's\n"
-	        "                             sealedsecrets.bitnami.com/* annotations, else strict)\n"
-	        "  --name NAME                Secret name (overrides the input's; --raw: the label)\n"
-	        "  -n, --namespace NS         namespace for a Secret without one (a different one\n"
-	        "                             in the input is an error); default: kubeconfig context\n"
-	        "  --raw                      seal one value (stdin or --from-file), print base64\n"
-	        "  --from-file [KEY=]FILE     the value for --raw\n"
-	        "  --merge-into FILE          add/replace the Secret's keys in an existing\n"
-	        "                             SealedSecret; other keys keep their exact ciphertext\n"
-	        "  --recovery-unseal          decrypt SealedSecrets offline with private keys\n"
-	        "  --recovery-private-key F   PEM key or key Secret/List backup; comma list or repeat\n"
-	        "  --allow-empty-data         accept a Secret with no data\n"
-	        "  --kubeconfig FILE, --context NAME   where the default namespace comes from\n"
-	        "  --controller-name, --controller-namespace   (for --fetch-cert, later)\n"
-	        "  --fetch-cert, --validate, --re-encrypt   need the controller (not yet available)\n"
-	        "  --version, -h/--help\n",
-	        prog, prog, prog, prog);
+	fprintf(
+	    f,
+	    "usage: %s [flags] < secret.yaml > sealedsecret.json\n"
+	    "       %s --raw [--from-file [KEY=]FILE] --scope S [--name N] [-n NS]\n"
+	    "       %s --merge-into FILE [flags] < secret.yaml\n"
+	    "       %s --recovery-unseal --recovery-private-key KEY[,KEY...] < sealed.yaml\n"
+	    "       cloak seal keygen --key-out FILE --cert-out FILE [--secret-out FILE]\n"
+	    "\n"
+	    "Seal a Kubernetes Secret into a SealedSecret (bitnami.com/v1alpha1) that only\n"
+	    "the Sealed Secrets controller holding the private key can open. Flags follow\n"
+	    "kubeseal; each may also come from SEALED_SECRETS_<FLAG> (e.g. SEALED_SECRETS_CERT).\n"
+	    "\n"
+	    "  --cert FILE|URL            certificate to seal with (http(s):// or file:// URL)\n"
+	    "  -f, --secret-file FILE     input (default stdin; YAML stream or JSON)\n"
+	    "  -w, --sealed-secret-file FILE  output file, written atomically (.yaml/.yml: YAML)\n"
+	    "  -o, --format json|yaml     output format (default json, as kubeseal)\n"
+	    "  --scope strict|namespace-wide|cluster-wide\n"
+	    "                             binding of the sealed values (default: the Secret's\n"
+	    "                             sealedsecrets.bitnami.com/* annotations, else strict)\n"
+	    "  --name NAME                Secret name (overrides the input's; --raw: the label)\n"
+	    "  -n, --namespace NS         namespace for a Secret without one (a different one\n"
+	    "                             in the input is an error); default: kubeconfig context\n"
+	    "  --raw                      seal one value (stdin or --from-file), print base64\n"
+	    "  --from-file [KEY=]FILE     the value for --raw\n"
+	    "  --merge-into FILE          add/replace the Secret's keys in an existing\n"
+	    "                             SealedSecret; other keys keep their exact ciphertext\n"
+	    "  --recovery-unseal          decrypt SealedSecrets offline with private keys\n"
+	    "  --recovery-private-key F   PEM key or key Secret/List backup; comma list or repeat\n"
+	    "  --allow-empty-data         accept a Secret with no data\n"
+	    "\n"
+	    "The controller (reached through the Kubernetes API server's service proxy,\n"
+	    "/api/v1/namespaces/NS/services/http:NAME:PORT/proxy/..., with the kubeconfig\n"
+	    "context's credentials; needs get on services and services/proxy):\n"
+	    "  --fetch-cert               print the controller's certificate (PEM) and exit;\n"
+	    "                             with --cert FILE|URL, print that one instead\n"
+	    "  (no --cert)                sealing fetches the certificate from the controller\n"
+	    "  --validate                 ask the controller whether it can decrypt the\n"
+	    "                             SealedSecrets of the input; exit 0 if so\n"
+	    "  --re-encrypt               re-seal the input's SealedSecrets with the\n"
+	    "                             controller's newest key (plaintext never leaves the\n"
+	    "                             cluster); output as -o, -w's suffix, else the input's\n"
+	    "                             format; with -f and no -w the file is rewritten in\n"
+	    "                             place, as kubeseal does (--rotate: old name)\n"
+	    "  --controller-name NAME     the controller's Service (default\n"
+	    "                             sealed-secrets-controller)\n"
+	    "  --controller-namespace NS  its namespace (default kube-system)\n"
+	    "  --kubeconfig FILE          kubeconfig (default $KUBECONFIG, in-cluster, then\n"
+	    "                             ~/.kube/config); also gives the default namespace\n"
+	    "  --context NAME             kubeconfig context (default: current-context)\n"
+	    "  --version, -h/--help\n",
+	    prog, prog, prog, prog);
 }
 
 /* SEALED_SECRETS_<FLAG> for a flag the command line did not set. */
@@ -270,34 +291,60 @@ out:
 	return rc;
 }
 
-static int load_cert(struct ck_rsa **out, const char *prog, const char *cert)
+static int ctl_open(struct ck_seal_ctl **out, const struct args *a)
+{
+	struct ck_seal_ctl_opts o;
+
+	memset(&o, 0, sizeof(o));
+	o.kubeconfig = a->kubeconfig;
+	o.context = a->context;
+	o.name = a->ctrl_name;
+	o.ns = a->ctrl_ns;
+	return ck_seal_ctl_new(out, &o);
+}
+
+/* The certificate's bytes: --cert FILE|URL, else the controller, as kubeseal's OpenCert. */
+static int read_cert(struct ck_buf *pem, const struct args *a)
+{
+	struct ck_seal_ctl *ctl = NULL;
+	int rc = CK_EINTERNAL;
+
+	if (a->cert == NULL) {
+		if ((rc = ctl_open(&ctl, a)) == CK_OK)
+			rc = ck_seal_ctl_cert(ctl, pem);
+		ck_seal_ctl_free(ctl);
+		ck_net_cleanup();
+		if (rc < 0)
+			ck_err_context("%s%s", a->prog, a->fetch_cert ? "" : ": no --cert");
+		return rc;
+	}
+	if (is_filename(a->cert))
+		rc = ck_file_read(pem, a->cert, CERT_MAX);
+	else if (strncasecmp(a->cert, "file://", 7) == 0)
+		rc = ck_file_read(pem, a->cert + 7, CERT_MAX);
+	else
+		return fetch_cert_url(pem, a->prog, a->cert);
+	if (rc < 0)
+		ck_err_context("%s: --cert %s", a->prog, a->cert);
+	return rc;
+}
+
+static int load_cert(struct ck_rsa **out, const struct args *a)
 {
 	struct ck_buf pem = CK_BUF_INIT;
 	struct ck_seal_cert_info info;
+	const char *cert = a->cert ? a->cert : "the controller's certificate";
 	char when[64];
 	int rc = CK_EINTERNAL;
 
-	if (cert == NULL) {
-		rc = ck_err_set(CK_EUSAGE, "%s: no certificate: pass --cert FILE|URL (fetching it "
-		                "from the controller needs the controller, not yet available)", prog);
+	if ((rc = read_cert(&pem, a)) < 0)
 		goto out;
-	}
-	if (is_filename(cert)) {
-		rc = ck_file_read(&pem, cert, CERT_MAX);
-	} else if (strncasecmp(cert, "file://", 7) == 0) {
-		rc = ck_file_read(&pem, cert + 7, CERT_MAX);
-	} else {
-		rc = fetch_cert_url(&pem, prog, cert);
-		if (rc < 0)
-			goto out;
-	}
-	if (rc < 0) {
-		ck_err_context("%s: --cert %s", prog, cert);
-		goto out;
-	}
 	if ((rc = ck_seal_cert_parse(out, &info, ck_buf_cstr(&pem), ck_buf_len(&pem),
 	                             time(NULL))) < 0) {
-		ck_err_context("%s: %s", prog, is_filename(cert) ? cert : "--cert");
+		ck_err_context("%s: %s", a->prog,
+		               a->cert == NULL        ? cert
+		               : is_filename(a->cert) ? a->cert
+		                                      : "--cert");
 		goto out;
 	}
 	if (info.expired) {
@@ -310,8 +357,10 @@ static int load_cert(struct ck_rsa **out, const char *prog, const char *cert)
 		strftime(month, sizeof(month), "%B", &tm);
 		snprintf(when, sizeof(when), "%s %d, %d", month, tm.tm_mday, tm.tm_year + 1900);
 		/* kubeseal refuses; values sealed now still open, so warn and go on. */
-		fprintf(stderr, "%s: warning: certificate %s expired on %s; sealing anyway (fetch "
-		        "the controller's current certificate)\n", prog, cert, when);
+		fprintf(stderr,
+		        "%s: warning: certificate %s expired on %s; sealing anyway (fetch "
+		        "the controller's current certificate)\n",
+		        a->prog, cert, when);
 	}
 	rc = CK_OK;
 out:
@@ -525,6 +574,71 @@ out:
 	return rc;
 }
 
+/* --fetch-cert: the certificate's bytes unchanged, no parsing (kubeseal). */
+static int run_fetch_cert(const struct args *a)
+{
+	struct ck_buf pem = CK_BUF_INIT;
+	int rc;
+
+	if ((rc = read_cert(&pem, a)) == CK_OK)
+		rc = emit(a, &pem, 0644);
+	ck_buf_dispose(&pem);
+	return rc;
+}
+
+/* The input's own format: JSON when it starts with '{', else YAML. */
+static enum ck_seal_format format_of(const struct ck_buf *in)
+{
+	const uint8_t *p = ck_buf_data(in);
+	size_t i = 0, n = ck_buf_len(in);
+
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+		i++;
+	return i < n && p[i] == '{' ? CK_SEAL_FORMAT_JSON : CK_SEAL_FORMAT_YAML;
+}
+
+/* --validate and --re-encrypt: SealedSecrets in, the controller's verdict or answers out. */
+static int run_controller(const struct args *a, enum ck_seal_format fmt, int fmt_fixed)
+{
+	struct ck_seal_ctl *ctl = NULL;
+	struct ck_buf in = CK_BUF_INIT, out = CK_BUF_INIT;
+	const char *src = a->secret_file ? a->secret_file : "stdin";
+	int rc = CK_EINTERNAL;
+
+	tty_hint(a);
+	if ((rc = ck_file_read(&in, a->secret_file ? a->secret_file : "-", INPUT_MAX)) < 0) {
+		ck_err_context("%s: %s", a->prog, src);
+		goto out;
+	}
+	if ((rc = ctl_open(&ctl, a)) < 0)
+		goto out;
+	if (a->validate) {
+		rc = ck_seal_ctl_validate(ctl, ck_buf_cstr(&in), ck_buf_len(&in), src);
+		goto out;
+	}
+	if (!fmt_fixed)
+		fmt = format_of(&in);
+	if ((rc = ck_seal_ctl_reencrypt(ctl, &out, ck_buf_cstr(&in), ck_buf_len(&in), src, fmt)) <
+	    0)
+		goto out;
+	if (a->out_file == NULL && a->secret_file != NULL && strcmp(a->secret_file, "-") != 0) {
+		/* kubeseal rewrites the -f file in place when there is no -w (issue #405). */
+		if ((rc = ck_file_write_atomic(a->secret_file, ck_buf_data(&out), ck_buf_len(&out),
+		                               0644)) < 0)
+			ck_err_context("%s", a->secret_file);
+		goto out;
+	}
+	rc = emit(a, &out, 0644);
+out:
+	if (rc < 0 && rc != CK_ENOMEM)
+		ck_err_context("%s", a->prog);
+	ck_seal_ctl_free(ctl);
+	ck_net_cleanup();
+	ck_buf_dispose(&in);
+	ck_buf_dispose(&out);
+	return rc;
+}
+
 static int cmd_keygen(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -649,7 +763,6 @@ int cmd_seal(int argc, char **argv)
 	struct ck_rsa *pub = NULL;
 	struct ck_buf dns = CK_BUF_INIT;
 	enum ck_seal_format fmt = CK_SEAL_FORMAT_JSON;
-	const char *what = NULL;
 	int rc = CK_EINTERNAL, fmt_given;
 
 	memset(&a, 0, sizeof(a));
@@ -663,15 +776,12 @@ int cmd_seal(int argc, char **argv)
 			rc = CK_EXIT_OK;
 		goto out;
 	}
-	if (a.fetch_cert)
-		what = "--fetch-cert";
-	else if (a.validate)
-		what = "--validate";
-	else if (a.reencrypt)
-		what = "--re-encrypt";
-	if (what != NULL) {
-		rc = ck_err_set(CK_EUNSUPPORTED, "%s: %s needs the controller (not yet available); "
-		                "use --cert FILE to seal offline", a.prog, what);
+	if (a.fetch_cert + a.validate + a.reencrypt + a.recovery + a.raw + (a.merge_into != NULL) >
+	    1) {
+		rc = ck_err_set(CK_EUSAGE,
+		                "%s: --fetch-cert, --validate, --re-encrypt, "
+		                "--recovery-unseal, --raw and --merge-into exclude each other",
+		                a.prog);
 		goto out;
 	}
 	fmt_given = a.format != NULL;
@@ -680,6 +790,14 @@ int cmd_seal(int argc, char **argv)
 	if (!fmt_given && a.out_file != NULL &&
 	    (has_suffix(a.out_file, ".yaml") || has_suffix(a.out_file, ".yml")))
 		fmt = CK_SEAL_FORMAT_YAML;
+	if (a.fetch_cert) {
+		rc = run_fetch_cert(&a);
+		goto done;
+	}
+	if (a.validate || a.reencrypt) {
+		rc = run_controller(&a, fmt, fmt_given || a.out_file != NULL);
+		goto done;
+	}
 	if (a.nfrom > 0 && !a.raw) {
 		rc = ck_err_set(CK_EUSAGE, "%s: --from-file requires --raw", a.prog);
 		goto out;
@@ -700,7 +818,7 @@ int cmd_seal(int argc, char **argv)
 		rc = ck_err_set(CK_EUSAGE, "%s: --raw and --merge-into cannot be combined", a.prog);
 		goto out;
 	}
-	if ((rc = load_cert(&pub, a.prog, a.cert)) < 0)
+	if ((rc = load_cert(&pub, &a)) < 0)
 		goto out;
 	if ((rc = default_namespace(&dns, &a)) < 0)
 		goto out;
@@ -708,6 +826,7 @@ int cmd_seal(int argc, char **argv)
 		rc = run_raw(&a, pub, ck_buf_cstr(&dns));
 	else
 		rc = run_seal(&a, pub, ck_buf_cstr(&dns), (int)fmt, fmt_given);
+done:
 	if (rc == CK_OK)
 		rc = CK_EXIT_OK;
 out:

@@ -7,9 +7,6 @@
 #include "ck/doc.h"
 #include "ck/err.h"
 
-/* Read a token file (trailing blanks removed) into secret memory (ck_secret_free). */
-int ck_ctl__read_token(char **out, const char *path) CK_WUR;
-
 /*
  * Document helpers (docutil.c). put_str sets map[key] to a JSON string
  * (double-quoted scalar); put_map returns map[key], creating an empty map if

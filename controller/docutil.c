@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <string.h>
 
-#include "ck/ctl_kube.h"
+#include "ck/kube.h"
 #include "ctl_int.h"
 
 int ck_ctl__put_str(struct ck_doc *d, struct ck_doc_node *map, const char *key,
@@ -52,52 +52,7 @@ int ck_ctl__secure_body(struct ck_buf *b, size_t max)
 	return ck_buf_grow(b, (max < 4096 ? max : 4096) - 1);
 }
 
-static int scalar_equal(const struct ck_doc_node *a, const struct ck_doc_node *b)
-{
-	enum ck_doc_type ta = ck_doc_scalar_type(a), tb = ck_doc_scalar_type(b);
-
-	/* A string "true" and the boolean true differ; two strings compare by text. */
-	if ((ta == CK_DOC_T_STR) != (tb == CK_DOC_T_STR))
-		return 0;
-	return a->len == b->len && memcmp(a->text, b->text, a->len) == 0;
-}
-
 int ck_ctl__json_equal(const struct ck_doc_node *a, const struct ck_doc_node *b)
 {
-	size_t i;
-
-	a = a ? ck_doc_resolve(a) : NULL;
-	b = b ? ck_doc_resolve(b) : NULL;
-	if (a == NULL || b == NULL)
-		return a == b;
-	if (a->kind != b->kind)
-		return 0;
-	switch (a->kind) {
-	case CK_DOC_SCALAR:
-		return scalar_equal(a, b);
-	case CK_DOC_SEQ:
-		if (a->nkids != b->nkids)
-			return 0;
-		for (i = 0; i < a->nkids; i++)
-			if (!ck_ctl__json_equal(a->kids[i], b->kids[i]))
-				return 0;
-		return 1;
-	case CK_DOC_MAP:
-		if (ck_doc_map_len(a) != ck_doc_map_len(b))
-			return 0;
-		for (i = 0; i < ck_doc_map_len(a); i++) {
-			const struct ck_doc_node *k = ck_doc_map_key(a, i);
-
-			if (!ck_ctl__json_equal(ck_doc_map_value(a, i), ck_doc_map_get(b, k->text)))
-				return 0;
-		}
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-int ck_ctl_kube_equal(const struct ck_doc_node *a, const struct ck_doc_node *b)
-{
-	return ck_ctl__json_equal(a, b);
+	return ck_kube_equal(a, b);
 }

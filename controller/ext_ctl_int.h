@@ -34,7 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ck/ctl_kube.h"
+#include "ck/kube.h"
 #include "ck/ext.h"
 #include "ck/ext_provider.h"
 
@@ -62,9 +62,9 @@ void ck_ctl__xstores_free(struct ck_ctl__xstores *r);
  * CK_EUNSUPPORTED) with "SecretStore ns/name: ..." context; a failed build is
  * remembered for a few seconds so many ExternalSecrets fail fast.
  */
-int ck_ctl__xstores_get(struct ck_ctl__xstores *r, struct ck_ctl_kube_conn *c,
-                        const char *store_json, const char *store_rv, int cluster,
-                        const char *es_ns, struct ck_ctl__xstore **out) CK_WUR;
+int ck_ctl__xstores_get(struct ck_ctl__xstores *r, struct ck_kube_conn *c, const char *store_json,
+                        const char *store_rv, int cluster, const char *es_ns,
+                        struct ck_ctl__xstore **out) CK_WUR;
 void ck_ctl__xstore_put(struct ck_ctl__xstore *st);
 
 /*

@@ -83,7 +83,7 @@ struct worker {
 };
 
 struct ck_ctl_ext {
-	struct ck_ctl_kube *kube;
+	struct ck_kube *kube;
 	struct ck_ctl_metrics *m;
 	struct ck_ctl_ext_opts o;
 	char *instance, *klass;
@@ -159,17 +159,17 @@ static void *es_make(void *arg, const struct ck_doc_node *obj)
 {
 	struct es_entry *e = ck_calloc(1, sizeof(*e));
 	const struct ck_doc_node *spec = ck_doc_map_get(obj, "spec"), *l;
-	const char *ns = ck_ctl_kube_str(obj, "metadata.namespace");
-	const char *name = ck_ctl_kube_str(obj, "metadata.name");
-	const char *tname = ck_ctl_kube_str(obj, "spec.target.name");
+	const char *ns = ck_kube_str(obj, "metadata.namespace");
+	const char *name = ck_kube_str(obj, "metadata.name");
+	const char *tname = ck_kube_str(obj, "spec.target.name");
 	struct ck_buf b = CK_BUF_INIT;
 	size_t i, k;
 
 	(void)arg;
 	if (e == NULL || ns == NULL || name == NULL)
 		goto fail;
-	e->uid = sdup(ck_ctl_kube_str(obj, "metadata.uid"));
-	e->generation = ck_ctl_kube_int(obj, "metadata.generation", 0);
+	e->uid = sdup(ck_kube_str(obj, "metadata.uid"));
+	e->generation = ck_kube_int(obj, "metadata.generation", 0);
 	meta_hash(e->meta_hash, obj);
 	if (ck_buf_printf(&b, "%s/%s", ns, tname && *tname ? tname : name) < 0 ||
 	    (e->target = ck_strdup(ck_buf_cstr(&b))) == NULL)
@@ -225,12 +225,12 @@ static void *st_make(void *arg, const struct ck_doc_node *obj)
 		char v[200];
 
 		/* status writes move the resourceVersion, not the generation */
-		snprintf(v, sizeof(v), "%s/%lld", ck_ctl_kube_str(obj, "metadata.uid") ?
-		         ck_ctl_kube_str(obj, "metadata.uid") : "",
-		         (long long)ck_ctl_kube_int(obj, "metadata.generation", 0));
+		snprintf(v, sizeof(v), "%s/%lld",
+		         ck_kube_str(obj, "metadata.uid") ? ck_kube_str(obj, "metadata.uid") : "",
+		         (long long)ck_kube_int(obj, "metadata.generation", 0));
 		e->rv = sdup(v);
 	}
-	e->klass = sdup(ck_ctl_kube_str(obj, "spec.controller"));
+	e->klass = sdup(ck_kube_str(obj, "spec.controller"));
 	rc = ck_ctl__condition_get(obj, "Ready");
 	e->ready = rc == NULL ? -1 : ck_doc_scalar_is(ck_doc_map_get(rc, "status"), "True");
 	e->ready_msg = sdup(rc ? ck_doc_map_get_str(rc, "message") : "");
@@ -449,15 +449,15 @@ static int define_metrics(struct ck_ctl_metrics *m)
 /* Which external-secrets.io version the API server serves (v1 preferred). */
 static int discover_version(struct ck_ctl_ext *x)
 {
-	struct ck_ctl_kube_conn *c = NULL;
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_conn *c = NULL;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	const struct ck_doc_node *vs;
 	int rc, v1 = 0, v1b1 = 0;
 	size_t i;
 
-	if ((rc = ck_ctl_kube_conn_new(&c, x->kube)) < 0)
+	if ((rc = ck_kube_conn_new(&c, x->kube)) < 0)
 		return rc;
-	rc = ck_ctl_kube_request(c, &r, "GET", "/apis/" GROUP, NULL, NULL, 0, NULL, 0);
+	rc = ck_kube_request(c, &r, "GET", "/apis/" GROUP, NULL, NULL, 0, NULL, 0);
 	if (rc < 0) {
 		if (r.status == 404)
 			rc = ck_err_set(CK_ENOTFOUND, "controller: the API server serves no %s resources "
@@ -478,8 +478,8 @@ static int discover_version(struct ck_ctl_ext *x)
 	snprintf(x->version, sizeof(x->version), "%s", v1 ? "v1" : "v1beta1");
 	rc = CK_OK;
 out:
-	ck_ctl_kube_resp_dispose(&r);
-	ck_ctl_kube_conn_free(c);
+	ck_kube_resp_dispose(&r);
+	ck_kube_conn_free(c);
 	return rc;
 }
 
@@ -532,7 +532,7 @@ static int make_informers(struct ck_ctl_ext *x)
 		io.name = "externalsecret-targets";
 		io.path = ck_buf_cstr(&path);
 		io.label_selector = LABEL_MANAGED "=true";
-		io.flags = CK_CTL_KUBE_METADATA;
+		io.flags = CK_KUBE_METADATA;
 		io.make = sec_make;
 		io.drop = sec_drop;
 		io.on_change = sec_changed;
@@ -559,8 +559,8 @@ static int make_informers(struct ck_ctl_ext *x)
 	return rc;
 }
 
-int ck_ctl_ext_new(struct ck_ctl_ext **out, struct ck_ctl_kube *kube,
-                   struct ck_ctl_metrics *metrics, const struct ck_ctl_ext_opts *opts)
+int ck_ctl_ext_new(struct ck_ctl_ext **out, struct ck_kube *kube, struct ck_ctl_metrics *metrics,
+                   const struct ck_ctl_ext_opts *opts)
 {
 	struct ck_ctl_ext *x = ck_calloc(1, sizeof(*x));
 	struct ck_ctl_ratelimit_opts rl;
@@ -863,7 +863,7 @@ enum result { R_SUCCESS, R_ERROR, R_FATAL };
 
 struct wctx {
 	struct ck_ctl_ext *x;
-	struct ck_ctl_kube_conn *conn;
+	struct ck_kube_conn *conn;
 };
 
 struct es_ctx {
@@ -1006,7 +1006,7 @@ out:
  */
 static int secret_valid(struct es_ctx *c, const char *tname, int *present, char *rv, size_t rvl)
 {
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	struct ck_buf path = CK_BUF_INIT;
 	const char *h, *lab, *v;
 	char want[57];
@@ -1016,14 +1016,14 @@ static int secret_valid(struct es_ctx *c, const char *tname, int *present, char 
 	rv[0] = '\0';
 	if (ck_buf_printf(&path, "/api/v1/namespaces/%s/secrets/%s", c->ns, tname) < 0)
 		goto out;
-	rc = ck_ctl_kube_request(c->w->conn, &r, "GET", ck_buf_cstr(&path), NULL, NULL, 0, NULL,
-	                         CK_CTL_KUBE_SECRET);
+	rc = ck_kube_request(c->w->conn, &r, "GET", ck_buf_cstr(&path), NULL, NULL, 0, NULL,
+	                     CK_KUBE_SECRET);
 	if (rc < 0) {
 		ck_err_clear();
 		goto out;
 	}
 	*present = 1;
-	v = ck_ctl_kube_str(r.obj, "metadata.resourceVersion");
+	v = ck_kube_str(r.obj, "metadata.resourceVersion");
 	snprintf(rv, rvl, "%s", v ? v : "");
 	lab = ck_doc_map_get_str(ck_doc_get_path(r.obj, "metadata.labels"), LABEL_MANAGED);
 	h = ck_doc_map_get_str(ck_doc_get_path(r.obj, "metadata.annotations"), ANNOT_HASH);
@@ -1035,7 +1035,7 @@ static int secret_valid(struct es_ctx *c, const char *tname, int *present, char 
 	}
 	valid = strcmp(want, h) == 0;
 out:
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 	ck_buf_dispose(&path);
 	return valid;
 }
@@ -1083,19 +1083,19 @@ static void want_digest(uint8_t out[CK_SHA256_LEN], const struct ck_ext_secret *
  */
 static int es_alive(struct es_ctx *c)
 {
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	char path[700];
 	int alive;
 
 	snprintf(path, sizeof(path), "/apis/" GROUP "/%s/namespaces/%s/externalsecrets/%s",
 	         c->w->x->version, c->ns, c->name);
-	alive = ck_ctl_kube_request(c->w->conn, &r, "GET", path, NULL, NULL, 0, NULL, 0) != CK_OK ||
+	alive = ck_kube_request(c->w->conn, &r, "GET", path, NULL, NULL, 0, NULL, 0) != CK_OK ||
 	        (ck_doc_scalar_is(ck_doc_get_path(r.obj, "metadata.uid"), c->sn.e.uid) &&
 	         ck_doc_get_path(r.obj, "metadata.deletionTimestamp") == NULL);
 	if (r.status == 404)
 		alive = 0;
 	ck_err_clear();
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 	return alive;
 }
 
@@ -1606,8 +1606,8 @@ static enum result reconcile_es(struct wctx *w, const char *key)
 	}
 
 	/* -- should it sync? (ESO's shouldRefresh, plus the Secret's validity) */
-	status_rv = ck_ctl_kube_str(c.obj, "status.syncedResourceVersion");
-	status_rt = ck_ctl_kube_str(c.obj, "status.refreshTime");
+	status_rv = ck_kube_str(c.obj, "status.syncedResourceVersion");
+	status_rt = ck_kube_str(c.obj, "status.refreshTime");
 	if (have_state && st.synced_us > 0) {
 		last_us = st.synced_us;
 		status_rv = st.synced_rv;
@@ -1798,7 +1798,7 @@ static enum result reconcile_store(struct wctx *w, const char *key)
 		struct ck_ctl__ref r = { x->api_version, cluster ? "ClusterSecretStore" : "SecretStore",
 			                 cluster ? "default" : ns, name, NULL };
 
-		r.uid = ck_ctl_kube_str(obj, "metadata.uid");
+		r.uid = ck_kube_str(obj, "metadata.uid");
 		ck_ctl__event(w->conn, REPORTING, x->instance, &r, "Validate", "Warning",
 		              "ValidationFailed", msg);
 	}
@@ -1826,7 +1826,7 @@ static void *work(void *p)
 
 	memset(&w, 0, sizeof(w));
 	w.x = x;
-	while (ck_ctl_kube_conn_new(&w.conn, x->kube) < 0) {
+	while (ck_kube_conn_new(&w.conn, x->kube) < 0) {
 		ck_log_error("controller: worker: %s", ck_err_last()->msg);
 		ck_ctl_sleep_ms(1000);
 	}
@@ -1861,7 +1861,7 @@ static void *work(void *p)
 		atomic_fetch_sub(&x->inflight, 1);
 		ck_free(key);
 	}
-	ck_ctl_kube_conn_free(w.conn);
+	ck_kube_conn_free(w.conn);
 	return NULL;
 }
 

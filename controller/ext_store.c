@@ -243,7 +243,7 @@ const char *ck_ctl__xstore_capabilities(const struct ck_ctl__xstore *st)
 
 struct bctx {
 	struct ck_ctl__xstores *reg;
-	struct ck_ctl_kube_conn *c;
+	struct ck_kube_conn *c;
 	const struct ck_ext_store *m;
 	const struct ck_doc_node *obj;   /* the store object */
 	const char *es_ns;
@@ -260,10 +260,10 @@ static void trim_end(struct ck_buf *b)
 }
 
 /* The value of key in Secret / ConfigMap ns/name, appended to out (secure). */
-static int kube_value(struct ck_ctl_kube_conn *c, const char *kind, const char *ns,
-                      const char *name, const char *key, struct ck_buf *out)
+static int kube_value(struct ck_kube_conn *c, const char *kind, const char *ns, const char *name,
+                      const char *key, struct ck_buf *out)
 {
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	struct ck_buf path = CK_BUF_INIT;
 	const struct ck_doc_node *v;
 	int secret = strcmp(kind, "Secret") == 0, rc;
@@ -271,8 +271,7 @@ static int kube_value(struct ck_ctl_kube_conn *c, const char *kind, const char *
 	if ((rc = ck_buf_printf(&path, "/api/v1/namespaces/%s/%s/%s", ns,
 	                        secret ? "secrets" : "configmaps", name)) < 0)
 		goto out;
-	rc = ck_ctl_kube_request(c, &r, "GET", ck_buf_cstr(&path), NULL, NULL, 0, NULL,
-	                         CK_CTL_KUBE_SECRET);
+	rc = ck_kube_request(c, &r, "GET", ck_buf_cstr(&path), NULL, NULL, 0, NULL, CK_KUBE_SECRET);
 	if (rc < 0) {
 		if (r.status == 404)
 			rc = ck_err_set(CK_ENOTFOUND, "%s %s/%s not found", kind, ns, name);
@@ -293,7 +292,7 @@ static int kube_value(struct ck_ctl_kube_conn *c, const char *kind, const char *
 	}
 	rc = ck_err_set(CK_ENOTFOUND, "%s %s/%s has no key \"%s\"", kind, ns, name, key);
 out:
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 	ck_buf_dispose(&path);
 	return rc;
 }
@@ -325,11 +324,11 @@ static int resolve(struct bctx *b, const char *kind, const struct ck_ext_secret_
  * TokenRequest for service account ns/sa with the audiences (NULL-ended
  * list of doc scalars in `aud`, may be NULL) and lifetime: the token to out.
  */
-static int token_request(struct ck_ctl_kube_conn *c, const char *ns, const char *sa,
+static int token_request(struct ck_kube_conn *c, const char *ns, const char *sa,
                          const struct ck_doc_node *aud, const char *dflt_aud, int64_t exp_s,
                          struct ck_buf *out)
 {
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	struct ck_buf path = CK_BUF_INIT, body = CK_BUF_INIT;
 	const char *tok;
 	size_t i;
@@ -351,13 +350,13 @@ static int token_request(struct ck_ctl_kube_conn *c, const char *ns, const char 
 		goto out;
 	if ((rc = ck_buf_printf(&body, "],\"expirationSeconds\":%lld}}", (long long)exp_s)) < 0)
 		goto out;
-	rc = ck_ctl_kube_request(c, &r, "POST", ck_buf_cstr(&path), NULL, ck_buf_data(&body),
-	                         ck_buf_len(&body), NULL, CK_CTL_KUBE_SECRET);
+	rc = ck_kube_request(c, &r, "POST", ck_buf_cstr(&path), NULL, ck_buf_data(&body),
+	                     ck_buf_len(&body), NULL, CK_KUBE_SECRET);
 	if (rc < 0) {
 		ck_err_context("TokenRequest for service account %s/%s", ns, sa);
 		goto out;
 	}
-	tok = ck_ctl_kube_str(r.obj, "status.token");
+	tok = ck_kube_str(r.obj, "status.token");
 	if (tok == NULL || tok[0] == '\0') {
 		rc = ck_err_set(CK_EINVAL, "TokenRequest for service account %s/%s: no token in the "
 		                "answer", ns, sa);
@@ -365,7 +364,7 @@ static int token_request(struct ck_ctl_kube_conn *c, const char *ns, const char 
 	}
 	rc = ck_buf_puts(out, tok);
 out:
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 	ck_buf_dispose(&path);
 	ck_buf_dispose(&body);
 	return rc;
@@ -496,7 +495,7 @@ static int vault_auth(struct bctx *b, struct ck_vault_auth *a, struct slots *sl)
 			trim_end(x);
 		} else if (sa != NULL && ck_doc_map_get_str(sa, "name") != NULL) {
 			const struct ck_doc_node *aud = ck_doc_map_get(kt, "audiences");
-			int64_t exp = ck_ctl_kube_int(kt, "expirationSeconds", 600);
+			int64_t exp = ck_kube_int(kt, "expirationSeconds", 600);
 
 			if (aud == NULL)
 				aud = ck_doc_map_get(sa, "audiences");
@@ -643,14 +642,15 @@ out:
  */
 static int sa_role(struct bctx *b, const char *ns, const char *sa, struct ck_buf *out)
 {
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	struct ck_buf path = CK_BUF_INIT;
 	const char *arn;
 	int rc;
 
 	if ((rc = ck_buf_printf(&path, "/api/v1/namespaces/%s/serviceaccounts/%s", ns, sa)) < 0)
 		goto out;
-	if ((rc = ck_ctl_kube_request(b->c, &r, "GET", ck_buf_cstr(&path), NULL, NULL, 0, NULL, 0)) < 0) {
+	if ((rc = ck_kube_request(b->c, &r, "GET", ck_buf_cstr(&path), NULL, NULL, 0, NULL, 0)) <
+	    0) {
 		if (r.status == 404)
 			rc = ck_err_set(CK_ENOTFOUND, "service account %s/%s not found", ns, sa);
 		goto out;
@@ -664,7 +664,7 @@ static int sa_role(struct bctx *b, const char *ns, const char *sa, struct ck_buf
 	}
 	rc = ck_buf_puts(out, arn);
 out:
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 	ck_buf_dispose(&path);
 	return rc;
 }
@@ -795,7 +795,7 @@ static int problems_text(struct ck_buf *out, const struct ck_ext_set *set, int *
 	return rc;
 }
 
-static int build(struct ck_ctl__xstore *x, struct ck_ctl__xstores *r, struct ck_ctl_kube_conn *c,
+static int build(struct ck_ctl__xstore *x, struct ck_ctl__xstores *r, struct ck_kube_conn *c,
                  const char *json, const struct ck_doc_node *obj, const char *file,
                  const char *es_ns)
 {
@@ -835,9 +835,9 @@ out:
 	return rc;
 }
 
-int ck_ctl__xstores_get(struct ck_ctl__xstores *r, struct ck_ctl_kube_conn *c,
-                        const char *store_json, const char *store_rv, int cluster,
-                        const char *es_ns, struct ck_ctl__xstore **out)
+int ck_ctl__xstores_get(struct ck_ctl__xstores *r, struct ck_kube_conn *c, const char *store_json,
+                        const char *store_rv, int cluster, const char *es_ns,
+                        struct ck_ctl__xstore **out)
 {
 	struct ck_doc *d = NULL;
 	const struct ck_doc_node *obj;
@@ -851,8 +851,8 @@ int ck_ctl__xstores_get(struct ck_ctl__xstores *r, struct ck_ctl_kube_conn *c,
 	if ((rc = ck_doc_parse_json(&d, store_json, strlen(store_json), 0)) < 0)
 		goto out;
 	obj = d->docs[0];
-	name = ck_ctl_kube_str(obj, "metadata.name");
-	ns = cluster ? "" : ck_ctl_kube_str(obj, "metadata.namespace");
+	name = ck_kube_str(obj, "metadata.name");
+	ns = cluster ? "" : ck_kube_str(obj, "metadata.namespace");
 	if (name == NULL || ns == NULL) {
 		rc = ck_err_set(CK_EINVAL, "controller: store without name or namespace");
 		goto out;

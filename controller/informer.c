@@ -20,7 +20,7 @@ struct item {
 };
 
 struct ck_ctl_informer {
-	struct ck_ctl_kube *kube;
+	struct ck_kube *kube;
 	struct ck_ctl_informer_opts o;
 	char *name, *path, *lsel, *fsel;
 	pthread_mutex_t lock;        /* cache + state */
@@ -32,14 +32,14 @@ struct ck_ctl_informer {
 	int stop;
 	int started;
 	pthread_t thread;
-	struct ck_ctl_kube_conn *conn;
+	struct ck_kube_conn *conn;
 	struct ck_ctl_informer_stats st;
 };
 
 int ck_ctl_object_key(struct ck_buf *out, const struct ck_doc_node *obj)
 {
-	const char *ns = ck_ctl_kube_str(obj, "metadata.namespace");
-	const char *name = ck_ctl_kube_str(obj, "metadata.name");
+	const char *ns = ck_kube_str(obj, "metadata.namespace");
+	const char *name = ck_kube_str(obj, "metadata.name");
 
 	if (name == NULL)
 		return ck_err_set(CK_EINVAL, "kube: object without metadata.name");
@@ -60,7 +60,7 @@ static char *dup_or_null(const char *s, int *bad)
 	return d;
 }
 
-int ck_ctl_informer_new(struct ck_ctl_informer **out, struct ck_ctl_kube *kube,
+int ck_ctl_informer_new(struct ck_ctl_informer **out, struct ck_kube *kube,
                         const struct ck_ctl_informer_opts *opts)
 {
 	struct ck_ctl_informer *inf;
@@ -125,7 +125,7 @@ void ck_ctl_informer_free(struct ck_ctl_informer *inf)
 		pthread_mutex_lock(&inf->lock);
 		inf->stop = 1;
 		if (inf->conn != NULL)
-			ck_ctl_kube_conn_cancel(inf->conn);
+			ck_kube_conn_cancel(inf->conn);
 		pthread_cond_broadcast(&inf->cond);
 		pthread_mutex_unlock(&inf->lock);
 		pthread_join(inf->thread, NULL);
@@ -179,7 +179,7 @@ static int stopping(struct ck_ctl_informer *inf)
 static void upsert(struct ck_ctl_informer *inf, const struct ck_doc_node *obj, int from_list)
 {
 	struct ck_buf key = CK_BUF_INIT;
-	const char *rv = ck_ctl_kube_str(obj, "metadata.resourceVersion");
+	const char *rv = ck_kube_str(obj, "metadata.resourceVersion");
 	struct item *old, *it = NULL;
 	enum ck_ctl_change what;
 	void *prev;
@@ -242,17 +242,17 @@ static int selectors(struct ck_ctl_informer *inf, struct ck_buf *q)
 	int rc = CK_OK;
 
 	if (inf->lsel != NULL && *inf->lsel && (rc = ck_buf_puts(q, "&labelSelector=")) == CK_OK)
-		rc = ck_ctl_kube_query_escape(q, inf->lsel);
+		rc = ck_kube_query_escape(q, inf->lsel);
 	if (rc == CK_OK && inf->fsel != NULL && *inf->fsel &&
 	    (rc = ck_buf_puts(q, "&fieldSelector=")) == CK_OK)
-		rc = ck_ctl_kube_query_escape(q, inf->fsel);
+		rc = ck_kube_query_escape(q, inf->fsel);
 	return rc;
 }
 
 /* A consistent, paged list; replaces the cache. */
-static int list(struct ck_ctl_informer *inf, struct ck_ctl_kube_conn *conn)
+static int list(struct ck_ctl_informer *inf, struct ck_kube_conn *conn)
 {
-	struct ck_ctl_kube_resp resp = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp resp = CK_KUBE_RESP_INIT;
 	struct ck_buf q = CK_BUF_INIT, cont = CK_BUF_INIT;
 	char list_rv[64] = "";
 	int rc = CK_OK, paged = 1, restarted = 0;
@@ -274,14 +274,13 @@ static int list(struct ck_ctl_informer *inf, struct ck_ctl_kube_conn *conn)
 			rc = ck_buf_puts(&q, "resourceVersion=");
 		if (rc == CK_OK && ck_buf_len(&cont) > 0 &&
 		    (rc = ck_buf_puts(&q, "&continue=")) == CK_OK)
-			rc = ck_ctl_kube_query_escape(&q, ck_buf_cstr(&cont));
+			rc = ck_kube_query_escape(&q, ck_buf_cstr(&cont));
 		if (rc == CK_OK)
 			rc = selectors(inf, &q);
 		if (rc < 0)
 			goto out;
-		rc = ck_ctl_kube_request(conn, &resp, "GET", inf->path, ck_buf_cstr(&q), NULL, 0,
-		                         NULL, inf->o.flags & (CK_CTL_KUBE_METADATA |
-		                                               CK_CTL_KUBE_SECRET));
+		rc = ck_kube_request(conn, &resp, "GET", inf->path, ck_buf_cstr(&q), NULL, 0, NULL,
+		                     inf->o.flags & (CK_KUBE_METADATA | CK_KUBE_SECRET));
 		if (rc < 0 && resp.status == 410 && ck_buf_len(&cont) > 0 && !restarted) {
 			/* The continue token expired: start over, in one piece this time. */
 			ck_log_info("controller: %s: continue token expired, listing again", inf->name);
@@ -295,13 +294,13 @@ static int list(struct ck_ctl_informer *inf, struct ck_ctl_kube_conn *conn)
 		}
 		if (rc < 0)
 			goto out;
-		lrv = ck_ctl_kube_str(resp.obj, "metadata.resourceVersion");
+		lrv = ck_kube_str(resp.obj, "metadata.resourceVersion");
 		if (lrv != NULL && !list_rv[0])
 			snprintf(list_rv, sizeof(list_rv), "%s", lrv);
 		items = ck_doc_map_get(resp.obj, "items");
 		for (i = 0; items != NULL && items->kind == CK_DOC_SEQ && i < items->nkids; i++)
 			upsert(inf, ck_doc_resolve(items->kids[i]), 1);
-		c = ck_ctl_kube_str(resp.obj, "metadata.continue");
+		c = ck_kube_str(resp.obj, "metadata.continue");
 		ck_buf_reset(&cont);
 		if (c == NULL || !*c)
 			break;
@@ -344,7 +343,7 @@ static int list(struct ck_ctl_informer *inf, struct ck_ctl_kube_conn *conn)
 	pthread_mutex_unlock(&inf->lock);
 	rc = CK_OK;
 out:
-	ck_ctl_kube_resp_dispose(&resp);
+	ck_kube_resp_dispose(&resp);
 	ck_buf_dispose(&q);
 	ck_buf_dispose(&cont);
 	return rc;
@@ -362,7 +361,7 @@ static void set_rv(struct ck_ctl_informer *inf, const char *rv)
 static int on_event(void *arg, const char *type, const struct ck_doc_node *obj)
 {
 	struct ck_ctl_informer *inf = arg;
-	const char *rv = ck_ctl_kube_str(obj, "metadata.resourceVersion");
+	const char *rv = ck_kube_str(obj, "metadata.resourceVersion");
 
 	if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0) {
 		upsert(inf, obj, 0);
@@ -386,8 +385,8 @@ static int on_event(void *arg, const char *type, const struct ck_doc_node *obj)
 		inf->st.bookmarks++;
 		pthread_mutex_unlock(&inf->lock);
 	} else if (strcmp(type, "ERROR") == 0) {
-		int64_t code = ck_ctl_kube_int(obj, "code", 0);
-		const char *msg = ck_ctl_kube_str(obj, "message");
+		int64_t code = ck_kube_int(obj, "code", 0);
+		const char *msg = ck_kube_str(obj, "message");
 
 		if (code == 410)
 			return RELIST;
@@ -398,9 +397,9 @@ static int on_event(void *arg, const char *type, const struct ck_doc_node *obj)
 	return stopping(inf) ? 1 : 0;
 }
 
-static int watch(struct ck_ctl_informer *inf, struct ck_ctl_kube_conn *conn)
+static int watch(struct ck_ctl_informer *inf, struct ck_kube_conn *conn)
 {
-	struct ck_ctl_kube_resp resp = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp resp = CK_KUBE_RESP_INIT;
 	struct ck_buf q = CK_BUF_INIT;
 	int timeout, rc;
 	char rv[64];
@@ -418,12 +417,12 @@ static int watch(struct ck_ctl_informer *inf, struct ck_ctl_kube_conn *conn)
 	if (rc == CK_OK)
 		rc = selectors(inf, &q);
 	if (rc == CK_OK)
-		rc = ck_ctl_kube_watch(conn, &resp, inf->path, ck_buf_cstr(&q),
-		                       inf->o.flags & (CK_CTL_KUBE_METADATA | CK_CTL_KUBE_SECRET),
-		                       on_event, inf, (long)(timeout + 30) * 1000);
+		rc = ck_kube_watch(conn, &resp, inf->path, ck_buf_cstr(&q),
+		                   inf->o.flags & (CK_KUBE_METADATA | CK_KUBE_SECRET), on_event,
+		                   inf, (long)(timeout + 30) * 1000);
 	if (rc < 0 && resp.status == 410)
 		rc = RELIST;
-	ck_ctl_kube_resp_dispose(&resp);
+	ck_kube_resp_dispose(&resp);
 	ck_buf_dispose(&q);
 	return rc;
 }
@@ -431,13 +430,13 @@ static int watch(struct ck_ctl_informer *inf, struct ck_ctl_kube_conn *conn)
 static void *run(void *p)
 {
 	struct ck_ctl_informer *inf = p;
-	struct ck_ctl_kube_conn *conn = NULL;
+	struct ck_kube_conn *conn = NULL;
 	int64_t backoff = inf->o.backoff_ms;
 	int need_list = 1, rc;
 
 	while (!stopping(inf)) {
 		if (conn == NULL) {
-			if (ck_ctl_kube_conn_new(&conn, inf->kube) < 0) {
+			if (ck_kube_conn_new(&conn, inf->kube) < 0) {
 				ck_log_error("controller: %s: %s", inf->name, ck_err_last()->msg);
 				if (nap(inf, backoff))
 					break;
@@ -446,7 +445,7 @@ static void *run(void *p)
 			pthread_mutex_lock(&inf->lock);
 			inf->conn = conn;
 			if (inf->stop)
-				ck_ctl_kube_conn_cancel(conn);
+				ck_kube_conn_cancel(conn);
 			pthread_mutex_unlock(&inf->lock);
 		}
 		if (need_list) {
@@ -481,7 +480,7 @@ static void *run(void *p)
 	pthread_mutex_lock(&inf->lock);
 	inf->conn = NULL;
 	pthread_mutex_unlock(&inf->lock);
-	ck_ctl_kube_conn_free(conn);
+	ck_kube_conn_free(conn);
 	return NULL;
 }
 

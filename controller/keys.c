@@ -110,8 +110,8 @@ static int key_from_secret(struct key *out, const struct ck_doc_node *s, int by_
 	struct ck_buf pem = CK_BUF_INIT, crt = CK_BUF_INIT, fp = CK_BUF_INIT, fp2 = CK_BUF_INIT;
 	struct ck_x509 *x = NULL;
 	struct ck_rsa *pub = NULL;
-	const char *name = ck_ctl_kube_str(s, "metadata.name");
-	const char *created = ck_ctl_kube_str(s, "metadata.creationTimestamp");
+	const char *name = ck_kube_str(s, "metadata.name");
+	const char *created = ck_kube_str(s, "metadata.creationTimestamp");
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -226,9 +226,9 @@ static int cmp_created(const void *a, const void *b)
 	return x->created_us < y->created_us ? -1 : x->created_us > y->created_us;
 }
 
-int ck_ctl_keys_load(struct ck_ctl_keys *k, struct ck_ctl_kube_conn *conn)
+int ck_ctl_keys_load(struct ck_ctl_keys *k, struct ck_kube_conn *conn)
 {
-	struct ck_ctl_kube_resp resp = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp resp = CK_KUBE_RESP_INIT;
 	struct ck_buf path = CK_BUF_INIT, q = CK_BUF_INIT;
 	struct key *keys = NULL, one;
 	size_t n = 0, i, j;
@@ -236,10 +236,10 @@ int ck_ctl_keys_load(struct ck_ctl_keys *k, struct ck_ctl_kube_conn *conn)
 
 	if ((rc = ck_buf_printf(&path, "/api/v1/namespaces/%s/secrets", k->ns)) < 0 ||
 	    (rc = ck_buf_puts(&q, "labelSelector=")) < 0 ||
-	    (rc = ck_ctl_kube_query_escape(&q, CK_CTL_KEY_LABEL "=active")) < 0)
+	    (rc = ck_kube_query_escape(&q, CK_CTL_KEY_LABEL "=active")) < 0)
 		goto out;
-	if ((rc = ck_ctl_kube_request(conn, &resp, "GET", ck_buf_cstr(&path), ck_buf_cstr(&q),
-	                              NULL, 0, NULL, CK_CTL_KUBE_SECRET)) < 0)
+	if ((rc = ck_kube_request(conn, &resp, "GET", ck_buf_cstr(&path), ck_buf_cstr(&q), NULL, 0,
+	                          NULL, CK_KUBE_SECRET)) < 0)
 		goto out;
 	for (j = 0; j < 2; j++) {
 		const struct ck_doc_node *items = ck_doc_map_get(resp.obj, "items");
@@ -250,8 +250,8 @@ int ck_ctl_keys_load(struct ck_ctl_keys *k, struct ck_ctl_kube_conn *conn)
 			if ((rc = ck_buf_printf(&path, "/api/v1/namespaces/%s/secrets/%s", k->ns,
 			                        k->prefix)) < 0)
 				goto out;
-			rc = ck_ctl_kube_request(conn, &resp, "GET", ck_buf_cstr(&path), NULL, NULL, 0,
-			                         NULL, CK_CTL_KUBE_SECRET);
+			rc = ck_kube_request(conn, &resp, "GET", ck_buf_cstr(&path), NULL, NULL, 0,
+			                     NULL, CK_KUBE_SECRET);
 			if (rc < 0 && resp.status == 404)
 				break;
 			if (rc < 0)
@@ -260,7 +260,7 @@ int ck_ctl_keys_load(struct ck_ctl_keys *k, struct ck_ctl_kube_conn *conn)
 		}
 		for (i = 0; i < (items ? items->nkids : 1); i++) {
 			const struct ck_doc_node *s = items ? ck_doc_resolve(items->kids[i]) : resp.obj;
-			const char *label = ck_ctl_kube_str(s, "metadata.labels." CK_CTL_KEY_LABEL);
+			const char *label = ck_kube_str(s, "metadata.labels." CK_CTL_KEY_LABEL);
 
 			if (j == 1 && label != NULL && strcmp(label, "active") != 0 &&
 			    strcmp(label, "") != 0) {
@@ -270,8 +270,9 @@ int ck_ctl_keys_load(struct ck_ctl_keys *k, struct ck_ctl_kube_conn *conn)
 			}
 			if (key_from_secret(&one, s, k->o.order_by_creation) < 0) {
 				ck_log_warn("controller: key Secret %s/%s skipped: %s", k->ns,
-				            ck_ctl_kube_str(s, "metadata.name") ?
-				            ck_ctl_kube_str(s, "metadata.name") : "?",
+				            ck_kube_str(s, "metadata.name")
+				                ? ck_kube_str(s, "metadata.name")
+				                : "?",
 				            ck_err_last()->msg);
 				continue;
 			}
@@ -290,7 +291,7 @@ out:
 	for (i = 0; i < n; i++)
 		key_dispose(&keys[i]);
 	ck_free(keys);
-	ck_ctl_kube_resp_dispose(&resp);
+	ck_kube_resp_dispose(&resp);
 	ck_buf_dispose(&path);
 	ck_buf_dispose(&q);
 	return rc;
@@ -321,11 +322,11 @@ static int put_kv_list(struct ck_doc *d, struct ck_doc_node *map, const char *li
 	return rc;
 }
 
-int ck_ctl_keys_generate(struct ck_ctl_keys *k, struct ck_ctl_kube_conn *conn)
+int ck_ctl_keys_generate(struct ck_ctl_keys *k, struct ck_kube_conn *conn)
 {
 	struct ck_buf key_pem = CK_BUF_INIT, cert_pem = CK_BUF_INIT, body = CK_BUF_INIT;
 	struct ck_buf b64 = CK_BUF_INIT, path = CK_BUF_INIT;
-	struct ck_ctl_kube_resp resp = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp resp = CK_KUBE_RESP_INIT;
 	struct ck_doc *d = NULL;
 	struct ck_doc_node *root, *md, *labels, *annos, *data;
 	struct key *keys = NULL, one;
@@ -374,9 +375,8 @@ int ck_ctl_keys_generate(struct ck_ctl_keys *k, struct ck_ctl_kube_conn *conn)
 	    (rc = ck_ctl__write_json(&body, root)) < 0 ||
 	    (rc = ck_buf_printf(&path, "/api/v1/namespaces/%s/secrets", k->ns)) < 0)
 		goto out;
-	if ((rc = ck_ctl_kube_request(conn, &resp, "POST", ck_buf_cstr(&path), NULL,
-	                              ck_buf_data(&body), ck_buf_len(&body), NULL,
-	                              CK_CTL_KUBE_SECRET)) < 0) {
+	if ((rc = ck_kube_request(conn, &resp, "POST", ck_buf_cstr(&path), NULL, ck_buf_data(&body),
+	                          ck_buf_len(&body), NULL, CK_KUBE_SECRET)) < 0) {
 		ck_err_context("controller: cannot store the new sealing key");
 		goto out;
 	}
@@ -418,7 +418,7 @@ out:
 		key_dispose(&keys[i]);
 	ck_free(keys);
 	ck_doc_free(d);
-	ck_ctl_kube_resp_dispose(&resp);
+	ck_kube_resp_dispose(&resp);
 	ck_buf_dispose(&key_pem);
 	ck_buf_dispose(&cert_pem);
 	ck_buf_dispose(&body);
@@ -427,7 +427,7 @@ out:
 	return rc;
 }
 
-int ck_ctl_keys_ensure(struct ck_ctl_keys *k, struct ck_ctl_kube_conn *conn, int *generated)
+int ck_ctl_keys_ensure(struct ck_ctl_keys *k, struct ck_kube_conn *conn, int *generated)
 {
 	int need;
 

@@ -14,12 +14,12 @@ static void copy_str(char *dst, size_t n, const char *s)
 static void from_obj(struct ck_ctl_lease *l, const struct ck_doc_node *obj)
 {
 	memset(l, 0, sizeof(*l));
-	copy_str(l->holder, sizeof(l->holder), ck_ctl_kube_str(obj, "spec.holderIdentity"));
-	l->duration_s = (int)ck_ctl_kube_int(obj, "spec.leaseDurationSeconds", 0);
-	copy_str(l->acquire_time, sizeof(l->acquire_time), ck_ctl_kube_str(obj, "spec.acquireTime"));
-	copy_str(l->renew_time, sizeof(l->renew_time), ck_ctl_kube_str(obj, "spec.renewTime"));
-	l->transitions = (int)ck_ctl_kube_int(obj, "spec.leaseTransitions", 0);
-	copy_str(l->rv, sizeof(l->rv), ck_ctl_kube_str(obj, "metadata.resourceVersion"));
+	copy_str(l->holder, sizeof(l->holder), ck_kube_str(obj, "spec.holderIdentity"));
+	l->duration_s = (int)ck_kube_int(obj, "spec.leaseDurationSeconds", 0);
+	copy_str(l->acquire_time, sizeof(l->acquire_time), ck_kube_str(obj, "spec.acquireTime"));
+	copy_str(l->renew_time, sizeof(l->renew_time), ck_kube_str(obj, "spec.renewTime"));
+	l->transitions = (int)ck_kube_int(obj, "spec.leaseTransitions", 0);
+	copy_str(l->rv, sizeof(l->rv), ck_kube_str(obj, "metadata.resourceVersion"));
 }
 
 static int body(struct ck_buf *out, const struct ck_ctl_kube_lease *kl,
@@ -61,20 +61,20 @@ out:
 static int get(void *arg, struct ck_ctl_lease *out)
 {
 	struct ck_ctl_kube_lease *kl = arg;
-	struct ck_ctl_kube_resp resp = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp resp = CK_KUBE_RESP_INIT;
 	struct ck_buf path = CK_BUF_INIT;
 	int rc;
 
 	if ((rc = ck_buf_printf(&path, "/apis/coordination.k8s.io/v1/namespaces/%s/leases/%s",
 	                        kl->ns, kl->name)) < 0)
 		goto out;
-	rc = ck_ctl_kube_request(kl->conn, &resp, "GET", ck_buf_cstr(&path), NULL, NULL, 0, NULL, 0);
+	rc = ck_kube_request(kl->conn, &resp, "GET", ck_buf_cstr(&path), NULL, NULL, 0, NULL, 0);
 	if (rc < 0 && resp.status == 404)
 		rc = CK_ENOTFOUND;
 	if (rc == CK_OK)
 		from_obj(out, resp.obj);
 out:
-	ck_ctl_kube_resp_dispose(&resp);
+	ck_kube_resp_dispose(&resp);
 	ck_buf_dispose(&path);
 	return rc;
 }
@@ -82,7 +82,7 @@ out:
 static int put_lease(void *arg, struct ck_ctl_lease *l, int create)
 {
 	struct ck_ctl_kube_lease *kl = arg;
-	struct ck_ctl_kube_resp resp = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp resp = CK_KUBE_RESP_INIT;
 	struct ck_buf path = CK_BUF_INIT, b = CK_BUF_INIT;
 	int rc;
 
@@ -91,12 +91,12 @@ static int put_lease(void *arg, struct ck_ctl_lease *l, int create)
 	    (!create && (rc = ck_buf_printf(&path, "/%s", kl->name)) < 0) ||
 	    (rc = body(&b, kl, l)) < 0)
 		goto out;
-	rc = ck_ctl_kube_request(kl->conn, &resp, create ? "POST" : "PUT", ck_buf_cstr(&path), NULL,
-	                         ck_buf_data(&b), ck_buf_len(&b), NULL, 0);
+	rc = ck_kube_request(kl->conn, &resp, create ? "POST" : "PUT", ck_buf_cstr(&path), NULL,
+	                     ck_buf_data(&b), ck_buf_len(&b), NULL, 0);
 	if (rc == CK_OK)
-		copy_str(l->rv, sizeof(l->rv), ck_ctl_kube_str(resp.obj, "metadata.resourceVersion"));
+		copy_str(l->rv, sizeof(l->rv), ck_kube_str(resp.obj, "metadata.resourceVersion"));
 out:
-	ck_ctl_kube_resp_dispose(&resp);
+	ck_kube_resp_dispose(&resp);
 	ck_buf_dispose(&path);
 	ck_buf_dispose(&b);
 	return rc;

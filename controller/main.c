@@ -25,7 +25,7 @@
 #include "ck/ctl_httpd.h"
 #include "ck/ctl_informer.h"
 #include "ck/ctl_keys.h"
-#include "ck/ctl_kube.h"
+#include "ck/kube.h"
 #include "ck/ctl_lease.h"
 #include "ck/ctl_leader.h"
 #include "ck/ctl_metrics.h"
@@ -294,9 +294,9 @@ static void on_signal(int sig)
 }
 
 struct ctl {
-	struct ck_ctl_kube *kube;
-	struct ck_ctl_kube *rc_kube;     /* the reconcilers' own client (its own rate limit) */
-	struct ck_ctl_kube_conn *conn;   /* main loop's connection */
+	struct ck_kube *kube;
+	struct ck_kube *rc_kube;   /* the reconcilers' own client (its own rate limit) */
+	struct ck_kube_conn *conn; /* main loop's connection */
 	struct ck_ctl_metrics *metrics;
 	struct ck_ctl_keys *keys;
 	struct ck_ctl_sealed *sealed;
@@ -440,12 +440,12 @@ static void handle(void *arg, const struct ck_ctl_http_req *req, struct ck_ctl_h
 static void *elect(void *p)
 {
 	struct ctl *c = p;
-	struct ck_ctl_kube_conn *conn = NULL;
+	struct ck_kube_conn *conn = NULL;
 	struct ck_ctl_kube_lease kl;
 	struct ck_ctl_lease_ops ops;
 	int64_t next = 0;
 
-	while (!sig_stop && ck_ctl_kube_conn_new(&conn, c->kube) < 0)
+	while (!sig_stop && ck_kube_conn_new(&conn, c->kube) < 0)
 		ck_ctl_sleep_ms(1000);
 	if (conn == NULL)
 		return NULL;
@@ -477,7 +477,7 @@ static void *elect(void *p)
 	if (sig_stop && ck_ctl_leader_state(c->leader) == CK_CTL_LEADER &&
 	    ck_ctl_leader_release(c->leader, ck_ctl_wall_us()) == CK_OK)
 		ck_log_info("controller: released the lease");
-	ck_ctl_kube_conn_free(conn);
+	ck_kube_conn_free(conn);
 	return NULL;
 }
 
@@ -495,14 +495,14 @@ static void build_info(struct ck_ctl_metrics *m)
 		                   NULL);
 }
 
-static int read_namespace(char *out, size_t n, const struct ck_ctl_kube *kube)
+static int read_namespace(char *out, size_t n, const struct ck_kube *kube)
 {
 	const char *ns = opt.namespace;
 
 	if (ns == NULL || !*ns)
 		ns = getenv("POD_NAMESPACE");
-	if ((ns == NULL || !*ns) && strcmp(ck_ctl_kube_config(kube)->source, "in-cluster") == 0)
-		ns = ck_ctl_kube_namespace(kube);
+	if ((ns == NULL || !*ns) && strcmp(ck_kube_config(kube)->source, "in-cluster") == 0)
+		ns = ck_kube_namespace(kube);
 	if (ns == NULL || !*ns)
 		ns = "default";
 	snprintf(out, n, "%s", ns);
@@ -521,8 +521,8 @@ static void lead_keys(struct ctl *c)
 int main(int argc, char **argv)
 {
 	struct ctl c;
-	struct ck_ctl_kube_config *cfg = NULL;
-	struct ck_ctl_kube_opts ko;
+	struct ck_kube_config *cfg = NULL;
+	struct ck_kube_opts ko;
 	struct ck_ctl_keys_opts kopts;
 	struct ck_ctl_sealed_opts sopts;
 	struct ck_ctl_informer_opts io;
@@ -569,7 +569,7 @@ int main(int argc, char **argv)
 		sigaction(SIGHUP, &sa, NULL);
 	}
 
-	if ((rc = ck_ctl_kube_config_load(&cfg, opt.kubeconfig, opt.context)) < 0)
+	if ((rc = ck_kube_config_load(&cfg, opt.kubeconfig, opt.context)) < 0)
 		goto out;
 	ck_log_info("cloak-controller %s starting; API server %s (%s)", CK_VERSION, cfg->server,
 	            cfg->source);
@@ -582,7 +582,10 @@ int main(int argc, char **argv)
 	memset(&ko, 0, sizeof(ko));
 	ko.qps = opt.qps > 0 ? opt.qps : -1;
 	ko.burst = opt.burst;
-	rc = ck_ctl_kube_new(&c.kube, cfg, &ko, c.metrics);
+	ko.user_agent = "cloak-controller/" CK_VERSION;
+	if ((rc = ck_ctl_kube_hooks(&ko, c.metrics)) < 0)
+		goto out;
+	rc = ck_kube_new(&c.kube, cfg, &ko);
 	cfg = NULL; /* transferred */
 	if (rc < 0)
 		goto out;
@@ -594,7 +597,7 @@ int main(int argc, char **argv)
 	snprintf(c.identity, sizeof(c.identity), "%s_%02x%02x%02x%02x%02x%02x%02x%02x",
 	         getenv("POD_NAME") ? getenv("POD_NAME") : hostname, rnd[0], rnd[1], rnd[2], rnd[3],
 	         rnd[4], rnd[5], rnd[6], rnd[7]);
-	if ((rc = ck_ctl_kube_conn_new(&c.conn, c.kube)) < 0)
+	if ((rc = ck_kube_conn_new(&c.conn, c.kube)) < 0)
 		goto out;
 
 	/* Keys. */
@@ -636,7 +639,7 @@ int main(int argc, char **argv)
 	io.name = "key-secrets";
 	io.path = ck_buf_cstr(&path);
 	io.label_selector = ck_buf_cstr(&lsel);
-	io.flags = CK_CTL_KUBE_METADATA;
+	io.flags = CK_KUBE_METADATA;
 	io.watch_min_s = opt.watch_min_s;
 	io.watch_max_s = opt.watch_max_s;
 	io.on_change = key_changed;
@@ -680,13 +683,15 @@ int main(int argc, char **argv)
 		goto out;
 	/* ExternalSecrets and SopsSecrets: only where the cluster serves their kinds */
 	if (opt.external || opt.sops) {
-		struct ck_ctl_kube_config *rcfg = NULL;
+		struct ck_kube_config *rcfg = NULL;
 
 		memset(&ko, 0, sizeof(ko));
 		ko.qps = opt.rc_qps > 0 ? opt.rc_qps : -1;
 		ko.burst = opt.rc_burst;
-		if ((rc = ck_ctl_kube_config_load(&rcfg, opt.kubeconfig, opt.context)) < 0 ||
-		    (rc = ck_ctl_kube_new(&c.rc_kube, rcfg, &ko, c.metrics)) < 0)
+		ko.user_agent = "cloak-controller/" CK_VERSION;
+		if ((rc = ck_ctl_kube_hooks(&ko, c.metrics)) < 0 ||
+		    (rc = ck_kube_config_load(&rcfg, opt.kubeconfig, opt.context)) < 0 ||
+		    (rc = ck_kube_new(&c.rc_kube, rcfg, &ko)) < 0)
 			goto out;
 	}
 	if (opt.external) {
@@ -835,10 +840,10 @@ out:
 	ck_ctl_informer_free(c.key_inf);
 	ck_ctl_leader_free(c.leader);
 	ck_ctl_keys_free(c.keys);
-	ck_ctl_kube_conn_free(c.conn);
-	ck_ctl_kube_free(c.rc_kube);
-	ck_ctl_kube_free(c.kube);
-	ck_ctl_kube_config_free(cfg);
+	ck_kube_conn_free(c.conn);
+	ck_kube_free(c.rc_kube);
+	ck_kube_free(c.kube);
+	ck_kube_config_free(cfg);
 	ck_ctl_metrics_free(c.metrics);
 	ck_buf_dispose(&path);
 	ck_buf_dispose(&lsel);

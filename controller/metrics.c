@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "ck/alloc.h"
+#include "ck/ctl_clock.h"
 #include "ck/ctl_map.h"
 #include "ck/ctl_metrics.h"
+#include "ck/kube.h"
 
 const double ck_ctl_default_buckets[] = { .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10 };
 const size_t ck_ctl_default_nbuckets =
@@ -501,4 +503,34 @@ int ck_ctl_metrics_format(struct ck_buf *out, struct ck_ctl_metrics *m)
 	}
 	pthread_mutex_unlock(&m->lock);
 	return rc;
+}
+
+static void count_kube_response(void *arg, const char *method, long status, const char *host)
+{
+	char code[24];
+
+	if (status > 0)
+		snprintf(code, sizeof(code), "%ld", status);
+	else
+		snprintf(code, sizeof(code), "<error>");
+	ck_ctl_metrics_add(arg, "rest_client_requests_total", 1, "code", code, "method", method,
+	                   "host", host, NULL);
+}
+
+int ck_ctl_kube_hooks(struct ck_kube_opts *o, struct ck_ctl_metrics *m)
+{
+	int rc;
+
+	o->now_ms = ck_ctl_now_ms;
+	o->wall_us = ck_ctl_wall_us;
+	if (m == NULL)
+		return CK_OK;
+	if ((rc = ck_ctl_metrics_define(m, "rest_client_requests_total", CK_CTL_COUNTER,
+	                                "Number of HTTP requests, partitioned by status code, "
+	                                "method, and host.",
+	                                NULL, 0)) < 0)
+		return rc;
+	o->on_response = count_kube_response;
+	o->hook_arg = m;
+	return CK_OK;
 }

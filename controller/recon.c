@@ -27,11 +27,11 @@ void ck_ctl__split_key(const char *key, char *ns, size_t nsl, char *name, size_t
 	}
 }
 
-void ck_ctl__event(struct ck_ctl_kube_conn *c, const char *controller, const char *instance,
+void ck_ctl__event(struct ck_kube_conn *c, const char *controller, const char *instance,
                    const struct ck_ctl__ref *r, const char *action, const char *type,
                    const char *reason, const char *note)
 {
-	struct ck_ctl_kube_resp resp = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp resp = CK_KUBE_RESP_INIT;
 	struct ck_buf body = CK_BUF_INIT, path = CK_BUF_INIT, tmp = CK_BUF_INIT;
 	struct ck_doc *d = ck_doc_new(0);
 	struct ck_doc_node *root, *md, *reg;
@@ -70,22 +70,22 @@ void ck_ctl__event(struct ck_ctl_kube_conn *c, const char *controller, const cha
 	    ck_ctl__write_json(&body, root) < 0 ||
 	    ck_buf_printf(&path, "/apis/events.k8s.io/v1/namespaces/%s/events", r->ns) < 0)
 		goto out;
-	if (ck_ctl_kube_request(c, &resp, "POST", ck_buf_cstr(&path), NULL, ck_buf_data(&body),
-	                        ck_buf_len(&body), NULL, 0) < 0)
+	if (ck_kube_request(c, &resp, "POST", ck_buf_cstr(&path), NULL, ck_buf_data(&body),
+	                    ck_buf_len(&body), NULL, 0) < 0)
 		ck_log_warn("controller: event %s for %s/%s not recorded: %s", reason, r->ns, r->name,
 		            ck_err_last()->msg);
 out:
-	ck_ctl_kube_resp_dispose(&resp);
+	ck_kube_resp_dispose(&resp);
 	ck_buf_dispose(&body);
 	ck_buf_dispose(&path);
 	ck_buf_dispose(&tmp);
 	ck_doc_free(d);
 }
 
-int ck_ctl__status_patch(struct ck_ctl_kube_conn *c, const char *obj_path,
+int ck_ctl__status_patch(struct ck_kube_conn *c, const char *obj_path,
                          const struct ck_doc_node *status, long *http_status)
 {
-	struct ck_ctl_kube_resp resp = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp resp = CK_KUBE_RESP_INIT;
 	struct ck_buf body = CK_BUF_INIT, path = CK_BUF_INIT;
 	int rc;
 
@@ -93,12 +93,12 @@ int ck_ctl__status_patch(struct ck_ctl_kube_conn *c, const char *obj_path,
 	    (rc = ck_ctl__write_json(&body, status)) < 0 || (rc = ck_buf_putc(&body, '}')) < 0 ||
 	    (rc = ck_buf_printf(&path, "%s/status", obj_path)) < 0)
 		goto out;
-	rc = ck_ctl_kube_request(c, &resp, "PATCH", ck_buf_cstr(&path), NULL, ck_buf_data(&body),
-	                         ck_buf_len(&body), "application/merge-patch+json", 0);
+	rc = ck_kube_request(c, &resp, "PATCH", ck_buf_cstr(&path), NULL, ck_buf_data(&body),
+	                     ck_buf_len(&body), "application/merge-patch+json", 0);
 out:
 	if (http_status != NULL)
 		*http_status = resp.status;
-	ck_ctl_kube_resp_dispose(&resp);
+	ck_kube_resp_dispose(&resp);
 	ck_buf_dispose(&body);
 	ck_buf_dispose(&path);
 	return rc;
@@ -391,15 +391,15 @@ static int differs(const struct ck_doc_node *a, const struct ck_doc_node *b)
 
 static void take_rv(struct ck_ctl__applied *out, const struct ck_doc_node *obj)
 {
-	const char *rv = ck_ctl_kube_str(obj, "metadata.resourceVersion");
+	const char *rv = ck_kube_str(obj, "metadata.resourceVersion");
 
 	snprintf(out->rv, sizeof(out->rv), "%s", rv ? rv : "");
 }
 
-int ck_ctl__secret_apply(struct ck_ctl_kube_conn *c, const struct ck_ctl__want *w,
-                         int known_absent, struct ck_ctl__applied *out)
+int ck_ctl__secret_apply(struct ck_kube_conn *c, const struct ck_ctl__want *w, int known_absent,
+                         struct ck_ctl__applied *out)
 {
-	struct ck_ctl_kube_resp cur = CK_CTL_KUBE_RESP_INIT, resp = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp cur = CK_KUBE_RESP_INIT, resp = CK_KUBE_RESP_INIT;
 	struct ck_buf coll = CK_BUF_INIT, path = CK_BUF_INIT, body;
 	struct ck_doc *nd = NULL, *orig = NULL;
 	struct ck_doc_node *root;
@@ -411,8 +411,8 @@ int ck_ctl__secret_apply(struct ck_ctl_kube_conn *c, const struct ck_ctl__want *
 	    (rc = ck_buf_printf(&path, "%s/%s", ck_buf_cstr(&coll), w->name)) < 0)
 		goto out;
 	if (!known_absent) {
-		rc = ck_ctl_kube_request(c, &cur, "GET", ck_buf_cstr(&path), NULL, NULL, 0, NULL,
-		                         CK_CTL_KUBE_SECRET);
+		rc = ck_kube_request(c, &cur, "GET", ck_buf_cstr(&path), NULL, NULL, 0, NULL,
+		                     CK_KUBE_SECRET);
 		if (rc < 0 && cur.status != 404)
 			goto out;
 		if (rc < 0)
@@ -432,8 +432,8 @@ int ck_ctl__secret_apply(struct ck_ctl_kube_conn *c, const struct ck_ctl__want *
 		}
 		if ((rc = shape(nd, root, w, 1)) < 0 || (rc = ck_ctl__write_json(&body, root)) < 0)
 			goto out;
-		rc = ck_ctl_kube_request(c, &resp, "POST", ck_buf_cstr(&coll), NULL, ck_buf_data(&body),
-		                         ck_buf_len(&body), NULL, CK_CTL_KUBE_SECRET);
+		rc = ck_kube_request(c, &resp, "POST", ck_buf_cstr(&coll), NULL, ck_buf_data(&body),
+		                     ck_buf_len(&body), NULL, CK_KUBE_SECRET);
 		if (rc == CK_OK) {
 			take_rv(out, resp.obj);
 			out->created = out->wrote = 1;
@@ -444,9 +444,9 @@ int ck_ctl__secret_apply(struct ck_ctl_kube_conn *c, const struct ck_ctl__want *
 		/* the cache was behind: update the one that exists */
 		ck_err_clear();
 		ck_buf_reset(&body);
-		ck_ctl_kube_resp_dispose(&resp);
-		if ((rc = ck_ctl_kube_request(c, &cur, "GET", ck_buf_cstr(&path), NULL, NULL, 0, NULL,
-		                              CK_CTL_KUBE_SECRET)) < 0)
+		ck_kube_resp_dispose(&resp);
+		if ((rc = ck_kube_request(c, &cur, "GET", ck_buf_cstr(&path), NULL, NULL, 0, NULL,
+		                          CK_KUBE_SECRET)) < 0)
 			goto out;
 	}
 	root = (struct ck_doc_node *)cur.obj;
@@ -480,8 +480,8 @@ int ck_ctl__secret_apply(struct ck_ctl_kube_conn *c, const struct ck_ctl__want *
 	ck_doc_map_remove(ck_doc_map_get(root, "metadata"), "managedFields");
 	if ((rc = ck_ctl__write_json(&body, root)) < 0)
 		goto out;
-	rc = ck_ctl_kube_request(c, &resp, "PUT", ck_buf_cstr(&path), NULL, ck_buf_data(&body),
-	                         ck_buf_len(&body), NULL, CK_CTL_KUBE_SECRET);
+	rc = ck_kube_request(c, &resp, "PUT", ck_buf_cstr(&path), NULL, ck_buf_data(&body),
+	                     ck_buf_len(&body), NULL, CK_KUBE_SECRET);
 	if (rc < 0)
 		goto out;
 	take_rv(out, resp.obj);
@@ -489,18 +489,17 @@ int ck_ctl__secret_apply(struct ck_ctl_kube_conn *c, const struct ck_ctl__want *
 out:
 	ck_doc_free(nd);
 	ck_doc_free(orig);
-	ck_ctl_kube_resp_dispose(&cur);
-	ck_ctl_kube_resp_dispose(&resp);
+	ck_kube_resp_dispose(&cur);
+	ck_kube_resp_dispose(&resp);
 	ck_buf_dispose(&coll);
 	ck_buf_dispose(&path);
 	ck_buf_dispose(&body);
 	return rc;
 }
 
-int ck_ctl__secret_delete(struct ck_ctl_kube_conn *c, const char *ns, const char *name,
-                          const char *uid)
+int ck_ctl__secret_delete(struct ck_kube_conn *c, const char *ns, const char *name, const char *uid)
 {
-	struct ck_ctl_kube_resp resp = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp resp = CK_KUBE_RESP_INIT;
 	struct ck_buf path = CK_BUF_INIT, body = CK_BUF_INIT;
 	int rc;
 
@@ -508,15 +507,14 @@ int ck_ctl__secret_delete(struct ck_ctl_kube_conn *c, const char *ns, const char
 	    (rc = ck_buf_printf(&body, "{\"apiVersion\":\"v1\",\"kind\":\"DeleteOptions\","
 	                        "\"preconditions\":{\"uid\":\"%s\"}}", uid ? uid : "")) < 0)
 		goto out;
-	rc = ck_ctl_kube_request(c, &resp, "DELETE", ck_buf_cstr(&path), NULL,
-	                         uid ? ck_buf_data(&body) : NULL, uid ? ck_buf_len(&body) : 0,
-	                         NULL, 0);
+	rc = ck_kube_request(c, &resp, "DELETE", ck_buf_cstr(&path), NULL,
+	                     uid ? ck_buf_data(&body) : NULL, uid ? ck_buf_len(&body) : 0, NULL, 0);
 	if (rc < 0 && resp.status == 404) {
 		ck_err_clear();
 		rc = CK_OK;
 	}
 out:
-	ck_ctl_kube_resp_dispose(&resp);
+	ck_kube_resp_dispose(&resp);
 	ck_buf_dispose(&path);
 	ck_buf_dispose(&body);
 	return rc;

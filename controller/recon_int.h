@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "ck/buf.h"
-#include "ck/ctl_kube.h"
+#include "ck/kube.h"
 #include "ck/doc.h"
 #include "ck/err.h"
 #include "ck/ext.h"
@@ -33,7 +33,7 @@ void ck_ctl__split_key(const char *key, char *ns, size_t nsl, char *name, size_t
  * Post an events.k8s.io/v1 Event (best effort: a failure is logged). note is
  * cut to 1000 bytes; it must never hold a secret value.
  */
-void ck_ctl__event(struct ck_ctl_kube_conn *c, const char *controller, const char *instance,
+void ck_ctl__event(struct ck_kube_conn *c, const char *controller, const char *instance,
                    const struct ck_ctl__ref *regarding, const char *action, const char *type,
                    const char *reason, const char *note);
 
@@ -41,7 +41,7 @@ void ck_ctl__event(struct ck_ctl_kube_conn *c, const char *controller, const cha
  * JSON merge patch of {"status": status} on <obj_path>/status. CK_OK, or the
  * request's error (resp status in *http_status when not NULL).
  */
-int ck_ctl__status_patch(struct ck_ctl_kube_conn *c, const char *obj_path,
+int ck_ctl__status_patch(struct ck_kube_conn *c, const char *obj_path,
                          const struct ck_doc_node *status, long *http_status) CK_WUR;
 
 /*
@@ -99,11 +99,11 @@ struct ck_ctl__applied {
  * message: retry), CK_EDENIED when adopt() refused or the Secret is
  * immutable (out->refused / out->immutable set), CK_ENOMEM.
  */
-int ck_ctl__secret_apply(struct ck_ctl_kube_conn *c, const struct ck_ctl__want *w,
-                         int known_absent, struct ck_ctl__applied *out) CK_WUR;
+int ck_ctl__secret_apply(struct ck_kube_conn *c, const struct ck_ctl__want *w, int known_absent,
+                         struct ck_ctl__applied *out) CK_WUR;
 
 /* Delete a Secret if its uid is still `uid` (precondition); 404 is success. */
-int ck_ctl__secret_delete(struct ck_ctl_kube_conn *c, const char *ns, const char *name,
+int ck_ctl__secret_delete(struct ck_kube_conn *c, const char *ns, const char *name,
                           const char *uid) CK_WUR;
 
 /* SHA-256 (hex) of a Secret's data map {key: base64} in key order: our drift check. */

@@ -58,7 +58,7 @@ struct worker {
 };
 
 struct ck_ctl_sealed {
-	struct ck_ctl_kube *kube;
+	struct ck_kube *kube;
 	struct ck_ctl_keys *keys;
 	struct ck_ctl_metrics *m;
 	struct ck_ctl_sealed_opts o;
@@ -151,10 +151,10 @@ static void *ss_make(void *arg, const struct ck_doc_node *obj)
 	(void)arg;
 	if (e == NULL)
 		return NULL;
-	e->uid = sdup(ck_ctl_kube_str(obj, "metadata.uid"));
-	e->rv = sdup(ck_ctl_kube_str(obj, "metadata.resourceVersion"));
-	e->generation = ck_ctl_kube_int(obj, "metadata.generation", 0);
-	e->observed_gen = ck_ctl_kube_int(obj, "status.observedGeneration", -1);
+	e->uid = sdup(ck_kube_str(obj, "metadata.uid"));
+	e->rv = sdup(ck_kube_str(obj, "metadata.resourceVersion"));
+	e->generation = ck_kube_int(obj, "metadata.generation", 0);
+	e->observed_gen = ck_kube_int(obj, "status.observedGeneration", -1);
 	e->synced = synced_of(obj);
 	e->instance = sdup(ck_doc_map_get_str(ck_doc_get_path(obj, "metadata.labels"),
 	                                      "app.kubernetes.io/instance"));
@@ -189,7 +189,7 @@ static void *sec_make(void *arg, const struct ck_doc_node *obj)
 	(void)arg;
 	if (e == NULL)
 		return NULL;
-	e->rv = sdup(ck_ctl_kube_str(obj, "metadata.resourceVersion"));
+	e->rv = sdup(ck_kube_str(obj, "metadata.resourceVersion"));
 	for (i = 0; refs != NULL && refs->kind == CK_DOC_SEQ && i < refs->nkids; i++) {
 		const struct ck_doc_node *r = ck_doc_resolve(refs->kids[i]);
 
@@ -326,9 +326,8 @@ static int define_metrics(struct ck_ctl_metrics *m)
 	return CK_OK;
 }
 
-int ck_ctl_sealed_new(struct ck_ctl_sealed **out, struct ck_ctl_kube *kube,
-                      struct ck_ctl_keys *keys, struct ck_ctl_metrics *metrics,
-                      const struct ck_ctl_sealed_opts *opts)
+int ck_ctl_sealed_new(struct ck_ctl_sealed **out, struct ck_kube *kube, struct ck_ctl_keys *keys,
+                      struct ck_ctl_metrics *metrics, const struct ck_ctl_sealed_opts *opts)
 {
 	struct ck_ctl_sealed *s;
 	struct ck_buf path = CK_BUF_INIT;
@@ -400,7 +399,7 @@ int ck_ctl_sealed_new(struct ck_ctl_sealed **out, struct ck_ctl_kube *kube,
 		io.name = "secrets";
 		io.path = ck_buf_cstr(&path);
 		io.label_selector = NULL;
-		io.flags = CK_CTL_KUBE_METADATA;
+		io.flags = CK_KUBE_METADATA;
 		io.make = sec_make;
 		io.drop = sec_drop;
 		io.on_change = sec_changed;
@@ -474,7 +473,7 @@ static void secsnap_cb(void *arg, const char *rv, const void *entry)
 
 struct wctx {
 	struct ck_ctl_sealed *s;
-	struct ck_ctl_kube_conn *conn;
+	struct ck_kube_conn *conn;
 	struct ck_seal_keyring *kr;
 	unsigned kr_version;
 };
@@ -498,7 +497,7 @@ static void event(struct wctx *w, const char *ns, const char *name, const char *
                   const char *type, const char *reason, const char *note)
 {
 	struct ck_ctl_sealed *s = w->s;
-	struct ck_ctl_kube_resp resp = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp resp = CK_KUBE_RESP_INIT;
 	struct ck_buf body = CK_BUF_INIT, path = CK_BUF_INIT, tmp = CK_BUF_INIT;
 	struct ck_doc *d = ck_doc_new(0);
 	struct ck_doc_node *root, *md, *reg;
@@ -537,12 +536,12 @@ static void event(struct wctx *w, const char *ns, const char *name, const char *
 	    ck_ctl__write_json(&body, root) < 0 ||
 	    ck_buf_printf(&path, "/apis/events.k8s.io/v1/namespaces/%s/events", ns) < 0)
 		goto out;
-	if (ck_ctl_kube_request(w->conn, &resp, "POST", ck_buf_cstr(&path), NULL,
-	                        ck_buf_data(&body), ck_buf_len(&body), NULL, 0) < 0)
+	if (ck_kube_request(w->conn, &resp, "POST", ck_buf_cstr(&path), NULL, ck_buf_data(&body),
+	                    ck_buf_len(&body), NULL, 0) < 0)
 		ck_log_warn("controller: event %s for %s/%s not recorded: %s", reason, ns, name,
 		            ck_err_last()->msg);
 out:
-	ck_ctl_kube_resp_dispose(&resp);
+	ck_kube_resp_dispose(&resp);
 	ck_buf_dispose(&body);
 	ck_buf_dispose(&path);
 	ck_buf_dispose(&tmp);
@@ -564,17 +563,17 @@ static void condition_metric(struct ck_ctl_sealed *s, const char *ns, const char
 static int write_status(struct wctx *w, struct ck_doc *d, const char *ns, const char *name,
                         int ok, const char *msg)
 {
-	struct ck_ctl_kube_resp resp = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp resp = CK_KUBE_RESP_INIT;
 	struct ck_doc_node *root = d->docs[0], *st, *conds, *cond = NULL;
 	struct ck_buf body = CK_BUF_INIT, path = CK_BUF_INIT, now = CK_BUF_INIT, gen = CK_BUF_INIT;
 	const char *want = ok ? "True" : "False";
-	int64_t generation = ck_ctl_kube_int(root, "metadata.generation", 0);
+	int64_t generation = ck_kube_int(root, "metadata.generation", 0);
 	size_t i;
 	int rc;
 
 	if (!w->s->o.update_status ||
 	    (synced_of(root) == ok &&
-	     ck_ctl_kube_int(root, "status.observedGeneration", -1) == generation))
+	     ck_kube_int(root, "status.observedGeneration", -1) == generation))
 		return CK_OK;
 	st = ck_ctl__put_map(d, root, "status");
 	conds = st ? ck_doc_map_get(st, "conditions") : NULL;
@@ -612,8 +611,8 @@ static int write_status(struct wctx *w, struct ck_doc *d, const char *ns, const 
 	    ck_ctl__write_json(&body, root) < 0 ||
 	    ck_buf_printf(&path, SS_API "/namespaces/%s/sealedsecrets/%s/status", ns, name) < 0)
 		goto oom;
-	rc = ck_ctl_kube_request(w->conn, &resp, "PUT", ck_buf_cstr(&path), NULL,
-	                         ck_buf_data(&body), ck_buf_len(&body), NULL, 0);
+	rc = ck_kube_request(w->conn, &resp, "PUT", ck_buf_cstr(&path), NULL, ck_buf_data(&body),
+	                     ck_buf_len(&body), NULL, 0);
 	if (rc < 0) {
 		ck_ctl_metrics_add(w->s->m, CK_CTL_METRIC_PREFIX "unseal_errors_total", 1, "reason",
 		                   "status", "namespace", ns, NULL);
@@ -624,7 +623,7 @@ static int write_status(struct wctx *w, struct ck_doc *d, const char *ns, const 
 oom:
 	rc = ck_err_set(CK_ENOMEM, "controller: out of memory");
 out:
-	ck_ctl_kube_resp_dispose(&resp);
+	ck_kube_resp_dispose(&resp);
 	ck_buf_dispose(&body);
 	ck_buf_dispose(&path);
 	ck_buf_dispose(&now);
@@ -728,7 +727,7 @@ static int apply_secret(struct wctx *w, const char *ns, const char *name, const 
                         const struct ck_doc_node *desired, int exists_in_cache,
                         char *secret_rv, size_t rvlen, int *wrote, struct failure *f)
 {
-	struct ck_ctl_kube_resp cur = CK_CTL_KUBE_RESP_INIT, resp = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp cur = CK_KUBE_RESP_INIT, resp = CK_KUBE_RESP_INIT;
 	struct ck_buf path = CK_BUF_INIT, body = CK_BUF_INIT;
 	struct ck_doc *orig = NULL;
 	struct ck_doc_node *root, *md, *refs;
@@ -743,11 +742,10 @@ static int apply_secret(struct wctx *w, const char *ns, const char *name, const 
 	if (!exists_in_cache) {
 		if ((rc = ck_ctl__write_json(&body, desired)) < 0)
 			goto out;
-		rc = ck_ctl_kube_request(w->conn, &resp, "POST", ck_buf_cstr(&path), NULL,
-		                         ck_buf_data(&body), ck_buf_len(&body), NULL,
-		                         CK_CTL_KUBE_SECRET);
+		rc = ck_kube_request(w->conn, &resp, "POST", ck_buf_cstr(&path), NULL,
+		                     ck_buf_data(&body), ck_buf_len(&body), NULL, CK_KUBE_SECRET);
 		if (rc == CK_OK) {
-			rv = ck_ctl_kube_str(resp.obj, "metadata.resourceVersion");
+			rv = ck_kube_str(resp.obj, "metadata.resourceVersion");
 			snprintf(secret_rv, rvlen, "%s", rv ? rv : "");
 			*wrote = 1;
 			ck_ctl_metrics_add(w->s->m, "cloak_controller_secret_writes_total", 1, "verb",
@@ -763,8 +761,8 @@ static int apply_secret(struct wctx *w, const char *ns, const char *name, const 
 	}
 	if ((rc = ck_buf_printf(&path, "/%s", name)) < 0)
 		goto out;
-	rc = ck_ctl_kube_request(w->conn, &cur, "GET", ck_buf_cstr(&path), NULL, NULL, 0, NULL,
-	                         CK_CTL_KUBE_SECRET);
+	rc = ck_kube_request(w->conn, &cur, "GET", ck_buf_cstr(&path), NULL, NULL, 0, NULL,
+	                     CK_KUBE_SECRET);
 	if (rc < 0 && cur.status == 404) {
 		/* Gone since the cache saw it: create on the next pass. */
 		fail_with(f, "fetch", "ErrUpdateFailed", "%s", ck_err_last()->msg);
@@ -828,7 +826,7 @@ static int apply_secret(struct wctx *w, const char *ns, const char *name, const 
 		if ((rc = ck_ctl__put_str(cur.doc, root, "type", t && *t ? t : "Opaque")) < 0)
 			goto out;
 	}
-	rv = ck_ctl_kube_str(root, "metadata.resourceVersion");
+	rv = ck_kube_str(root, "metadata.resourceVersion");
 	if (!secret_differs(orig->docs[0], root)) {
 		snprintf(secret_rv, rvlen, "%s", rv ? rv : "");
 		rc = CK_OK;
@@ -837,8 +835,8 @@ static int apply_secret(struct wctx *w, const char *ns, const char *name, const 
 	ck_doc_map_remove(md, "managedFields");
 	if ((rc = ck_ctl__write_json(&body, root)) < 0)
 		goto out;
-	rc = ck_ctl_kube_request(w->conn, &resp, "PUT", ck_buf_cstr(&path), NULL, ck_buf_data(&body),
-	                         ck_buf_len(&body), NULL, CK_CTL_KUBE_SECRET);
+	rc = ck_kube_request(w->conn, &resp, "PUT", ck_buf_cstr(&path), NULL, ck_buf_data(&body),
+	                     ck_buf_len(&body), NULL, CK_KUBE_SECRET);
 	if (rc < 0) {
 		const char *m = ck_err_last()->msg;
 
@@ -855,15 +853,15 @@ static int apply_secret(struct wctx *w, const char *ns, const char *name, const 
 		}
 		goto out;
 	}
-	rv = ck_ctl_kube_str(resp.obj, "metadata.resourceVersion");
+	rv = ck_kube_str(resp.obj, "metadata.resourceVersion");
 	snprintf(secret_rv, rvlen, "%s", rv ? rv : "");
 	*wrote = 1;
 	ck_ctl_metrics_add(w->s->m, "cloak_controller_secret_writes_total", 1, "verb", "update",
 	                   NULL);
 out:
 	ck_doc_free(orig);
-	ck_ctl_kube_resp_dispose(&cur);
-	ck_ctl_kube_resp_dispose(&resp);
+	ck_kube_resp_dispose(&cur);
+	ck_kube_resp_dispose(&resp);
 	ck_buf_dispose(&path);
 	ck_buf_dispose(&body);
 	return rc;
@@ -886,14 +884,14 @@ static size_t count_items(const struct ck_seal_sealed *ss)
 }
 
 /* GET the SealedSecret; 1 found, 0 gone, < 0 error. */
-static int ss_fetch(struct wctx *w, const char *ns, const char *name, struct ck_ctl_kube_resp *r)
+static int ss_fetch(struct wctx *w, const char *ns, const char *name, struct ck_kube_resp *r)
 {
 	struct ck_buf path = CK_BUF_INIT;
 	int rc;
 
 	if ((rc = ck_buf_printf(&path, SS_API "/namespaces/%s/sealedsecrets/%s", ns, name)) < 0)
 		goto out;
-	rc = ck_ctl_kube_request(w->conn, r, "GET", ck_buf_cstr(&path), NULL, NULL, 0, NULL, 0);
+	rc = ck_kube_request(w->conn, r, "GET", ck_buf_cstr(&path), NULL, NULL, 0, NULL, 0);
 	if (rc < 0 && r->status == 404)
 		rc = 0;
 	else if (rc == CK_OK)
@@ -918,7 +916,7 @@ static enum result reconcile(struct wctx *w, const char *key, struct failure *f)
 	struct snap sn;
 	struct secsnap sec;
 	struct applied *la, cur_la;
-	struct ck_ctl_kube_resp ssr = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp ssr = CK_KUBE_RESP_INIT;
 	struct ck_doc *secdoc = NULL;
 	struct ck_seal_sealed ss;
 	struct ck_seal_unseal_opts uo;
@@ -979,14 +977,14 @@ static enum result reconcile(struct wctx *w, const char *key, struct failure *f)
 		res = R_SUCCESS;
 		goto out;
 	}
-	snprintf(uid, sizeof(uid), "%s", ck_ctl_kube_str(ssr.obj, "metadata.uid") ?
-	         ck_ctl_kube_str(ssr.obj, "metadata.uid") : "");
+	snprintf(uid, sizeof(uid), "%s",
+	         ck_kube_str(ssr.obj, "metadata.uid") ? ck_kube_str(ssr.obj, "metadata.uid") : "");
 	snprintf(instance, sizeof(instance), "%s",
 	         ck_doc_map_get_str(ck_doc_get_path(ssr.obj, "metadata.labels"),
 	                            "app.kubernetes.io/instance") ?
 	         ck_doc_map_get_str(ck_doc_get_path(ssr.obj, "metadata.labels"),
 	                            "app.kubernetes.io/instance") : "");
-	generation = ck_ctl_kube_int(ssr.obj, "metadata.generation", 0);
+	generation = ck_kube_int(ssr.obj, "metadata.generation", 0);
 	synced = synced_of(ssr.obj);
 	if ((rc = ss_digest(ssr.obj, uid, digest)) < 0)
 		goto out;
@@ -1065,7 +1063,7 @@ failed:
 	}
 	res = R_ERROR;
 out:
-	ck_ctl_kube_resp_dispose(&ssr);
+	ck_kube_resp_dispose(&ssr);
 	ck_doc_free(secdoc);
 	snap_dispose(&sn);
 	return res;
@@ -1082,7 +1080,7 @@ static void *work(void *p)
 
 	memset(&w, 0, sizeof(w));
 	w.s = s;
-	while (ck_ctl_kube_conn_new(&w.conn, s->kube) < 0) {
+	while (ck_kube_conn_new(&w.conn, s->kube) < 0) {
 		ck_log_error("controller: worker: %s", ck_err_last()->msg);
 		ck_ctl_sleep_ms(1000);
 	}
@@ -1128,7 +1126,7 @@ static void *work(void *p)
 		ck_free(key);
 	}
 	ck_seal_keyring_free(w.kr);
-	ck_ctl_kube_conn_free(w.conn);
+	ck_kube_conn_free(w.conn);
 	return NULL;
 }
 

@@ -61,7 +61,7 @@ struct worker {
 };
 
 struct ck_ctl_sops {
-	struct ck_ctl_kube *kube;
+	struct ck_kube *kube;
 	struct ck_ctl_metrics *m;
 	struct ck_ctl_sops_opts o;
 	char *instance, *ns, *keys_name, *gpg;
@@ -104,7 +104,7 @@ static void *ss_make(void *arg, const struct ck_doc_node *obj)
 	struct ck_buf spec = CK_BUF_INIT;
 	struct ck_hash *h = NULL;
 	const struct ck_doc_node *rc;
-	const char *uid = ck_ctl_kube_str(obj, "metadata.uid");
+	const char *uid = ck_kube_str(obj, "metadata.uid");
 
 	(void)arg;
 	if (e == NULL || (e->uid = ck_strdup(uid ? uid : "")) == NULL ||
@@ -116,8 +116,8 @@ static void *ss_make(void *arg, const struct ck_doc_node *obj)
 		ss_drop(NULL, e);
 		return NULL;
 	}
-	e->generation = ck_ctl_kube_int(obj, "metadata.generation", 0);
-	e->observed = ck_ctl_kube_int(obj, "status.observedGeneration", -1);
+	e->generation = ck_kube_int(obj, "metadata.generation", 0);
+	e->observed = ck_kube_int(obj, "status.observedGeneration", -1);
 	rc = ck_ctl__condition_get(obj, "Ready");
 	e->ready = rc == NULL ? -1 : ck_doc_scalar_is(ck_doc_map_get(rc, "status"), "True");
 	ck_hash_update(h, ck_buf_data(&spec), ck_buf_len(&spec));
@@ -261,8 +261,8 @@ static void keys_changed(void *arg, enum ck_ctl_change what, const char *key, co
 
 /* ------------------------------------------------------------ construction */
 
-int ck_ctl_sops_new(struct ck_ctl_sops **out, struct ck_ctl_kube *kube,
-                    struct ck_ctl_metrics *metrics, const struct ck_ctl_sops_opts *opts)
+int ck_ctl_sops_new(struct ck_ctl_sops **out, struct ck_kube *kube, struct ck_ctl_metrics *metrics,
+                    const struct ck_ctl_sops_opts *opts)
 {
 	struct ck_ctl_sops *s = ck_calloc(1, sizeof(*s));
 	struct ck_ctl_ratelimit_opts rl;
@@ -305,17 +305,17 @@ int ck_ctl_sops_new(struct ck_ctl_sops **out, struct ck_ctl_kube *kube,
 	 * before anything registers with the metrics.
 	 */
 	{
-		struct ck_ctl_kube_conn *c = NULL;
-		struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+		struct ck_kube_conn *c = NULL;
+		struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 
-		if ((rc = ck_ctl_kube_conn_new(&c, kube)) < 0)
+		if ((rc = ck_kube_conn_new(&c, kube)) < 0)
 			goto out;
-		rc = ck_ctl_kube_request(c, &r, "GET", "/apis/" API, NULL, NULL, 0, NULL, 0);
+		rc = ck_kube_request(c, &r, "GET", "/apis/" API, NULL, NULL, 0, NULL, 0);
 		if (rc < 0 && r.status == 404)
 			rc = ck_err_set(CK_ENOTFOUND, "controller: the API server does not serve %s "
 			                "SopsSecrets (install deploy/crd-sopssecrets.yaml)", API);
-		ck_ctl_kube_resp_dispose(&r);
-		ck_ctl_kube_conn_free(c);
+		ck_kube_resp_dispose(&r);
+		ck_kube_conn_free(c);
 		if (rc < 0)
 			goto out;
 	}
@@ -364,7 +364,7 @@ int ck_ctl_sops_new(struct ck_ctl_sops **out, struct ck_ctl_kube *kube,
 		io.name = "sopssecret-targets";
 		io.path = ck_buf_cstr(&path);
 		io.label_selector = CK_CTL_SOPS_LABEL;
-		io.flags = CK_CTL_KUBE_METADATA;
+		io.flags = CK_KUBE_METADATA;
 		io.make = sec_make;
 		io.drop = sec_drop;
 		io.on_change = sec_changed;
@@ -385,7 +385,7 @@ int ck_ctl_sops_new(struct ck_ctl_sops **out, struct ck_ctl_kube *kube,
 		io.name = "sops-keys";
 		io.path = ck_buf_cstr(&path);
 		io.field_selector = ck_buf_cstr(&fsel);
-		io.flags = CK_CTL_KUBE_SECRET;
+		io.flags = CK_KUBE_SECRET;
 		io.make = keys_make;
 		io.drop = keys_drop;
 		io.on_change = keys_changed;
@@ -555,7 +555,7 @@ static void secsnap_cb(void *arg, const char *rv, const void *entry)
 
 struct ctx {
 	struct ck_ctl_sops *s;
-	struct ck_ctl_kube_conn *conn;
+	struct ck_kube_conn *conn;
 	char ns[256], name[256];
 	struct snap sn;
 	const char *reason;
@@ -802,7 +802,7 @@ out:
 	return rc;
 }
 
-static enum result reconcile(struct ck_ctl_sops *s, struct ck_ctl_kube_conn *conn, const char *key)
+static enum result reconcile(struct ck_ctl_sops *s, struct ck_kube_conn *conn, const char *key)
 {
 	struct ctx c;
 	struct state st;
@@ -975,11 +975,11 @@ static void *work(void *p)
 {
 	struct worker *wk = p;
 	struct ck_ctl_sops *s = wk->s;
-	struct ck_ctl_kube_conn *conn = NULL;
+	struct ck_kube_conn *conn = NULL;
 	char *key;
 	int got;
 
-	while (ck_ctl_kube_conn_new(&conn, s->kube) < 0) {
+	while (ck_kube_conn_new(&conn, s->kube) < 0) {
 		ck_log_error("controller: worker: %s", ck_err_last()->msg);
 		ck_ctl_sleep_ms(1000);
 	}
@@ -1002,7 +1002,7 @@ static void *work(void *p)
 		atomic_fetch_sub(&s->inflight, 1);
 		ck_free(key);
 	}
-	ck_ctl_kube_conn_free(conn);
+	ck_kube_conn_free(conn);
 	return NULL;
 }
 

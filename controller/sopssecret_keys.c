@@ -15,7 +15,7 @@
 
 #include "ck/age.h"
 #include "ck/alloc.h"
-#include "ck/ctl_kube.h"
+#include "ck/kube.h"
 #include "ck/enc.h"
 #include "ck/file.h"
 #include "ck/log.h"
@@ -174,8 +174,8 @@ int ck_ctl__sops_keys_new(struct ck_ctl__sops_keys **out, const struct ck_doc_no
 	ck_buf_init_secure(&v, (size_t)16 << 20);
 	if (obj != NULL)
 		snprintf(k->version, sizeof(k->version), "%s/%s",
-		         str_or(ck_ctl_kube_str(obj, "metadata.uid")),
-		         str_or(ck_ctl_kube_str(obj, "metadata.resourceVersion")));
+		         str_or(ck_kube_str(obj, "metadata.uid")),
+		         str_or(ck_kube_str(obj, "metadata.resourceVersion")));
 	for (i = 0; data != NULL && data->kind == CK_DOC_MAP && i < ck_doc_map_len(data) && rc >= 0;
 	     i++) {
 		const char *name = ck_doc_map_key(data, i)->text;

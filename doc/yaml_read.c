@@ -700,6 +700,11 @@ static int parse_error(const struct rd *r, const yaml_parser_t *p)
 	return rerr(CK_EINVAL, &p->problem_mark, "%s", p->problem ? p->problem : "syntax error");
 }
 
+static size_t reach(size_t size, size_t bound)
+{
+	return bound < size ? bound : size;
+}
+
 int ck_doc_parse_yaml(struct ck_doc **out, const char *text, size_t n, unsigned flags)
 {
 	struct rd r;
@@ -822,11 +827,19 @@ out:
 		yaml_event_delete(&ev);
 	}
 	if (have_parser) {
-		/* libyaml's input buffers held the text: wipe them before they go back to the heap. */
+		/*
+		 * libyaml's input buffers held the text: wipe them before they go
+		 * back to the heap. Only the part the text can have reached: the raw
+		 * buffer holds input bytes (at most n), the decoded one at most 3
+		 * UTF-8 bytes per 2 UTF-16 bytes; a small manifest then costs a few
+		 * hundred bytes of wiping instead of libyaml's 64 KiB.
+		 */
 		if (p.buffer.start != NULL)
-			ck_memzero(p.buffer.start, (size_t)(p.buffer.end - p.buffer.start));
+			ck_memzero(p.buffer.start,
+			           reach((size_t)(p.buffer.end - p.buffer.start), n + n / 2 + 8));
 		if (p.raw_buffer.start != NULL)
-			ck_memzero(p.raw_buffer.start, (size_t)(p.raw_buffer.end - p.raw_buffer.start));
+			ck_memzero(p.raw_buffer.start,
+			           reach((size_t)(p.raw_buffer.end - p.raw_buffer.start), n + 8));
 		yaml_parser_delete(&p);
 	}
 	ck_free(r.stk);

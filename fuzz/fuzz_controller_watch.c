@@ -6,8 +6,8 @@
  */
 #include <string.h>
 
-#include "ck/ctl_kube.h"
-#include "ck/ctl_watch.h"
+#include "ck/kube.h"
+#include "ck/kube_watch.h"
 #include "ck/hash.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -24,11 +24,11 @@ static int on_line(void *arg, const char *line, size_t n)
 	const struct ck_doc_node *obj;
 	const char *type;
 
-	if (ck_ctl_kube_event_parse(&d, &type, &obj, line, n, 0) == CK_OK) {
+	if (ck_kube_event_parse(&d, &type, &obj, line, n, 0) == CK_OK) {
 		/* What the informer reads from every event. */
-		(void)ck_ctl_kube_str(obj, "metadata.resourceVersion");
-		(void)ck_ctl_kube_str(obj, "metadata.namespace");
-		(void)ck_ctl_kube_int(obj, "code", 0);
+		(void)ck_kube_str(obj, "metadata.resourceVersion");
+		(void)ck_kube_str(obj, "metadata.namespace");
+		(void)ck_kube_int(obj, "code", 0);
 		CK_ASSERT(type != NULL);
 	}
 	ck_doc_free(d);
@@ -41,18 +41,18 @@ static int on_line(void *arg, const char *line, size_t n)
 static int run(const uint8_t *p, size_t n, size_t piece, uint8_t out[32], size_t *lines)
 {
 	struct acc a = { ck_hash_new(CK_SHA256), 0 };
-	struct ck_ctl_lines l;
+	struct ck_kube_lines l;
 	size_t i;
 	int rc = CK_OK;
 
 	if (a.h == NULL)
 		return CK_ENOMEM;
-	ck_ctl_lines_init(&l, 4096, on_line, &a);
+	ck_kube_lines_init(&l, 4096, on_line, &a);
 	for (i = 0; i < n && rc == CK_OK; i += piece)
-		rc = ck_ctl_lines_feed(&l, p + i, n - i < piece ? n - i : piece);
+		rc = ck_kube_lines_feed(&l, p + i, n - i < piece ? n - i : piece);
 	if (rc == CK_OK)
-		rc = ck_ctl_lines_finish(&l);
-	ck_ctl_lines_dispose(&l);
+		rc = ck_kube_lines_finish(&l);
+	ck_kube_lines_dispose(&l);
 	ck_hash_final(a.h, out);
 	ck_hash_free(a.h);
 	*lines = a.n;

@@ -19,7 +19,8 @@ static const char *base_name(const char *path)
 	return s != NULL ? s + 1 : path;
 }
 
-/* s (length a) ends with the literal suf */
+/* s (length a) is the literal w; ends with the literal suf */
+#define IS(s, a, w) ((a) == sizeof(w) - 1 && memcmp(s, w, sizeof(w) - 1) == 0)
 #define ENDS(s, a, suf) ((a) >= sizeof(suf) - 1 && memcmp((s) + (a) - (sizeof(suf) - 1), suf, sizeof(suf) - 1) == 0)
 
 /*
@@ -136,23 +137,22 @@ void ck_hook_classify(struct ck_hook_class *out, const char *path, const void *d
 		out->kind = CK_HOOK_K_BINARY;
 		return;
 	}
-	if (strcmp(b, ".sops.yaml") == 0) {
+	bl = strlen(b);
+	if (IS(b, bl, ".sops.yaml")) {
 		out->kind = CK_HOOK_K_SOPS_CONFIG;
 		return;
 	}
-	if (strcmp(b, ".cloak.yaml") == 0 && b == path) {
+	if (IS(b, bl, ".cloak.yaml") && b == path) {
 		out->kind = CK_HOOK_K_CLOAK_CONFIG;
 		return;
 	}
-	bl = strlen(b);
-	if (strcmp(b, "kustomization.yaml") == 0 || strcmp(b, "kustomization.yml") == 0 ||
-	    strcmp(b, "Kustomization") == 0)
+	if (IS(b, bl, "kustomization.yaml") || IS(b, bl, "kustomization.yml") || IS(b, bl, "Kustomization"))
 		out->kind = CK_HOOK_K_KUSTOMIZATION;
 	else if (ENDS(b, bl, ".yaml") || ENDS(b, bl, ".yml"))
 		out->kind = CK_HOOK_K_YAML;
 	else if (ENDS(b, bl, ".json"))
 		out->kind = CK_HOOK_K_JSON;
-	else if (ENDS(b, bl, ".env") || strcmp(b, ".env") == 0)
+	else if (ENDS(b, bl, ".env"))
 		out->kind = CK_HOOK_K_DOTENV;
 	else if (ENDS(b, bl, ".ini"))
 		out->kind = CK_HOOK_K_INI;

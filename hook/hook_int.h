@@ -70,6 +70,12 @@ struct ck_hook_scanner {
 	struct ck_hook_strmap sops_own; /* directory holding a .sops.yaml -> its config (owned) */
 	struct ck_hook_strmap kust;  /* directory -> struct ck_hook__kust* (or NULL: none) */
 	uint8_t *tkey;               /* throw-away data key of sopscheck.c (secret memory) */
+	struct ck_hook__selmemo *selmemo; /* sopscheck.c: selections by rule and key skeleton */
+	/* sopscheck.c: the last directory looked up in `sops` and its answer */
+	char last_dir[1024];
+	size_t last_len;
+	void *last_cfg;
+	int last_set;
 };
 
 /*
@@ -106,6 +112,8 @@ void ck_hook__kust_free(void *k);
 /* sopscheck.c: .sops.yaml creation rules. */
 int ck_hook__check_sops(struct ck_hook__file *f) CK_WUR;
 void ck_hook__sopscfg_free(void *c);
+struct ck_hook__selmemo;
+void ck_hook__selmemo_free(struct ck_hook__selmemo *m);
 /* patterns.c */
 int ck_hook__check_patterns(struct ck_hook_report *r, const char *path, const char *data,
                             size_t n, const struct ck_hook_lines *added,

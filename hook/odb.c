@@ -570,6 +570,9 @@ struct ck_hook__odbr {
 	size_t cached;
 	uint8_t *loose;       /* a loose object's compressed bytes */
 	size_t loosecap;
+	/* deltas are inflated into these (the top one of a chain, the others): no allocation each */
+	struct ck_hook__obj *scr[2];
+	size_t scrcap[2];
 	/* trees by id: path lookups walk down from the root again and again */
 	struct {
 		uint8_t oid[20];
@@ -628,6 +631,8 @@ void ck_hook__odbr_free(struct ck_hook__odbr *r)
 	cache_clear(r);
 	for (i = 0; i < TREE_SLOTS; i++)
 		ck_hook__obj_unref(r->trees[i].o);
+	ck_free(r->scr[0]);
+	ck_free(r->scr[1]);
 	if (r->zinit)
 		zl.end(&r->z);
 	if (r->ldd != NULL)
@@ -933,6 +938,55 @@ static int inflate_entry(struct ck_hook__odbr *r, const struct pack *p, const st
 static int read_loose(struct ck_hook__odbr *r, const uint8_t *oid, int type, size_t max,
                       struct ck_hook__obj **out);
 
+/* Inflate a delta into the reader's scratch k (valid until the next use of k). */
+static int inflate_scratch(struct ck_hook__odbr *r, int k, const struct pack *p, const struct hdr *h,
+                           const struct ck_hook__obj **out)
+{
+	int rc;
+
+	*out = NULL;
+	if (!plausible(h->size, (size_t)(p->len - 20 - h->data)))
+		return ck_err_set(CK_EIO, "hook: %s: corrupt object size", p->name);
+	if (r->scr[k] == NULL || r->scrcap[k] < h->size) {
+		/* doubling: a run of slightly bigger deltas does not reallocate each time */
+		size_t cap = r->scrcap[k] > SIZE_MAX / 4 ? h->size : 2 * r->scrcap[k];
+
+		if (cap < h->size)
+			cap = h->size;
+		if (cap < 4096)
+			cap = 4096;
+
+		ck_free(r->scr[k]);
+		r->scrcap[k] = 0;
+		if ((r->scr[k] = obj_new(h->type, cap)) == NULL)
+			return ck_err_set(CK_ENOMEM, "hook: out of memory");
+		r->scrcap[k] = cap;
+	}
+	r->scr[k]->type = h->type;
+	r->scr[k]->len = h->size;
+	if ((rc = inflate_exact(r, p->data + h->data, (size_t)(p->len - 20 - h->data), r->scr[k]->data, h->size,
+	                        p->name)) < 0)
+		return rc;
+	r->scr[k]->data[h->size] = 0;
+	*out = r->scr[k];
+	return CK_OK;
+}
+
+/* A scratch grown past SCRATCH_KEEP by one big delta is not kept for the reader's life. */
+#define SCRATCH_KEEP ((size_t)1 << 20)
+
+static void scratch_trim(struct ck_hook__odbr *r)
+{
+	int k;
+
+	for (k = 0; k < 2; k++)
+		if (r->scrcap[k] > SCRATCH_KEEP) {
+			ck_free(r->scr[k]);
+			r->scr[k] = NULL;
+			r->scrcap[k] = 0;
+		}
+}
+
 /* A delta waiting for its base. */
 struct link {
 	const struct pack *p;
@@ -951,7 +1005,8 @@ static int read_packed(struct ck_hook__odbr *r, const struct pack *p, uint64_t o
 {
 	struct link local[16], *chain = local; /* most chains are short: no allocation */
 	size_t nchain = 0, cap = 16, i;
-	struct ck_hook__obj *base = NULL, *top = NULL, *next = NULL;
+	struct ck_hook__obj *base = NULL, *next = NULL;
+	const struct ck_hook__obj *top = NULL;
 	const struct pack *bp = p;
 	uint64_t boff = off;
 	struct hdr bh;
@@ -1042,7 +1097,7 @@ static int read_packed(struct ck_hook__odbr *r, const struct pack *p, uint64_t o
 	if (nchain > 0) {
 		size_t sz = 0;
 
-		if ((rc = inflate_entry(r, chain[0].p, &chain[0].h, &top)) < 0)
+		if ((rc = inflate_scratch(r, 0, chain[0].p, &chain[0].h, &top)) < 0)
 			goto out;
 		if (delta_result_size(top, &sz) < 0) {
 			rc = ck_err_set(CK_EIO, "hook: %s: corrupt delta", chain[0].p->name);
@@ -1062,14 +1117,11 @@ static int read_packed(struct ck_hook__odbr *r, const struct pack *p, uint64_t o
 		cache_put(r, bp, boff, base);
 	}
 	for (i = nchain; i-- > 0;) {
-		struct ck_hook__obj *delta = i == 0 ? top : NULL;
+		const struct ck_hook__obj *delta = i == 0 ? top : NULL;
 
-		if (delta == NULL && (rc = inflate_entry(r, chain[i].p, &chain[i].h, &delta)) < 0)
+		if (delta == NULL && (rc = inflate_scratch(r, 1, chain[i].p, &chain[i].h, &delta)) < 0)
 			goto out;
-		rc = apply_delta(&next, base, delta, chain[i].p->name);
-		if (delta != top)
-			ck_hook__obj_unref(delta);
-		if (rc < 0)
+		if ((rc = apply_delta(&next, base, delta, chain[i].p->name)) < 0)
 			goto out;
 		ck_hook__obj_unref(base);
 		base = next;
@@ -1081,9 +1133,9 @@ static int read_packed(struct ck_hook__odbr *r, const struct pack *p, uint64_t o
 	rc = CK_OK;
 out:
 	ck_hook__obj_unref(base);
-	ck_hook__obj_unref(top);
 	if (chain != local)
 		ck_free(chain);
+	scratch_trim(r);
 	return rc;
 }
 

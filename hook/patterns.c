@@ -937,21 +937,20 @@ static int scan_span(struct scan *s, size_t a, size_t b)
 
 static int data_ext(const char *path)
 {
-	static const char *const ext[] = { ".yaml", ".yml", ".env", ".ini", ".properties", ".conf",
-		                           ".cfg", ".toml", ".tfvars", ".sh", ".bash", ".zsh", ".txt",
-		                           ".npmrc", ".pypirc", ".netrc", ".envrc" };
+	static const struct word ext[] = { W(".yaml"), W(".yml"), W(".env"), W(".ini"), W(".properties"),
+		                           W(".conf"), W(".cfg"), W(".toml"), W(".tfvars"), W(".sh"),
+		                           W(".bash"), W(".zsh"), W(".txt"), W(".npmrc"), W(".pypirc"),
+		                           W(".netrc"), W(".envrc") };
 	const char *b = strrchr(path, '/');
-	size_t k, bl, el;
+	size_t k, bl;
 
 	b = b != NULL ? b + 1 : path;
 	bl = strlen(b);
-	if (strchr(b, '.') == NULL || b[0] == '.')
+	if (memchr(b, '.', bl) == NULL || b[0] == '.')
 		return 1; /* Dockerfile, .env, .netrc, ... */
-	for (k = 0; k < sizeof(ext) / sizeof(ext[0]); k++) {
-		el = strlen(ext[k]);
-		if (bl >= el && strcmp(b + bl - el, ext[k]) == 0)
+	for (k = 0; k < sizeof(ext) / sizeof(ext[0]); k++)
+		if (bl >= ext[k].n && memcmp(b + bl - ext[k].n, ext[k].s, ext[k].n) == 0)
 			return 1;
-	}
 	return 0;
 }
 

@@ -79,6 +79,7 @@ void ck_hook_scanner_free(struct ck_hook_scanner *s)
 	ck_hook__strmap_dispose(&s->sops_own, ck_hook__sopscfg_free);
 	ck_hook__strmap_dispose(&s->kust, ck_hook__kust_free);
 	ck_secret_free(s->tkey);
+	ck_hook__selmemo_free(s->selmemo);
 	ck_free(s);
 }
 

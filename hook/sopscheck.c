@@ -20,6 +20,7 @@
  * CK_SOPS_F_ENC are the selected ones. Nothing leaves this file.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <regex.h>
 #include <string.h>
 
@@ -88,7 +89,8 @@ void ck_hook__sopscfg_free(void *p)
 
 /*
  * 1 if RE2 and POSIX ERE agree on this regex: literals, . * + ? | ( ) ^ $
- * [...] without backslashes inside, {m,n}, and backslash before punctuation.
+ * [...] without backslashes inside, {m,n}, and backslash before punctuation;
+ * one quantifier per atom.
  */
 static int ere_safe(const char *re)
 {
@@ -124,10 +126,26 @@ static int ere_safe(const char *re)
 			return 0;
 		if ((c == '*' || c == '+' || c == '?' || c == '}') && re[1] == '?')
 			return 0; /* lazy quantifiers */
+		if ((c == '*' || c == '+' || c == '?' || c == '}') && (re[1] == '*' || re[1] == '+' || re[1] == '{'))
+			return 0; /* stacked ones ("a*{1,2}"): RE2 refuses them, POSIX leaves them undefined */
 		if (c < 0x20 || c >= 0x80)
 			return 0;
 	}
 	return !in_br;
+}
+
+/* memmem for a path and a short literal (memmem's set-up costs more than a path). */
+static int has(const char *s, size_t n, const char *lit)
+{
+	size_t ll = strlen(lit);
+	const char *p = s, *e = s + n;
+
+	while (ll <= (size_t)(e - p) && (p = memchr(p, lit[0], (size_t)(e - p) - ll + 1)) != NULL) {
+		if (memcmp(p + 1, lit + 1, ll - 1) == 0)
+			return 1;
+		p++;
+	}
+	return 0;
 }
 
 /* re[i] is '[': the index after its closing ']' (ere_safe: no escapes or classes inside). */
@@ -354,14 +372,23 @@ static int find_cfg(struct ck_hook__sopscfg **out, struct ck_hook_scanner *s, co
 
 	*out = NULL;
 	/* the common case: this directory was seen before (no allocation) */
-	if (sl == NULL || (size_t)(sl - file) < 1024) {
-		char d[1024];
+	if (sl == NULL || (size_t)(sl - file) < sizeof(s->last_dir)) {
+		char d[sizeof(s->last_dir)];
 		size_t dl = sl != NULL ? (size_t)(sl - file) : 0;
 		void *v;
 
+		/* the same directory as the file before: no lookup at all */
+		if (s->last_set && dl == s->last_len && memcmp(file, s->last_dir, dl) == 0) {
+			*out = s->last_cfg;
+			return CK_OK;
+		}
 		memcpy(d, file, dl);
 		d[dl] = '\0';
 		if (ck_hook__strmap_get(&s->sops, d, &v)) {
+			memcpy(s->last_dir, d, dl);
+			s->last_len = dl;
+			s->last_cfg = v;
+			s->last_set = 1;
 			*out = v;
 			return CK_OK;
 		}
@@ -485,8 +512,16 @@ static int add_leaf(struct leaves *l, struct ck_sops_node *n, const struct ck_bu
 	return CK_OK;
 }
 
+/*
+ * The walk also writes the tree's skeleton to sk: every map key (type,
+ * flags, bytes), where maps and sequences open and close, and every leaf
+ * (type, empty or not), unambiguously. Which leaves sops's walk encrypts
+ * under a path or suffix rule depends on nothing else (the keys on each
+ * leaf's path, and an empty value is never encrypted), so two trees with
+ * one skeleton get one selection (see selmemo below).
+ */
 static int walk(struct leaves *l, struct ck_sops_node *n, struct ck_buf *path, struct ck_buf *tpath,
-                int depth)
+                struct ck_buf *sk, int depth)
 {
 	size_t keep = ck_buf_len(path), tkeep = ck_buf_len(tpath);
 	uint32_t i;
@@ -495,22 +530,37 @@ static int walk(struct leaves *l, struct ck_sops_node *n, struct ck_buf *path, s
 	if (depth > CK_SOPS_MAX_DEPTH)
 		return ck_err_set(CK_ETOOBIG, "hook: document nested too deep");
 	if (n->type == CK_SOPS_MAP) {
+		if (ck_buf_putc(sk, 'M') < 0)
+			return ck_err_set(CK_ENOMEM, "hook: out of memory");
 		for (i = 0; i + 1 < n->len && rc == CK_OK; i += 2) {
 			struct ck_sops_node *k = &n->u.kids[i];
+			uint8_t kh[7];
 
 			if (k->type == CK_SOPS_COMMENT)
 				continue;
+			kh[0] = 'K';
+			kh[1] = k->type;
+			kh[2] = k->flags;
+			kh[3] = (uint8_t)(k->len >> 24);
+			kh[4] = (uint8_t)(k->len >> 16);
+			kh[5] = (uint8_t)(k->len >> 8);
+			kh[6] = (uint8_t)k->len;
 			if ((keep && ck_buf_putc(path, '.') < 0) || ck_buf_put(path, k->u.s, k->len) < 0 ||
 			    ck_buf_puts(tpath, "[\"") < 0 || ck_buf_put(tpath, k->u.s, k->len) < 0 ||
-			    ck_buf_puts(tpath, "\"]") < 0)
+			    ck_buf_puts(tpath, "\"]") < 0 || ck_buf_put(sk, kh, sizeof(kh)) < 0 ||
+			    ck_buf_put(sk, k->u.s, k->len) < 0)
 				return ck_err_set(CK_ENOMEM, "hook: out of memory");
-			rc = walk(l, &n->u.kids[i + 1], path, tpath, depth + 1);
+			rc = walk(l, &n->u.kids[i + 1], path, tpath, sk, depth + 1);
 			ck_buf_truncate(path, keep);
 			ck_buf_truncate(tpath, tkeep);
 		}
+		if (rc == CK_OK && ck_buf_putc(sk, 'm') < 0)
+			return ck_err_set(CK_ENOMEM, "hook: out of memory");
 	} else if (n->type == CK_SOPS_SEQ) {
 		uint32_t idx = 0;
 
+		if (ck_buf_putc(sk, 'S') < 0)
+			return ck_err_set(CK_ENOMEM, "hook: out of memory");
 		for (i = 0; i < n->len && rc == CK_OK; i++) {
 			if (n->u.kids[i].type == CK_SOPS_COMMENT)
 				continue;
@@ -518,14 +568,139 @@ static int walk(struct leaves *l, struct ck_sops_node *n, struct ck_buf *path, s
 			    ck_buf_printf(tpath, "[%u]", (unsigned)idx) < 0)
 				return ck_err_set(CK_ENOMEM, "hook: out of memory");
 			idx++;
-			rc = walk(l, &n->u.kids[i], path, tpath, depth + 1);
+			rc = walk(l, &n->u.kids[i], path, tpath, sk, depth + 1);
 			ck_buf_truncate(path, keep);
 			ck_buf_truncate(tpath, tkeep);
 		}
+		if (rc == CK_OK && ck_buf_putc(sk, 's') < 0)
+			return ck_err_set(CK_ENOMEM, "hook: out of memory");
 	} else if (n->type != CK_SOPS_NULL && n->type != CK_SOPS_COMMENT) {
+		uint8_t lh[3] = { 'L', n->type, n->len == 0 };
+
+		if (ck_buf_put(sk, lh, sizeof(lh)) < 0)
+			return ck_err_set(CK_ENOMEM, "hook: out of memory");
 		rc = add_leaf(l, n, path, tpath);
+	} else if (ck_buf_putc(sk, n->type == CK_SOPS_NULL ? 'N' : 'C') < 0) {
+		return ck_err_set(CK_ENOMEM, "hook: out of memory");
 	}
 	return rc;
+}
+
+/* ---- selections remembered ---- */
+
+/*
+ * What a rule selects in a tree, by (format, plain or not, rule, rule
+ * value, skeleton): the encryption walk that answers costs a cipher set-up
+ * (secret memory, a 4 KiB IV pool from the system's generator) and a walk
+ * per file, and a repository's SOPS files mostly share a few shapes.
+ * Comment rules are not remembered: comments decide for them.
+ */
+#define SEL_SLOTS 8
+#define SEL_MAX_SKEL ((size_t)64 << 10)
+
+struct selent {
+	enum ck_sops_format fmt;
+	int plain;
+	enum ck_sops_rule rule;
+	char *value;    /* NULL: none */
+	uint8_t *skel;  /* NULL: slot unused */
+	size_t skel_n;
+	uint8_t *sel;   /* per leaf: sops's walk flagged it CK_SOPS_F_ENC */
+	size_t nsel;
+	uint64_t used;  /* for replacing the least recently used slot */
+};
+
+struct ck_hook__selmemo {
+	struct selent e[SEL_SLOTS];
+	uint64_t tick;
+};
+
+static void selent_clear(struct selent *e)
+{
+	ck_free(e->value);
+	ck_free(e->skel);
+	ck_free(e->sel);
+	memset(e, 0, sizeof(*e));
+}
+
+void ck_hook__selmemo_free(struct ck_hook__selmemo *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < SEL_SLOTS; i++)
+		selent_clear(&m->e[i]);
+	ck_free(m);
+}
+
+static int memo_rule(enum ck_sops_rule rule)
+{
+	return rule != CK_SOPS_RULE_ENCRYPTED_COMMENT_REGEX && rule != CK_SOPS_RULE_UNENCRYPTED_COMMENT_REGEX;
+}
+
+static struct selent *memo_find(struct ck_hook__selmemo *m, enum ck_sops_format fmt, int plain,
+                                enum ck_sops_rule rule, const char *value, const struct ck_buf *sk)
+{
+	size_t i;
+
+	if (m == NULL)
+		return NULL;
+	for (i = 0; i < SEL_SLOTS; i++) {
+		struct selent *e = &m->e[i];
+
+		if (e->skel != NULL && e->fmt == fmt && e->plain == plain && e->rule == rule &&
+		    (e->value == NULL) == (value == NULL) && (value == NULL || strcmp(e->value, value) == 0) &&
+		    e->skel_n == ck_buf_len(sk) && memcmp(e->skel, ck_buf_data(sk), e->skel_n) == 0) {
+			e->used = ++m->tick;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+/* Remember l's selection; failing to (no memory) only loses the shortcut. */
+static void memo_put(struct ck_hook_scanner *s, enum ck_sops_format fmt, int plain, enum ck_sops_rule rule,
+                     const char *value, const struct ck_buf *sk, const struct leaves *l)
+{
+	struct ck_hook__selmemo *m = s->selmemo;
+	struct selent *e;
+	size_t i;
+
+	if (ck_buf_len(sk) > SEL_MAX_SKEL)
+		return;
+	if (m == NULL && (m = s->selmemo = ck_calloc(1, sizeof(*m))) == NULL)
+		return;
+	e = &m->e[0];
+	for (i = 1; i < SEL_SLOTS && e->skel != NULL; i++)
+		if (m->e[i].skel == NULL || m->e[i].used < e->used)
+			e = &m->e[i];
+	selent_clear(e);
+	if ((value != NULL && (e->value = ck_strdup(value)) == NULL) ||
+	    (e->skel = ck_alloc(ck_buf_len(sk) ? ck_buf_len(sk) : 1)) == NULL ||
+	    (e->sel = ck_alloc(l->n ? l->n : 1)) == NULL) {
+		selent_clear(e);
+		return;
+	}
+	memcpy(e->skel, ck_buf_data(sk), ck_buf_len(sk));
+	e->skel_n = ck_buf_len(sk);
+	for (i = 0; i < l->n; i++)
+		e->sel[i] = (l->v[i].n->flags & CK_SOPS_F_ENC) != 0;
+	e->nsel = l->n;
+	e->fmt = fmt;
+	e->plain = plain;
+	e->rule = rule;
+	e->used = ++m->tick;
+}
+
+/* CLOAK_HOOK_NOMEMO=1: every selection from sops's walk (tests compare the two ways). */
+static int nomemo(const struct ck_hook_scanner *s)
+{
+	const char *e;
+
+	(void)s;
+	e = getenv("CLOAK_HOOK_NOMEMO");
+	return e != NULL && strcmp(e, "1") == 0;
 }
 
 /*
@@ -541,7 +716,8 @@ static int select_leaves(struct ck_hook_scanner *s, struct leaves *l, int *ok, c
 	struct ck_sops_file *sf = NULL;
 	int borrowed = 0;
 	struct ck_sops_keyctx ctx;
-	struct ck_buf text, path, tpath;
+	struct ck_buf text, path, tpath, sk;
+	const struct selent *hit;
 	size_t d, i;
 	int rc;
 
@@ -557,6 +733,7 @@ static int select_leaves(struct ck_hook_scanner *s, struct leaves *l, int *ok, c
 		ck_buf_init(&text, 0);
 	ck_buf_init(&path, 0);
 	ck_buf_init(&tpath, 0);
+	ck_buf_init(&sk, 0);
 	ck_sops_keyctx_init(&ctx);
 	if (pre != NULL && *pre != NULL && !plain) {
 		sf = *pre;
@@ -568,8 +745,16 @@ static int select_leaves(struct ck_hook_scanner *s, struct leaves *l, int *ok, c
 		goto soft;
 	}
 	for (d = 0; d < sf->tree->ndocs; d++)
-		if ((rc = walk(l, &sf->tree->docs[d], &path, &tpath, 0)) < 0)
+		if (ck_buf_putc(&sk, 'D') < 0 || (rc = walk(l, &sf->tree->docs[d], &path, &tpath, &sk, 0)) < 0)
 			goto soft;
+	if (memo_rule(rule) && !nomemo(s) &&
+	    (hit = memo_find(s->selmemo, fmt, plain, rule, value, &sk)) != NULL && hit->nsel == l->n) {
+		for (i = 0; i < l->n; i++)
+			l->v[i].sel = hit->sel[i] && !l->v[i].empty;
+		*ok = 1;
+		rc = CK_OK;
+		goto out;
+	}
 	sf->encrypted = 0;
 	if (sf->datakey == NULL) {
 		/*
@@ -599,6 +784,8 @@ static int select_leaves(struct ck_hook_scanner *s, struct leaves *l, int *ok, c
 		goto soft;
 	for (i = 0; i < l->n; i++)
 		l->v[i].sel = (l->v[i].n->flags & CK_SOPS_F_ENC) != 0 && !l->v[i].empty;
+	if (memo_rule(rule) && !nomemo(s))
+		memo_put(s, fmt, plain, rule, value, &sk, l);
 	*ok = 1;
 	rc = CK_OK;
 	goto out;
@@ -617,6 +804,7 @@ out:
 	ck_buf_dispose(&text);
 	ck_buf_dispose(&path);
 	ck_buf_dispose(&tpath);
+	ck_buf_dispose(&sk);
 	return rc;
 }
 
@@ -923,7 +1111,7 @@ int ck_hook__check_sops(struct ck_hook__file *f)
 			int hit = 1;
 
 			for (m = 0; m < MAX_LITS && c->lits[k][m] != NULL && hit; m++)
-				hit = memmem(rel, rell, c->lits[k][m], strlen(c->lits[k][m])) != NULL;
+				hit = has(rel, rell, c->lits[k][m]);
 			if (hit && regexec(&c->pre[k], rel, 0, NULL, 0) == 0) {
 				any = 1;
 				if (k < 64)

@@ -9,7 +9,12 @@
 #   - `cloak audit` of the whole tree beside `git secrets --scan` (Debian's
 #     git-secrets with --register-aws) on the same tree (goal: 5x faster),
 #     with what each one found.
-# Wall-clock medians of repeated runs (warm page cache).
+# Wall-clock medians of repeated runs (warm page cache), CPU time beside them;
+# with CLOAK_BENCH_CALLGRIND=1 also the instructions each cloak run executes
+# (valgrind's callgrind: the figure that does not move with the machine's
+# load; the audit counted single-threaded); CLOAK_BENCH_CALLGRIND_DIR=DIR
+# keeps the profiles there (callgrind_annotate DIR/audit.cg), and
+# CLOAK_BENCH_FILES=2000 makes a small repository for quick profiles.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-build/release}" && pwd) || { echo "bench/hook: no build directory" >&2; exit 1; }
@@ -19,6 +24,11 @@ N=${CLOAK_BENCH_FILES:-20000}
 RUNS=${CLOAK_BENCH_RUNS:-9}
 have_gs=1
 command -v git-secrets >/dev/null || { have_gs=0; echo "bench/hook: git-secrets not installed; peer figures skipped" >&2; }
+
+cgdir=
+if [ -n "${CLOAK_BENCH_CALLGRIND_DIR:-}" ]; then
+	mkdir -p "$CLOAK_BENCH_CALLGRIND_DIR" && cgdir=$(cd "$CLOAK_BENCH_CALLGRIND_DIR" && pwd) || exit 1
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/cloak-bench-hook.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -62,6 +72,7 @@ PY
 }
 
 echo "repository: $nfiles files ($((N / 100)) secrets-like), staged change: $staged files"
+echo "machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg); audit threads: ${CLOAK_AUDIT_THREADS:-up to 4}; inflater: $(ls /usr/lib/*/libdeflate.so.0 >/dev/null 2>&1 && echo libdeflate || echo zlib)"
 echo "wall ms: median (min) of $RUNS runs; cpu ms: median user+sys (the machine is shared: cpu is the steadier figure)"
 read -r hook_med hook_min hook_cpu hook_rc < <(timeit "$cloak" hook run)
 printf '%-44s wall %7s (%s)  cpu %7s  exit %s   goal: < 30 ms\n' "cloak hook run ($staged staged files)" "$hook_med" "$hook_min" "$hook_cpu" "$hook_rc"
@@ -83,6 +94,18 @@ a, g, ac, gc = map(float, sys.argv[1:])
 print("%-44s wall %.1fx, cpu %.1fx   goal: >= 5x" % ("cloak audit speed-up over git secrets --scan", g / a, gc / ac))
 PY
 	git secrets --scan > "$work/gs.txt" 2>&1
+fi
+if [ "${CLOAK_BENCH_CALLGRIND:-0}" = 1 ] && command -v valgrind >/dev/null; then
+	cg_hook=/dev/null cg_audit=/dev/null
+	[ -n "$cgdir" ] && cg_hook=$cgdir/hook.cg cg_audit=$cgdir/audit.cg
+	git reset -q --soft HEAD~1 # the staged change again
+	hi=$(valgrind --tool=callgrind --callgrind-out-file="$cg_hook" "$cloak" hook run 2>&1 >/dev/null |
+		awk '/refs:/ {gsub(",", "", $NF); print $NF}')
+	git commit -q --no-verify -m "change"
+	ai=$(CLOAK_AUDIT_THREADS=1 valgrind --tool=callgrind --callgrind-out-file="$cg_audit" "$cloak" audit 2>&1 >/dev/null |
+		awk '/refs:/ {gsub(",", "", $NF); print $NF}')
+	printf 'instructions (callgrind): cloak hook run %s M, cloak audit %s M\n' \
+		"$(awk -v n="$hi" 'BEGIN { printf "%.1f", n / 1e6 }')" "$(awk -v n="$ai" 'BEGIN { printf "%.1f", n / 1e6 }')"
 fi
 echo "what each found:"
 python3 - "$work/cloak.json" <<'PY'

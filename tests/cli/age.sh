@@ -130,4 +130,7 @@ expect_err_line "no identity matched any of the recipients"
 expect_exit 2 ./age -d -a -i k4.txt c4.age
 expect_exit 0 ./age --help
 expect_out "usage: age"
+expect_exit 0 ./age --version
+expect_out "^v1\\.1\\.1-compatible"
+expect_exit 0 ./age-keygen --version
 finish

@@ -180,8 +180,8 @@ expect_exit 0 "$CLOAK" seal --cert cert.pem -f empty.yaml --allow-empty-data
 expect_exit 2 "$CLOAK" seal --cert cert.pem -f secret.yaml -o xml
 expect_err_line "unsupported output format: xml"
 expect_exit 6 "$CLOAK" seal --cert missing.pem -f secret.yaml
-expect_exit 2 "$CLOAK" seal -f secret.yaml
-expect_err_line "no certificate"
+KUBECONFIG=$T/no-such-kubeconfig expect_exit 6 "$CLOAK" seal -f secret.yaml
+expect_err_line "no --cert: .*no kubeconfig file found in '$T/no-such-kubeconfig'"
 # A certificate that is not RSA fails; an expired one warns and seals.
 if openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ec.key \
 	-out ec.crt -subj /CN=ec -days 1 >/dev/null 2>&1; then
@@ -203,11 +203,18 @@ expect_exit 3 "$CLOAK" seal --recovery-unseal --recovery-private-key junk.pem -f
 expect_exit 2 "$CLOAK" seal --recovery-unseal -f sealed.yaml
 expect_err_line "needs --recovery-private-key"
 
-# ---- controller-backed flags and URLs: clear failures, not silence ----
-for f in --fetch-cert --validate --re-encrypt; do
-	expect_exit 9 "$CLOAK" seal $f --cert cert.pem
-	expect_err_line "needs the controller (not yet available)"
+# ---- controller-backed flags without a cluster: clear failures, not silence ----
+# (tests/cli/seal_controller.sh runs them against a controller)
+for f in --validate --re-encrypt; do
+	KUBECONFIG=$T/no-such-kubeconfig expect_exit 6 "$CLOAK" seal $f -f sealed.yaml
+	expect_err_line "cannot reach the controller: kube: no kubeconfig file found"
+	[ -s "$T/out" ] && fail "$f printed something without a controller" || pass
 done
+expect_exit 2 "$CLOAK" seal --validate --re-encrypt -f sealed.yaml
+expect_err_line "exclude each other"
+# --fetch-cert with --cert prints that certificate unchanged (no cluster needed).
+expect_exit 0 "$CLOAK" seal --fetch-cert --cert cert.pem
+cmp -s "$T/out" cert.pem && pass || fail "--fetch-cert --cert FILE should print the file"
 # --cert URL: fetched over HTTP (a loopback server), failures named.
 python3 - "$T" >"$T/port" 2>/dev/null <<'EOF' &
 import functools, http.server, sys

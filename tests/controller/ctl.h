@@ -19,7 +19,7 @@
 
 #include "fake.h"
 #include "ck/ctl_clock.h"
-#include "ck/ctl_kube.h"
+#include "ck/kube.h"
 #include "ck/alloc.h"
 #include "ck/enc.h"
 #include "ck/rsa.h"
@@ -375,9 +375,9 @@ static inline int ctl_log_count(struct ctl *c, const char *s)
 /* The collection path of an object from its apiVersion, kind and namespace. */
 static inline void collection(char *out, size_t n, const struct ck_doc_node *obj)
 {
-	const char *av = ck_ctl_kube_str(obj, "apiVersion");
-	const char *kind = ck_ctl_kube_str(obj, "kind");
-	const char *ns = ck_ctl_kube_str(obj, "metadata.namespace");
+	const char *av = ck_kube_str(obj, "apiVersion");
+	const char *kind = ck_kube_str(obj, "kind");
+	const char *ns = ck_kube_str(obj, "metadata.namespace");
 	const char *plural = strcmp(kind, "Secret") == 0 ? "secrets" :
 	                     strcmp(kind, "SealedSecret") == 0 ? "sealedsecrets" :
 	                     strcmp(kind, "Namespace") == 0 ? "namespaces" : "unknown";
@@ -391,10 +391,10 @@ static inline void collection(char *out, size_t n, const struct ck_doc_node *obj
 }
 
 /* POST every document of a YAML/JSON text; returns the last status. */
-static inline long kube_create_text(struct ck_ctl_kube_conn *kc, const char *text, size_t len)
+static inline long kube_create_text(struct ck_kube_conn *kc, const char *text, size_t len)
 {
 	struct ck_doc *d = NULL;
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	size_t i;
 	long st = 0;
 
@@ -408,17 +408,17 @@ static inline long kube_create_text(struct ck_ctl_kube_conn *kc, const char *tex
 			continue;
 		collection(path, sizeof(path), d->docs[i]);
 		assert_int_equal(ck_doc_write_json(&js, d->docs[i], &jo), CK_OK);
-		(void)ck_ctl_kube_request(kc, &r, "POST", path, NULL, ck_buf_data(&js),
-		                          ck_buf_len(&js), NULL, 0);
+		(void)ck_kube_request(kc, &r, "POST", path, NULL, ck_buf_data(&js), ck_buf_len(&js),
+		                      NULL, 0);
 		st = r.status;
 		ck_buf_dispose(&js);
 	}
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 	ck_doc_free(d);
 	return st;
 }
 
-static inline long kube_create_file(struct ck_ctl_kube_conn *kc, const char *path)
+static inline long kube_create_file(struct ck_kube_conn *kc, const char *path)
 {
 	struct ck_buf b = CK_BUF_INIT;
 	long st;
@@ -429,7 +429,7 @@ static inline long kube_create_file(struct ck_ctl_kube_conn *kc, const char *pat
 	return st;
 }
 
-static inline void kube_namespace(struct ck_ctl_kube_conn *kc, const char *ns)
+static inline void kube_namespace(struct ck_kube_conn *kc, const char *ns)
 {
 	char body[256];
 
@@ -439,36 +439,36 @@ static inline void kube_namespace(struct ck_ctl_kube_conn *kc, const char *ns)
 }
 
 /* GET path into r; returns the HTTP status. */
-static inline long kube_get(struct ck_ctl_kube_conn *kc, struct ck_ctl_kube_resp *r, const char *path)
+static inline long kube_get(struct ck_kube_conn *kc, struct ck_kube_resp *r, const char *path)
 {
-	(void)ck_ctl_kube_request(kc, r, "GET", path, NULL, NULL, 0, NULL, 0);
+	(void)ck_kube_request(kc, r, "GET", path, NULL, NULL, 0, NULL, 0);
 	return r->status;
 }
 
-static inline int kube_exists(struct ck_ctl_kube_conn *kc, const char *path)
+static inline int kube_exists(struct ck_kube_conn *kc, const char *path)
 {
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	long st = kube_get(kc, &r, path);
 
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 	return st == 200;
 }
 
 /* A string field of the object at path ("" when absent). */
-static inline void kube_field(struct ck_ctl_kube_conn *kc, const char *path, const char *field,
-                       char *out, size_t n)
+static inline void kube_field(struct ck_kube_conn *kc, const char *path, const char *field,
+                              char *out, size_t n)
 {
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	const char *v = NULL;
 
 	if (kube_get(kc, &r, path) == 200)
-		v = ck_ctl_kube_str(r.obj, field);
+		v = ck_kube_str(r.obj, field);
 	snprintf(out, n, "%s", v ? v : "");
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 }
 
-static inline int kube_field_is(struct ck_ctl_kube_conn *kc, const char *path, const char *field,
-                         const char *want)
+static inline int kube_field_is(struct ck_kube_conn *kc, const char *path, const char *field,
+                                const char *want)
 {
 	char v[1024];
 
@@ -477,9 +477,9 @@ static inline int kube_field_is(struct ck_ctl_kube_conn *kc, const char *path, c
 }
 
 /* 1 if the SealedSecret at path has a Synced condition with this status (and observedGeneration current). */
-static inline int ss_condition(struct ck_ctl_kube_conn *kc, const char *path, const char *want)
+static inline int ss_condition(struct ck_kube_conn *kc, const char *path, const char *want)
 {
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	const struct ck_doc_node *conds;
 	int ok = 0;
 	size_t i;
@@ -487,8 +487,8 @@ static inline int ss_condition(struct ck_ctl_kube_conn *kc, const char *path, co
 	if (kube_get(kc, &r, path) == 200 &&
 	    (conds = ck_doc_get_path(r.obj, "status.conditions")) != NULL &&
 	    conds->kind == CK_DOC_SEQ &&
-	    ck_ctl_kube_int(r.obj, "status.observedGeneration", -1) ==
-	            ck_ctl_kube_int(r.obj, "metadata.generation", -2)) {
+	    ck_kube_int(r.obj, "status.observedGeneration", -1) ==
+	        ck_kube_int(r.obj, "metadata.generation", -2)) {
 		for (i = 0; i < conds->nkids; i++) {
 			const struct ck_doc_node *c = ck_doc_resolve(conds->kids[i]);
 
@@ -497,14 +497,14 @@ static inline int ss_condition(struct ck_ctl_kube_conn *kc, const char *path, co
 				ok = 1;
 		}
 	}
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 	return ok;
 }
 
 /* The message of the Synced condition ("" if none). */
-static inline void ss_message(struct ck_ctl_kube_conn *kc, const char *path, char *out, size_t n)
+static inline void ss_message(struct ck_kube_conn *kc, const char *path, char *out, size_t n)
 {
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	const struct ck_doc_node *conds;
 	size_t i;
 
@@ -518,14 +518,13 @@ static inline void ss_message(struct ck_ctl_kube_conn *kc, const char *path, cha
 			if (m != NULL)
 				snprintf(out, n, "%s", m);
 		}
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 }
 
 /* 1 if the Secret's controller ownerReference points at the SealedSecret's uid. */
-static inline int owned_by(struct ck_ctl_kube_conn *kc, const char *secret_path,
-                           const char *ss_path)
+static inline int owned_by(struct ck_kube_conn *kc, const char *secret_path, const char *ss_path)
 {
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	const struct ck_doc_node *refs;
 	char uid[128];
 	int ok = 0;
@@ -540,20 +539,19 @@ static inline int owned_by(struct ck_ctl_kube_conn *kc, const char *secret_path,
 		     ck_doc_scalar_is(ck_doc_map_get(ref, "controller"), "true") &&
 		     ck_doc_scalar_is(ck_doc_map_get(ref, "kind"), "SealedSecret");
 	}
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 	return ok;
 }
 
-static inline long kube_send(struct ck_ctl_kube_conn *kc, const char *method, const char *path,
-                      const char *body, const char *ctype)
+static inline long kube_send(struct ck_kube_conn *kc, const char *method, const char *path,
+                             const char *body, const char *ctype)
 {
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	long st;
 
-	(void)ck_ctl_kube_request(kc, &r, method, path, NULL, body, body ? strlen(body) : 0, ctype,
-	                          0);
+	(void)ck_kube_request(kc, &r, method, path, NULL, body, body ? strlen(body) : 0, ctype, 0);
 	st = r.status;
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 	return st;
 }
 
@@ -627,7 +625,7 @@ static inline void test_cert(struct ck_buf *out)
 }
 
 /* Install the TEST-ONLY key Secret in kube-system. */
-static inline void install_test_key(struct ck_ctl_kube_conn *kc)
+static inline void install_test_key(struct ck_kube_conn *kc)
 {
 	char p[1024];
 
@@ -637,10 +635,10 @@ static inline void install_test_key(struct ck_ctl_kube_conn *kc)
 }
 
 /* Value of data[key] of a Secret, base64-decoded ("" if absent). */
-static inline void secret_value(struct ck_ctl_kube_conn *kc, const char *ns, const char *name,
+static inline void secret_value(struct ck_kube_conn *kc, const char *ns, const char *name,
                                 const char *key, char *out, size_t n)
 {
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	struct ck_buf b = CK_BUF_INIT;
 	char path[512];
 	const char *v;
@@ -652,10 +650,10 @@ static inline void secret_value(struct ck_ctl_kube_conn *kc, const char *ns, con
 	    ck_b64_decode(&b, v, strlen(v), CK_B64_STD, 0) == CK_OK)
 		snprintf(out, n, "%s", ck_buf_cstr(&b));
 	ck_buf_dispose(&b);
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 }
 
-static inline int secret_value_is(struct ck_ctl_kube_conn *kc, const char *ns, const char *name,
+static inline int secret_value_is(struct ck_kube_conn *kc, const char *ns, const char *name,
                                   const char *key, const char *want)
 {
 	char v[4096];

@@ -14,7 +14,8 @@
 
 #include "ck_test.h"
 #include "ckt_double.h"
-#include "ck/ctl_kube.h"
+#include "ck/ctl_clock.h"
+#include "ck/kube.h"
 #include "ck/doc.h"
 #include "ck/file.h"
 #include "ck/http.h"
@@ -146,21 +147,23 @@ static inline void fake_kubeconfig(struct fake *f, const char *path, const char 
 }
 
 /* A client for the fake through a kubeconfig with a token. */
-static struct ck_ctl_kube *fake_kube(struct fake *f, const char *token, double qps)
+static struct ck_kube *fake_kube(struct fake *f, const char *token, double qps)
 {
-	struct ck_ctl_kube_config *cfg;
-	struct ck_ctl_kube_opts o;
-	struct ck_ctl_kube *k;
+	struct ck_kube_config *cfg;
+	struct ck_kube_opts o;
+	struct ck_kube *k;
 	char path[700], user[256];
 
 	snprintf(path, sizeof(path), "%s.kubeconfig-%d", f->dir, ck_random_uniform(1000000));
 	snprintf(user, sizeof(user), "{\"token\":\"%s\"}", token);
 	fake_kubeconfig(f, path, user, "default");
-	assert_int_equal(ck_ctl_kube_config_from_kubeconfig(&cfg, path, NULL), CK_OK);
+	assert_int_equal(ck_kube_config_from_kubeconfig(&cfg, path, NULL), CK_OK);
 	memset(&o, 0, sizeof(o));
+	o.now_ms = ck_ctl_now_ms;
+	o.wall_us = ck_ctl_wall_us;
 	o.qps = qps;
 	o.burst = 1000;
-	assert_int_equal(ck_ctl_kube_new(&k, cfg, &o, NULL), CK_OK);
+	assert_int_equal(ck_kube_new(&k, cfg, &o), CK_OK);
 	return k;
 }
 

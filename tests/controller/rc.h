@@ -137,9 +137,9 @@ static inline void rc_collection(char *out, size_t n, const struct ck_doc_node *
 		{ "SealedSecret", "sealedsecrets", 0 }, { "SopsSecret", "sopssecrets", 0 },
 		{ "CustomResourceDefinition", "customresourcedefinitions", 1 },
 	};
-	const char *av = ck_ctl_kube_str(obj, "apiVersion");
-	const char *kind = ck_ctl_kube_str(obj, "kind");
-	const char *ns = ck_ctl_kube_str(obj, "metadata.namespace");
+	const char *av = ck_kube_str(obj, "apiVersion");
+	const char *kind = ck_kube_str(obj, "kind");
+	const char *ns = ck_kube_str(obj, "metadata.namespace");
 	size_t i;
 
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
@@ -158,7 +158,7 @@ static inline void rc_collection(char *out, size_t n, const struct ck_doc_node *
  * namespaced objects that name none); an existing object is replaced (PUT
  * with its resourceVersion). Returns the last HTTP status.
  */
-static inline long rc_apply(struct ck_ctl_kube_conn *kc, const char *text, const char *ns)
+static inline long rc_apply(struct ck_kube_conn *kc, const char *text, const char *ns)
 {
 	struct ck_doc *d = NULL;
 	size_t i;
@@ -166,7 +166,7 @@ static inline long rc_apply(struct ck_ctl_kube_conn *kc, const char *text, const
 
 	assert_int_equal(ck_doc_parse(&d, text, strlen(text), CK_DOC_NO_COMMENTS), CK_OK);
 	for (i = 0; i < d->ndocs; i++) {
-		struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+		struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 		struct ck_buf js = CK_BUF_INIT;
 		struct ck_doc_json_opts jo = { "", 0, 0 };
 		struct ck_doc_node *root = d->docs[i], *md;
@@ -174,7 +174,7 @@ static inline long rc_apply(struct ck_ctl_kube_conn *kc, const char *text, const
 		const char *kind;
 
 		if (root == NULL || root->kind != CK_DOC_MAP ||
-		    (kind = ck_ctl_kube_str(root, "kind")) == NULL)
+		    (kind = ck_kube_str(root, "kind")) == NULL)
 			continue; /* empty or comment-only documents */
 		md = ck_doc_map_get(root, "metadata");
 		if (ns != NULL && md != NULL && ck_doc_map_get(md, "namespace") == NULL &&
@@ -183,41 +183,42 @@ static inline long rc_apply(struct ck_ctl_kube_conn *kc, const char *text, const
 			assert_int_equal(ck_doc_map_set(d, md, "namespace", ck_doc_scalar_str(d, ns)), CK_OK);
 		rc_collection(path, sizeof(path), root);
 		assert_int_equal(ck_doc_write_json(&js, root, &jo), CK_OK);
-		(void)ck_ctl_kube_request(kc, &r, "POST", path, NULL, ck_buf_data(&js), ck_buf_len(&js),
-		                          NULL, 0);
+		(void)ck_kube_request(kc, &r, "POST", path, NULL, ck_buf_data(&js), ck_buf_len(&js),
+		                      NULL, 0);
 		st = r.status;
 		if (st == 409) {
 			/* replace: PUT with the current resourceVersion */
-			struct ck_ctl_kube_resp g = CK_CTL_KUBE_RESP_INIT;
+			struct ck_kube_resp g = CK_KUBE_RESP_INIT;
 			const char *rv;
 
-			snprintf(one, sizeof(one), "%s/%s", path, ck_ctl_kube_str(root, "metadata.name"));
+			snprintf(one, sizeof(one), "%s/%s", path,
+			         ck_kube_str(root, "metadata.name"));
 			assert_int_equal(kube_get(kc, &g, one), 200);
-			rv = ck_ctl_kube_str(g.obj, "metadata.resourceVersion");
+			rv = ck_kube_str(g.obj, "metadata.resourceVersion");
 			assert_int_equal(ck_doc_map_set(d, md, "resourceVersion",
 			                                 ck_doc_scalar(d, rv, strlen(rv), CK_DOC_DQUOTED)),
 			                 CK_OK);
 			ck_buf_reset(&js);
 			assert_int_equal(ck_doc_write_json(&js, root, &jo), CK_OK);
-			ck_ctl_kube_resp_dispose(&r);
-			(void)ck_ctl_kube_request(kc, &r, "PUT", one, NULL, ck_buf_data(&js),
-			                          ck_buf_len(&js), NULL, 0);
+			ck_kube_resp_dispose(&r);
+			(void)ck_kube_request(kc, &r, "PUT", one, NULL, ck_buf_data(&js),
+			                      ck_buf_len(&js), NULL, 0);
 			st = r.status;
-			ck_ctl_kube_resp_dispose(&g);
+			ck_kube_resp_dispose(&g);
 		}
 		if (st >= 300)
 			fprintf(stderr, "rc_apply %s %s: %ld %s\n", kind,
-			        ck_ctl_kube_str(root, "metadata.name"), st, ck_err_last()->msg);
-		ck_ctl_kube_resp_dispose(&r);
+			        ck_kube_str(root, "metadata.name"), st, ck_err_last()->msg);
+		ck_kube_resp_dispose(&r);
 		ck_buf_dispose(&js);
 	}
 	ck_doc_free(d);
 	return st;
 }
 
-static inline long rc_applyf(struct ck_ctl_kube_conn *kc, const char *ns, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static inline long rc_applyf(struct ck_ctl_kube_conn *kc, const char *ns, const char *fmt, ...)
+static inline long rc_applyf(struct ck_kube_conn *kc, const char *ns, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static inline long rc_applyf(struct ck_kube_conn *kc, const char *ns, const char *fmt, ...)
 {
 	char *buf = ck_alloc(1 << 16);
 	va_list ap;
@@ -233,10 +234,10 @@ static inline long rc_applyf(struct ck_ctl_kube_conn *kc, const char *ns, const 
 }
 
 /* The decoded value of data[key] of Secret ns/name into out ("" and 0 when absent). */
-static inline int rc_secret_value(struct ck_ctl_kube_conn *kc, const char *ns, const char *name,
+static inline int rc_secret_value(struct ck_kube_conn *kc, const char *ns, const char *name,
                                   const char *key, char *out, size_t n)
 {
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	struct ck_buf b = CK_BUF_INIT;
 	const struct ck_doc_node *v;
 	char path[512];
@@ -251,11 +252,11 @@ static inline int rc_secret_value(struct ck_ctl_kube_conn *kc, const char *ns, c
 		ok = 1;
 	}
 	ck_buf_dispose(&b);
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 	return ok;
 }
 
-static inline int rc_secret_is(struct ck_ctl_kube_conn *kc, const char *ns, const char *name,
+static inline int rc_secret_is(struct ck_kube_conn *kc, const char *ns, const char *name,
                                const char *key, const char *want)
 {
 	char v[4096];
@@ -263,7 +264,7 @@ static inline int rc_secret_is(struct ck_ctl_kube_conn *kc, const char *ns, cons
 	return rc_secret_value(kc, ns, name, key, v, sizeof(v)) && strcmp(v, want) == 0;
 }
 
-static inline int rc_secret_exists(struct ck_ctl_kube_conn *kc, const char *ns, const char *name)
+static inline int rc_secret_exists(struct ck_kube_conn *kc, const char *ns, const char *name)
 {
 	char path[512];
 
@@ -275,10 +276,10 @@ static inline int rc_secret_exists(struct ck_ctl_kube_conn *kc, const char *ns, 
  * The Ready condition of the object at path: 1 if its status is want (and,
  * when reason is not NULL, its reason is reason). msg gets the message.
  */
-static inline int rc_ready(struct ck_ctl_kube_conn *kc, const char *path, const char *want,
+static inline int rc_ready(struct ck_kube_conn *kc, const char *path, const char *want,
                            const char *reason, char *msg, size_t n)
 {
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	const struct ck_doc_node *conds;
 	size_t i;
 	int ok = 0;
@@ -297,7 +298,7 @@ static inline int rc_ready(struct ck_ctl_kube_conn *kc, const char *path, const 
 			ok = ck_doc_scalar_is(ck_doc_map_get(c, "status"), want) &&
 			     (reason == NULL || ck_doc_scalar_is(ck_doc_map_get(c, "reason"), reason));
 		}
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 	return ok;
 }
 
@@ -306,7 +307,7 @@ static inline void es_path(char *out, size_t n, const char *ns, const char *name
 	snprintf(out, n, "/apis/external-secrets.io/v1/namespaces/%s/externalsecrets/%s", ns, name);
 }
 
-static inline int es_ready(struct ck_ctl_kube_conn *kc, const char *ns, const char *name,
+static inline int es_ready(struct ck_kube_conn *kc, const char *ns, const char *name,
                            const char *want, const char *reason)
 {
 	char path[512];
@@ -316,7 +317,7 @@ static inline int es_ready(struct ck_ctl_kube_conn *kc, const char *ns, const ch
 }
 
 /* The Ready message of an ExternalSecret contains part. */
-static inline int es_message_has(struct ck_ctl_kube_conn *kc, const char *ns, const char *name,
+static inline int es_message_has(struct ck_kube_conn *kc, const char *ns, const char *name,
                                  const char *part)
 {
 	char path[512], msg[2048];

@@ -8,7 +8,7 @@
 #include "ck/ctl_clock.h"
 #include "ck/ctl_map.h"
 #include "ck/ctl_metrics.h"
-#include "ck/ctl_watch.h"
+#include "ck/kube_watch.h"
 
 static void test_map(void **state)
 {
@@ -110,37 +110,38 @@ static void test_lines(void **state)
 {
 	const char *stream = "{\"a\":1}\n{\"b\":\r\n\n  \n2}\n{\"c\":3}";
 	struct lines_seen s;
-	struct ck_ctl_lines l;
+	struct ck_kube_lines l;
 	size_t i, step;
 
 	(void)state;
 	/* Every split of the stream gives the same lines. */
 	for (step = 1; step <= strlen(stream); step++) {
 		memset(&s, 0, sizeof(s));
-		ck_ctl_lines_init(&l, 0, on_line, &s);
+		ck_kube_lines_init(&l, 0, on_line, &s);
 		for (i = 0; i < strlen(stream); i += step) {
 			size_t n = strlen(stream) - i < step ? strlen(stream) - i : step;
 
-			assert_int_equal(ck_ctl_lines_feed(&l, (const uint8_t *)stream + i, n), CK_OK);
+			assert_int_equal(ck_kube_lines_feed(&l, (const uint8_t *)stream + i, n),
+			                 CK_OK);
 		}
 		assert_int_equal(s.n, 3);
-		assert_int_equal(ck_ctl_lines_finish(&l), CK_OK);
+		assert_int_equal(ck_kube_lines_finish(&l), CK_OK);
 		assert_int_equal(s.n, 4);
 		assert_string_equal(s.got[0], "{\"a\":1}");
 		assert_string_equal(s.got[1], "{\"b\":");
 		assert_string_equal(s.got[2], "2}");
 		assert_string_equal(s.got[3], "{\"c\":3}");
-		ck_ctl_lines_dispose(&l);
+		ck_kube_lines_dispose(&l);
 	}
 	/* Limits and early stop. */
 	memset(&s, 0, sizeof(s));
-	ck_ctl_lines_init(&l, 8, on_line, &s);
-	assert_int_equal(ck_ctl_lines_feed(&l, (const uint8_t *)"12345678\n", 9), CK_OK);
-	assert_int_equal(ck_ctl_lines_feed(&l, (const uint8_t *)"123456789", 9), CK_ETOOBIG);
-	ck_ctl_lines_reset(&l);
-	assert_int_equal(ck_ctl_lines_feed(&l, (const uint8_t *)"stop\nx\n", 7), 1);
+	ck_kube_lines_init(&l, 8, on_line, &s);
+	assert_int_equal(ck_kube_lines_feed(&l, (const uint8_t *)"12345678\n", 9), CK_OK);
+	assert_int_equal(ck_kube_lines_feed(&l, (const uint8_t *)"123456789", 9), CK_ETOOBIG);
+	ck_kube_lines_reset(&l);
+	assert_int_equal(ck_kube_lines_feed(&l, (const uint8_t *)"stop\nx\n", 7), 1);
 	assert_int_equal(s.n, 2);
-	ck_ctl_lines_dispose(&l);
+	ck_kube_lines_dispose(&l);
 }
 
 static void test_metrics(void **state)

@@ -26,8 +26,8 @@ static void test_kill_mid_sync(void **state)
 {
 	struct fake f;
 	struct ckt_double vault;
-	struct ck_ctl_kube *kube;
-	struct ck_ctl_kube_conn *kc;
+	struct ck_kube *kube;
+	struct ck_kube_conn *kc;
 	const char *kcfg;
 
 	(void)state;
@@ -36,7 +36,7 @@ static void test_kill_mid_sync(void **state)
 	rc_fake_start(&f, "test-token");
 	ckt_double_start(&vault, "vault_double.py", "--root-token", "root", NULL);
 	kube = fake_kube(&f, "test-token", -1);
-	assert_int_equal(ck_ctl_kube_conn_new(&kc, kube), CK_OK);
+	assert_int_equal(ck_kube_conn_new(&kc, kube), CK_OK);
 	kcfg = fake_kubeconfig_file(&f, "test-token", 0);
 	kube_namespace(kc, "kube-system");
 	kube_namespace(kc, "app");
@@ -76,8 +76,8 @@ static void test_kill_mid_sync(void **state)
 	/* values never reach the log */
 	assert_int_equal(ctl_log_count(&c, "pa55w0rd"), 0);
 	assert_int_equal(ctl_log_count(&c, "cm9vdA"), 0);
-	ck_ctl_kube_conn_free(kc);
-	ck_ctl_kube_free(kube);
+	ck_kube_conn_free(kc);
+	ck_kube_free(kube);
 	ckt_double_stop(&vault);
 	fake_stop(&f);
 }

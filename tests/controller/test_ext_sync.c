@@ -21,8 +21,8 @@
 static struct {
 	struct fake f;
 	struct ckt_double vault, aws;
-	struct ck_ctl_kube *kube;
-	struct ck_ctl_kube_conn *kc;
+	struct ck_kube *kube;
+	struct ck_kube_conn *kc;
 	struct ck_ctl_metrics *m;
 	struct ck_ctl_ext *x;
 } E;
@@ -61,7 +61,7 @@ static int setup(void **state)
 	ckt_double_start(&E.aws, "aws_double.py", NULL);
 	setenv("AWS_ENDPOINT_URL", E.aws.url, 1);
 	E.kube = fake_kube(&E.f, "test-token", -1);
-	assert_int_equal(ck_ctl_kube_conn_new(&E.kc, E.kube), CK_OK);
+	assert_int_equal(ck_kube_conn_new(&E.kc, E.kube), CK_OK);
 	if (getenv("CK_TEST_DEBUG"))
 		ck_log_set_level(CK_LOG_DEBUG);
 	E.m = ck_ctl_metrics_new();
@@ -74,8 +74,8 @@ static int teardown(void **state)
 {
 	(void)state;
 	ext_down();
-	ck_ctl_kube_conn_free(E.kc);
-	ck_ctl_kube_free(E.kube);
+	ck_kube_conn_free(E.kc);
+	ck_kube_free(E.kube);
 	ck_ctl_metrics_free(E.m);
 	ckt_double_stop(&E.vault);
 	ckt_double_stop(&E.aws);
@@ -135,7 +135,7 @@ static void simple_es(const char *ns, const char *name, const char *path, const 
 
 static int events_with(const char *ns, const char *reason)
 {
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	const struct ck_doc_node *items;
 	char path[256];
 	size_t i;
@@ -145,13 +145,13 @@ static int events_with(const char *ns, const char *reason)
 	if (kube_get(E.kc, &r, path) == 200 && (items = ck_doc_map_get(r.obj, "items")) != NULL)
 		for (i = 0; i < items->nkids; i++)
 			n += ck_doc_scalar_is(ck_doc_map_get(items->kids[i], "reason"), reason);
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 	return n;
 }
 
 static void test_first_sync(void **state)
 {
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	const struct ck_doc_node *md, *refs;
 	char path[256];
 	const char *srv;
@@ -179,29 +179,29 @@ static void test_first_sync(void **state)
 	assert_int_equal(refs->nkids, 1);
 	assert_string_equal(ck_doc_map_get_str(refs->kids[0], "kind"), "ExternalSecret");
 	assert_true(ck_doc_scalar_is(ck_doc_map_get(refs->kids[0], "controller"), "true"));
-	assert_string_equal(ck_ctl_kube_str(r.obj, "type"), "Opaque");
-	ck_ctl_kube_resp_dispose(&r);
+	assert_string_equal(ck_kube_str(r.obj, "type"), "Opaque");
+	ck_kube_resp_dispose(&r);
 	/* status */
 	es_path(path, sizeof(path), "t-basic", "db");
 	assert_int_equal(kube_get(E.kc, &r, path), 200);
-	assert_non_null(ck_ctl_kube_str(r.obj, "status.refreshTime"));
-	assert_true(strncmp(ck_ctl_kube_str(r.obj, "status.syncedResourceVersion"), "1-", 2) == 0);
-	assert_string_equal(ck_ctl_kube_str(r.obj, "status.binding.name"), "db");
-	ck_ctl_kube_resp_dispose(&r);
+	assert_non_null(ck_kube_str(r.obj, "status.refreshTime"));
+	assert_true(strncmp(ck_kube_str(r.obj, "status.syncedResourceVersion"), "1-", 2) == 0);
+	assert_string_equal(ck_kube_str(r.obj, "status.binding.name"), "db");
+	ck_kube_resp_dispose(&r);
 	/* the store is validated */
 	WAIT_UNTIL(20000, rc_ready(E.kc, "/apis/external-secrets.io/v1/namespaces/t-basic/"
 	                                 "secretstores/vault", "True", "Valid", NULL, 0));
 	assert_int_equal(kube_get(E.kc, &r, "/apis/external-secrets.io/v1/namespaces/t-basic/"
 	                                    "secretstores/vault"), 200);
-	srv = ck_ctl_kube_str(r.obj, "status.capabilities");
+	srv = ck_kube_str(r.obj, "status.capabilities");
 	assert_string_equal(srv, "ReadWrite");
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 	WAIT_UNTIL(15000, events_with("t-basic", "Created") == 1);
 }
 
 static void test_refresh_interval(void **state)
 {
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	char path[256], rt1[64], rt2[64];
 	int64_t t1, t2;
 	int i, reads;
@@ -240,7 +240,7 @@ static void test_refresh_interval(void **state)
 	kube_field(E.kc, path, "status.refreshTime", rt2, sizeof(rt2));
 	assert_int_equal(ck_ctl_time_parse(&t2, rt2), CK_OK);
 	assert_true(t2 - t1 >= 60000000 && t2 - t1 <= 62000000);
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 }
 
 static void test_force_sync(void **state)
@@ -373,7 +373,7 @@ static void test_token_renewed_before_expiry(void **state)
 
 static void test_creation_policies(void **state)
 {
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	char path[256], msg[1024];
 
 	(void)state;
@@ -384,7 +384,7 @@ static void test_creation_policies(void **state)
 	WAIT_UNTIL(20000, rc_secret_is(E.kc, "t-policy", "orphan", "password", "p"));
 	assert_int_equal(kube_get(E.kc, &r, "/api/v1/namespaces/t-policy/secrets/orphan"), 200);
 	assert_null(ck_doc_get_path(r.obj, "metadata.ownerReferences"));
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 	es_path(path, sizeof(path), "t-policy", "orphan");
 	assert_int_equal(kube_send(E.kc, "DELETE", path, NULL, NULL), 200);
 	settle();
@@ -427,7 +427,7 @@ static void test_creation_policies(void **state)
 	assert_true(rc_secret_is(E.kc, "t-policy", "merged", "foreign", "stays"));
 	assert_int_equal(kube_get(E.kc, &r, "/api/v1/namespaces/t-policy/secrets/merged"), 200);
 	assert_null(ck_doc_get_path(r.obj, "metadata.ownerReferences"));
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 	/* None: status only */
 	simple_es("t-policy", "none", "policy/db", "1h", ", creationPolicy: None");
 	WAIT_UNTIL(20000, es_ready(E.kc, "t-policy", "none", "True", "SecretSynced"));
@@ -569,7 +569,7 @@ static void test_interval_zero(void **state)
 static void test_controller_class(void **state)
 {
 	char path[256];
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 
 	(void)state;
 	vault_put(&E.vault, "class/db", "{\"user\":\"u\",\"pass\":\"p\"}");
@@ -582,7 +582,7 @@ static void test_controller_class(void **state)
 	es_path(path, sizeof(path), "t-class", "db");
 	assert_int_equal(kube_get(E.kc, &r, path), 200);
 	assert_null(ck_doc_map_get(r.obj, "status"));
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 	assert_int_equal(vault_count(&E.vault, "GET", "secret/data/class/db"), 0);
 }
 

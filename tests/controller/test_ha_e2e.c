@@ -15,7 +15,7 @@
 #define LEASE "/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/cloak-controller"
 
 static struct fake f;
-static struct ck_ctl_kube_conn *kc;
+static struct ck_kube_conn *kc;
 static struct ck_buf cert;
 
 static void create_ss(const char *name, const char *value)
@@ -71,7 +71,7 @@ static int secret_writes_by(const char *who)
 
 static void test_two_replicas(void **state)
 {
-	struct ck_ctl_kube *k;
+	struct ck_kube *k;
 	struct ctl a, b, *leader, *standby;
 	char h[256], h2[256];
 	const char *leader_tok, *standby_tok;
@@ -81,7 +81,7 @@ static void test_two_replicas(void **state)
 	fake_start(&f, 0, "tok", NULL);
 	fake_ctl(&f, "POST", "tokens", "{\"add\":[\"alpha-token\",\"bravo-token\"]}", NULL);
 	k = fake_kube(&f, "tok", -1);
-	assert_int_equal(ck_ctl_kube_conn_new(&kc, k), CK_OK);
+	assert_int_equal(ck_kube_conn_new(&kc, k), CK_OK);
 	install_test_key(kc);
 	kube_namespace(kc, NS);
 	test_cert(&cert);
@@ -142,8 +142,8 @@ static void test_two_replicas(void **state)
 	WAIT_UNTIL(10000, !ctl_running(leader));
 	assert_true(ctl_log_count(leader, "failed to renew the lease") >= 1);
 	leader->pid = 0;
-	ck_ctl_kube_conn_free(kc);
-	ck_ctl_kube_free(k);
+	ck_kube_conn_free(kc);
+	ck_kube_free(k);
 	ck_buf_dispose(&cert);
 	fake_stop(&f);
 }

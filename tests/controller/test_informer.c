@@ -21,7 +21,7 @@ struct counts {
 static void *make(void *arg, const struct ck_doc_node *obj)
 {
 	(void)arg;
-	return ck_strdup(ck_ctl_kube_str(obj, "metadata.name"));
+	return ck_strdup(ck_kube_str(obj, "metadata.name"));
 }
 
 static void drop(void *arg, void *e)
@@ -69,15 +69,15 @@ static int get(struct counts *c, int *field)
 		assert_true(cond);                                                \
 	} while (0)
 
-static void post(struct ck_ctl_kube_conn *c, const char *name, const char *labels)
+static void post(struct ck_kube_conn *c, const char *name, const char *labels)
 {
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	char body[256];
 
 	snprintf(body, sizeof(body), "{\"metadata\":{\"name\":\"%s\",\"labels\":%s}}", name, labels);
-	assert_int_equal(ck_ctl_kube_request(c, &r, "POST", SEC, NULL, body, strlen(body), NULL, 0),
+	assert_int_equal(ck_kube_request(c, &r, "POST", SEC, NULL, body, strlen(body), NULL, 0),
 	                 CK_OK);
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 }
 
 static void cached(void *arg, const char *rv, const void *entry)
@@ -97,9 +97,9 @@ static int in_cache(struct ck_ctl_informer *inf, const char *key)
 static void test_informer(void **state)
 {
 	struct fake f;
-	struct ck_ctl_kube *k;
-	struct ck_ctl_kube_conn *c;
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube *k;
+	struct ck_kube_conn *c;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	struct ck_ctl_informer *inf;
 	struct ck_ctl_informer_opts o;
 	struct ck_ctl_informer_stats st;
@@ -113,7 +113,7 @@ static void test_informer(void **state)
 	pthread_mutex_init(&n.lock, NULL);
 	fake_start(&f, 0, "tok", "--history", "40", "--bookmark-interval", "0.3", NULL);
 	k = fake_kube(&f, "tok", -1);
-	assert_int_equal(ck_ctl_kube_conn_new(&c, k), CK_OK);
+	assert_int_equal(ck_kube_conn_new(&c, k), CK_OK);
 	for (i = 0; i < 7; i++) {
 		snprintf(name, sizeof(name), "s%d", i);
 		post(c, name, "{\"app\":\"x\"}");
@@ -124,7 +124,7 @@ static void test_informer(void **state)
 	o.name = "secrets";
 	o.path = SEC;
 	o.label_selector = "app=x";
-	o.flags = CK_CTL_KUBE_METADATA;
+	o.flags = CK_KUBE_METADATA;
 	o.page_size = 3;
 	o.watch_min_s = 1;
 	o.watch_max_s = 2;
@@ -148,8 +148,8 @@ static void test_informer(void **state)
 	{
 		const char *patch = "{\"metadata\":{\"labels\":{\"app\":\"z\"}}}";
 
-		assert_int_equal(ck_ctl_kube_request(c, &r, "PATCH", SEC "/s0", NULL, patch,
-		                                     strlen(patch), "application/merge-patch+json", 0),
+		assert_int_equal(ck_kube_request(c, &r, "PATCH", SEC "/s0", NULL, patch,
+		                                 strlen(patch), "application/merge-patch+json", 0),
 		                 CK_OK);
 	}
 	WAIT_FOR(get(&n, &n.deleted) == 1 && get(&n, &n.added) == 8);
@@ -172,7 +172,7 @@ static void test_informer(void **state)
 	/* An outage while history is lost: deletion during it is found by the relist (410). */
 	fake_ctl(&f, "POST", "faults", "{\"watch\":true,\"status\":503,\"count\":2}", NULL);
 	fake_ctl(&f, "POST", "drop-watches", "{}", NULL);
-	assert_int_equal(ck_ctl_kube_request(c, &r, "DELETE", SEC "/s3", NULL, NULL, 0, NULL, 0),
+	assert_int_equal(ck_kube_request(c, &r, "DELETE", SEC "/s3", NULL, NULL, 0, NULL, 0),
 	                 CK_OK);
 	fake_ctl(&f, "POST", "compact", "{}", NULL);
 	WAIT_FOR(!in_cache(inf, "default/s3"));
@@ -192,9 +192,9 @@ static void test_informer(void **state)
 	t0 = ck_ctl_now_ms();
 	ck_ctl_informer_free(inf);
 	assert_true(ck_ctl_now_ms() - t0 < 3000); /* the watch in flight is cancelled */
-	ck_ctl_kube_resp_dispose(&r);
-	ck_ctl_kube_conn_free(c);
-	ck_ctl_kube_free(k);
+	ck_kube_resp_dispose(&r);
+	ck_kube_conn_free(c);
+	ck_kube_free(k);
 	fake_stop(&f);
 	pthread_mutex_destroy(&n.lock);
 }

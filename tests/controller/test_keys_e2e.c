@@ -17,19 +17,20 @@
 #define SS_PATH "/apis/bitnami.com/v1alpha1/namespaces/" NS "/sealedsecrets/"
 
 static struct fake f;
-static struct ck_ctl_kube *k;
-static struct ck_ctl_kube_conn *kc;
+static struct ck_kube *k;
+static struct ck_kube_conn *kc;
 
 /* Active key Secrets: count, and the name and tls.crt (decoded) of the oldest. */
 static int active_keys(char *first_name, size_t nl, struct ck_buf *first_crt)
 {
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	const struct ck_doc_node *items;
 	int n = 0;
 
-	(void)ck_ctl_kube_request(kc, &r, "GET", KEYS,
-	                          "labelSelector=sealedsecrets.bitnami.com%2Fsealed-secrets-key%3Dactive",
-	                          NULL, 0, NULL, 0);
+	(void)ck_kube_request(
+	    kc, &r, "GET", KEYS,
+	    "labelSelector=sealedsecrets.bitnami.com%2Fsealed-secrets-key%3Dactive", NULL, 0, NULL,
+	    0);
 	items = ck_doc_map_get(r.obj, "items");
 	if (items != NULL && items->kind == CK_DOC_SEQ) {
 		n = (int)items->nkids;
@@ -37,8 +38,8 @@ static int active_keys(char *first_name, size_t nl, struct ck_buf *first_crt)
 			const struct ck_doc_node *s = items->kids[0];
 			const char *crt = ck_doc_map_get_str(ck_doc_map_get(s, "data"), "tls.crt");
 
-			snprintf(first_name, nl, "%s", ck_ctl_kube_str(s, "metadata.name"));
-			assert_string_equal(ck_ctl_kube_str(s, "type"), "kubernetes.io/tls");
+			snprintf(first_name, nl, "%s", ck_kube_str(s, "metadata.name"));
+			assert_string_equal(ck_kube_str(s, "type"), "kubernetes.io/tls");
 			assert_non_null(ck_doc_map_get_str(ck_doc_map_get(s, "data"), "tls.key"));
 			if (first_crt != NULL) {
 				ck_buf_reset(first_crt);
@@ -47,7 +48,7 @@ static int active_keys(char *first_name, size_t nl, struct ck_buf *first_crt)
 			}
 		}
 	}
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 	return n;
 }
 
@@ -89,7 +90,7 @@ static void test_keys(void **state)
 	(void)state;
 	fake_start(&f, 0, "tok", NULL);
 	k = fake_kube(&f, "tok", -1);
-	assert_int_equal(ck_ctl_kube_conn_new(&kc, k), CK_OK);
+	assert_int_equal(ck_kube_conn_new(&kc, k), CK_OK);
 	kube_namespace(kc, NS);
 	kcfg = fake_kubeconfig_file(&f, "tok", 0);
 
@@ -156,8 +157,8 @@ static void test_keys(void **state)
 	ck_buf_dispose(&cert1);
 	ck_buf_dispose(&cert2);
 	ck_buf_dispose(&crt);
-	ck_ctl_kube_conn_free(kc);
-	ck_ctl_kube_free(k);
+	ck_kube_conn_free(kc);
+	ck_kube_free(k);
 	fake_stop(&f);
 }
 

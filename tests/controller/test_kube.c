@@ -8,35 +8,38 @@
 #include "ck_test.h"
 #include "fake.h"
 #include "ck/ctl_clock.h"
-#include "ck/ctl_kube.h"
+#include "ck/kube.h"
 #include "ck/enc.h"
 
 #define SEC "/api/v1/namespaces/default/secrets"
 
-static int req(struct ck_ctl_kube_conn *c, struct ck_ctl_kube_resp *r, const char *method,
-               const char *path, const char *body)
+static int req(struct ck_kube_conn *c, struct ck_kube_resp *r, const char *method, const char *path,
+               const char *body)
 {
-	return ck_ctl_kube_request(c, r, method, path, NULL, body, body ? strlen(body) : 0, NULL, 0);
+	return ck_kube_request(c, r, method, path, NULL, body, body ? strlen(body) : 0, NULL, 0);
 }
+
+/* Clients on the controller's clock, which the tests move. */
+static const struct ck_kube_opts ctl_opts = {.now_ms = ck_ctl_now_ms, .wall_us = ck_ctl_wall_us};
 
 static void test_requests_and_errors(void **state)
 {
 	struct fake f;
-	struct ck_ctl_kube *k;
-	struct ck_ctl_kube_conn *c;
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube *k;
+	struct ck_kube_conn *c;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	char rv[64], body[512];
 
 	(void)state;
 	fake_start(&f, 0, "tok", NULL);
 	k = fake_kube(&f, "tok", -1);
-	assert_string_equal(ck_ctl_kube_namespace(k), "default");
-	assert_int_equal(ck_ctl_kube_conn_new(&c, k), CK_OK);
+	assert_string_equal(ck_kube_namespace(k), "default");
+	assert_int_equal(ck_kube_conn_new(&c, k), CK_OK);
 	assert_int_equal(req(c, &r, "POST", SEC, "{\"metadata\":{\"name\":\"a\"},\"data\":{\"k\":\"dg==\"}}"),
 	                 CK_OK);
 	assert_int_equal(r.status, 201);
-	snprintf(rv, sizeof(rv), "%s", ck_ctl_kube_str(r.obj, "metadata.resourceVersion"));
-	assert_string_equal(ck_ctl_kube_str(r.obj, "type"), "Opaque");
+	snprintf(rv, sizeof(rv), "%s", ck_kube_str(r.obj, "metadata.resourceVersion"));
+	assert_string_equal(ck_kube_str(r.obj, "type"), "Opaque");
 	/* 409 AlreadyExists vs 409 Conflict, 404 NotFound: told apart by reason. */
 	assert_int_equal(req(c, &r, "POST", SEC, "{\"metadata\":{\"name\":\"a\"}}"), CK_EINVAL);
 	assert_int_equal(r.status, 409);
@@ -55,31 +58,31 @@ static void test_requests_and_errors(void **state)
 		assert_int_equal(req(c, &r, "GET", SEC "/a", NULL), CK_OK);
 	assert_int_equal(fake_count(&f, "GET", SEC "/a", 200), 20);
 	/* A bad token is CK_EDENIED with the Status message. */
-	ck_ctl_kube_resp_dispose(&r);
-	ck_ctl_kube_conn_free(c);
-	ck_ctl_kube_free(k);
+	ck_kube_resp_dispose(&r);
+	ck_kube_conn_free(c);
+	ck_kube_free(k);
 	k = fake_kube(&f, "wrong", -1);
-	assert_int_equal(ck_ctl_kube_conn_new(&c, k), CK_OK);
+	assert_int_equal(ck_kube_conn_new(&c, k), CK_OK);
 	assert_int_equal(req(c, &r, "GET", SEC, NULL), CK_EDENIED);
 	assert_int_equal(r.status, 401);
-	ck_ctl_kube_resp_dispose(&r);
-	ck_ctl_kube_conn_free(c);
-	ck_ctl_kube_free(k);
+	ck_kube_resp_dispose(&r);
+	ck_kube_conn_free(c);
+	ck_kube_free(k);
 	fake_stop(&f);
 }
 
 static void test_retry_after(void **state)
 {
 	struct fake f;
-	struct ck_ctl_kube *k;
-	struct ck_ctl_kube_conn *c;
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube *k;
+	struct ck_kube_conn *c;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	int64_t t0;
 
 	(void)state;
 	fake_start(&f, 0, "tok", NULL);
 	k = fake_kube(&f, "tok", -1);
-	assert_int_equal(ck_ctl_kube_conn_new(&c, k), CK_OK);
+	assert_int_equal(ck_kube_conn_new(&c, k), CK_OK);
 	fake_ctl(&f, "POST", "faults", "{\"method\":\"GET\",\"path\":\"/secrets$\",\"status\":429,"
 	         "\"retry_after\":1,\"count\":2}", NULL);
 	t0 = ck_ctl_now_ms();
@@ -100,9 +103,9 @@ static void test_retry_after(void **state)
 	assert_int_equal(r.status, 429);
 	assert_int_equal(r.retry_after_s, 0);
 	fake_ctl(&f, "DELETE", "faults", NULL, NULL);
-	ck_ctl_kube_resp_dispose(&r);
-	ck_ctl_kube_conn_free(c);
-	ck_ctl_kube_free(k);
+	ck_kube_resp_dispose(&r);
+	ck_kube_conn_free(c);
+	ck_kube_free(k);
 	fake_stop(&f);
 }
 
@@ -115,10 +118,10 @@ static void write_file(const char *path, const char *text)
 static void test_in_cluster_token_rotation(void **state)
 {
 	struct fake f;
-	struct ck_ctl_kube_config *cfg;
-	struct ck_ctl_kube *k;
-	struct ck_ctl_kube_conn *c;
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_config *cfg;
+	struct ck_kube *k;
+	struct ck_kube_conn *c;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	char sa[600], p[700], port[16];
 	struct ck_buf ca = CK_BUF_INIT;
 
@@ -138,11 +141,11 @@ static void test_in_cluster_token_rotation(void **state)
 	setenv("KUBERNETES_SERVICE_PORT", port, 1);
 	setenv("CLOAK_SERVICEACCOUNT_DIR", sa, 1);
 	unsetenv("KUBECONFIG");
-	assert_int_equal(ck_ctl_kube_config_load(&cfg, NULL, NULL), CK_OK);
+	assert_int_equal(ck_kube_config_load(&cfg, NULL, NULL), CK_OK);
 	assert_string_equal(cfg->source, "in-cluster");
 	assert_string_equal(cfg->namespace, "ctl-ns");
-	assert_int_equal(ck_ctl_kube_new(&k, cfg, NULL, NULL), CK_OK);
-	assert_int_equal(ck_ctl_kube_conn_new(&c, k), CK_OK);
+	assert_int_equal(ck_kube_new(&k, cfg, &ctl_opts), CK_OK);
+	assert_int_equal(ck_kube_conn_new(&c, k), CK_OK);
 	assert_int_equal(req(c, &r, "GET", SEC, NULL), CK_OK);
 	/* The kubelet writes a new token; the old one is revoked at once. */
 	snprintf(p, sizeof(p), "%s/token", sa);
@@ -160,21 +163,21 @@ static void test_in_cluster_token_rotation(void **state)
 	assert_int_equal(req(c, &r, "GET", SEC, NULL), CK_OK);
 	assert_int_equal(fake_count(&f, "GET", SEC, 401), 1); /* no new 401: already rotated */
 	/* A wrong CA is a TLS failure. */
-	ck_ctl_kube_resp_dispose(&r);
-	ck_ctl_kube_conn_free(c);
-	ck_ctl_kube_free(k);
+	ck_kube_resp_dispose(&r);
+	ck_kube_conn_free(c);
+	ck_kube_free(k);
 	snprintf(p, sizeof(p), "%s/ca.crt", sa);
 	write_file(p, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
-	assert_int_equal(ck_ctl_kube_config_in_cluster(&cfg), CK_OK);
-	assert_int_equal(ck_ctl_kube_new(&k, cfg, NULL, NULL), CK_OK);
-	if (ck_ctl_kube_conn_new(&c, k) == CK_OK) {
+	assert_int_equal(ck_kube_config_in_cluster(&cfg), CK_OK);
+	assert_int_equal(ck_kube_new(&k, cfg, &ctl_opts), CK_OK);
+	if (ck_kube_conn_new(&c, k) == CK_OK) {
 		assert_true(req(c, &r, "GET", SEC, NULL) < 0);
-		ck_ctl_kube_conn_free(c);
+		ck_kube_conn_free(c);
 	}
-	ck_ctl_kube_free(k);
+	ck_kube_free(k);
 	unsetenv("KUBERNETES_SERVICE_HOST");
 	unsetenv("CLOAK_SERVICEACCOUNT_DIR");
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 	ck_buf_dispose(&ca);
 	fake_stop(&f);
 }
@@ -183,10 +186,10 @@ static void test_in_cluster_token_rotation(void **state)
 static void test_kubeconfig_variants(void **state)
 {
 	struct fake f;
-	struct ck_ctl_kube_config *cfg;
-	struct ck_ctl_kube *k;
-	struct ck_ctl_kube_conn *c;
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_config *cfg;
+	struct ck_kube *k;
+	struct ck_kube_conn *c;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	struct ck_buf ca = CK_BUF_INIT, b64 = CK_BUF_INIT, crt = CK_BUF_INIT, key = CK_BUF_INIT;
 	struct ck_buf kc = CK_BUF_INIT, b64c = CK_BUF_INIT, b64k = CK_BUF_INIT;
 	char p1[700], p2[700], plug[700], list[1500];
@@ -208,14 +211,14 @@ static void test_kubeconfig_variants(void **state)
 		f.url, ck_buf_cstr(&b64)), CK_OK);
 	write_file(p2, ck_buf_cstr(&kc));
 	snprintf(list, sizeof(list), "%s/missing:%s:%s", ckt_tmpdir(), p1, p2);
-	assert_int_equal(ck_ctl_kube_config_from_kubeconfig(&cfg, list, NULL), CK_OK);
+	assert_int_equal(ck_kube_config_from_kubeconfig(&cfg, list, NULL), CK_OK);
 	assert_string_equal(cfg->namespace, "second");
-	assert_int_equal(ck_ctl_kube_new(&k, cfg, NULL, NULL), CK_OK);
-	assert_int_equal(ck_ctl_kube_conn_new(&c, k), CK_OK);
+	assert_int_equal(ck_kube_new(&k, cfg, &ctl_opts), CK_OK);
+	assert_int_equal(ck_kube_conn_new(&c, k), CK_OK);
 	assert_int_equal(req(c, &r, "GET", SEC, NULL), CK_OK);
-	ck_ctl_kube_conn_free(c);
-	ck_ctl_kube_free(k);
-	assert_int_equal(ck_ctl_kube_config_from_kubeconfig(&cfg, list, "nope"), CK_ENOTFOUND);
+	ck_kube_conn_free(c);
+	ck_kube_free(k);
+	assert_int_equal(ck_kube_config_from_kubeconfig(&cfg, list, "nope"), CK_ENOTFOUND);
 
 	/* Client certificate data, no token. */
 	snprintf(p1, sizeof(p1), "%s/client.crt", f.dir);
@@ -228,12 +231,12 @@ static void test_kubeconfig_variants(void **state)
 	assert_int_equal(ck_buf_printf(&kc, "{\"client-certificate-data\":\"%s\",\"client-key-data\":\"%s\"}",
 	                               ck_buf_cstr(&b64c), ck_buf_cstr(&b64k)), CK_OK);
 	fake_kubeconfig(&f, p2, ck_buf_cstr(&kc), NULL);
-	assert_int_equal(ck_ctl_kube_config_from_kubeconfig(&cfg, p2, NULL), CK_OK);
-	assert_int_equal(ck_ctl_kube_new(&k, cfg, NULL, NULL), CK_OK);
-	assert_int_equal(ck_ctl_kube_conn_new(&c, k), CK_OK);
+	assert_int_equal(ck_kube_config_from_kubeconfig(&cfg, p2, NULL), CK_OK);
+	assert_int_equal(ck_kube_new(&k, cfg, &ctl_opts), CK_OK);
+	assert_int_equal(ck_kube_conn_new(&c, k), CK_OK);
 	assert_int_equal(req(c, &r, "GET", SEC, NULL), CK_OK);
-	ck_ctl_kube_conn_free(c);
-	ck_ctl_kube_free(k);
+	ck_kube_conn_free(c);
+	ck_kube_free(k);
 
 	/* An exec plugin prints an ExecCredential. */
 	snprintf(plug, sizeof(plug), "%s/plugin.sh", ckt_tmpdir());
@@ -248,14 +251,14 @@ static void test_kubeconfig_variants(void **state)
 	                               "\"env\":[{\"name\":\"TOKEN_VALUE\",\"value\":\"from-exec\"}]}}",
 	                               plug), CK_OK);
 	fake_kubeconfig(&f, p2, ck_buf_cstr(&kc), NULL);
-	assert_int_equal(ck_ctl_kube_config_from_kubeconfig(&cfg, p2, NULL), CK_OK);
-	assert_int_equal(ck_ctl_kube_new(&k, cfg, NULL, NULL), CK_OK);
-	assert_int_equal(ck_ctl_kube_conn_new(&c, k), CK_OK);
+	assert_int_equal(ck_kube_config_from_kubeconfig(&cfg, p2, NULL), CK_OK);
+	assert_int_equal(ck_kube_new(&k, cfg, &ctl_opts), CK_OK);
+	assert_int_equal(ck_kube_conn_new(&c, k), CK_OK);
 	assert_int_equal(req(c, &r, "GET", SEC, NULL), CK_OK);
-	ck_ctl_kube_conn_free(c);
-	ck_ctl_kube_free(k);
+	ck_kube_conn_free(c);
+	ck_kube_free(k);
 
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 	ck_buf_dispose(&ca);
 	ck_buf_dispose(&b64);
 	ck_buf_dispose(&crt);
@@ -284,52 +287,57 @@ static int on_ev(void *arg, const char *type, const struct ck_doc_node *obj)
 	else if (strcmp(type, "BOOKMARK") == 0)
 		s->bookmarks++;
 	snprintf(s->last_rv, sizeof(s->last_rv), "%s",
-	         ck_ctl_kube_str(obj, "metadata.resourceVersion") ?
-	         ck_ctl_kube_str(obj, "metadata.resourceVersion") : "");
+	         ck_kube_str(obj, "metadata.resourceVersion")
+	             ? ck_kube_str(obj, "metadata.resourceVersion")
+	             : "");
 	return 0;
 }
 
 static void test_watch_stream(void **state)
 {
 	struct fake f;
-	struct ck_ctl_kube *k;
-	struct ck_ctl_kube_conn *c;
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube *k;
+	struct ck_kube_conn *c;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	struct seen s;
 	int64_t t0;
 
 	(void)state;
 	fake_start(&f, 0, "tok", NULL);
 	k = fake_kube(&f, "tok", -1);
-	assert_int_equal(ck_ctl_kube_conn_new(&c, k), CK_OK);
+	assert_int_equal(ck_kube_conn_new(&c, k), CK_OK);
 	assert_int_equal(req(c, &r, "POST", SEC, "{\"metadata\":{\"name\":\"w1\"}}"), CK_OK);
 	assert_int_equal(req(c, &r, "POST", SEC, "{\"metadata\":{\"name\":\"w2\"}}"), CK_OK);
 	assert_int_equal(req(c, &r, "DELETE", SEC "/w1", NULL), CK_OK);
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(ck_ctl_kube_watch(c, &r, SEC, "watch=1&resourceVersion=1&timeoutSeconds=1"
-	                                   "&allowWatchBookmarks=true", 0, on_ev, &s, 10000), CK_OK);
+	assert_int_equal(ck_kube_watch(c, &r, SEC,
+	                               "watch=1&resourceVersion=1&timeoutSeconds=1"
+	                               "&allowWatchBookmarks=true",
+	                               0, on_ev, &s, 10000),
+	                 CK_OK);
 	assert_int_equal(s.added, 2);
 	assert_int_equal(s.deleted, 1);
 	/* Too old: an in-stream ERROR event reaches the callback; as HTTP 410 it is an error. */
 	fake_ctl(&f, "POST", "compact", "{}", NULL);
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(ck_ctl_kube_watch(c, &r, SEC, "watch=1&resourceVersion=1", 0, on_ev, &s,
-	                                   10000), CK_OK);
+	assert_int_equal(
+	    ck_kube_watch(c, &r, SEC, "watch=1&resourceVersion=1", 0, on_ev, &s, 10000), CK_OK);
 	fake_ctl(&f, "POST", "watch-410", "{\"mode\":\"http\"}", NULL);
-	assert_int_equal(ck_ctl_kube_watch(c, &r, SEC, "watch=1&resourceVersion=1", 0, on_ev, &s,
-	                                   10000), CK_ENOTFOUND);
+	assert_int_equal(
+	    ck_kube_watch(c, &r, SEC, "watch=1&resourceVersion=1", 0, on_ev, &s, 10000),
+	    CK_ENOTFOUND);
 	assert_int_equal(r.status, 410);
 	assert_string_equal(r.reason, "Expired");
 	/* A dropped stream is CK_ENET. */
 	fake_ctl(&f, "POST", "faults", "{\"watch\":true,\"drop_after\":1,\"count\":1}", NULL);
 	memset(&s, 0, sizeof(s));
 	t0 = ck_ctl_now_ms();
-	assert_int_equal(ck_ctl_kube_watch(c, &r, SEC, "watch=1", 0, on_ev, &s, 10000), CK_ENET);
+	assert_int_equal(ck_kube_watch(c, &r, SEC, "watch=1", 0, on_ev, &s, 10000), CK_ENET);
 	assert_true(ck_ctl_now_ms() - t0 < 9000); /* the drop, not the 10 s guard timeout */
 	assert_int_equal(s.added, 1);
-	ck_ctl_kube_resp_dispose(&r);
-	ck_ctl_kube_conn_free(c);
-	ck_ctl_kube_free(k);
+	ck_kube_resp_dispose(&r);
+	ck_kube_conn_free(c);
+	ck_kube_free(k);
 	fake_stop(&f);
 }
 
@@ -341,13 +349,13 @@ static void test_event_parse(void **state)
 	const char *good = "{\"type\":\"ADDED\",\"object\":{\"metadata\":{\"name\":\"x\"}}}";
 
 	(void)state;
-	assert_int_equal(ck_ctl_kube_event_parse(&d, &type, &obj, good, strlen(good), 0), CK_OK);
+	assert_int_equal(ck_kube_event_parse(&d, &type, &obj, good, strlen(good), 0), CK_OK);
 	assert_string_equal(type, "ADDED");
-	assert_string_equal(ck_ctl_kube_str(obj, "metadata.name"), "x");
+	assert_string_equal(ck_kube_str(obj, "metadata.name"), "x");
 	ck_doc_free(d);
-	assert_int_equal(ck_ctl_kube_event_parse(&d, &type, &obj, "{\"type\":\"ADDED\"}", 16, 0),
+	assert_int_equal(ck_kube_event_parse(&d, &type, &obj, "{\"type\":\"ADDED\"}", 16, 0),
 	                 CK_EINVAL);
-	assert_int_equal(ck_ctl_kube_event_parse(&d, &type, &obj, "{\"type\":", 8, 0), CK_EINVAL);
+	assert_int_equal(ck_kube_event_parse(&d, &type, &obj, "{\"type\":", 8, 0), CK_EINVAL);
 }
 
 int main(void)

@@ -12,8 +12,8 @@
 static void test_namespaces_and_selector(void **state)
 {
 	struct fake f;
-	struct ck_ctl_kube *k;
-	struct ck_ctl_kube_conn *kc;
+	struct ck_kube *k;
+	struct ck_kube_conn *kc;
 	struct ctl c;
 	struct ck_buf cert = CK_BUF_INIT, b = CK_BUF_INIT;
 	const char *ns[] = { "watched", "ignored" };
@@ -22,7 +22,7 @@ static void test_namespaces_and_selector(void **state)
 	(void)state;
 	fake_start(&f, 0, "tok", NULL);
 	k = fake_kube(&f, "tok", -1);
-	assert_int_equal(ck_ctl_kube_conn_new(&kc, k), CK_OK);
+	assert_int_equal(ck_kube_conn_new(&kc, k), CK_OK);
 	install_test_key(kc);
 	test_cert(&cert);
 	for (i = 0; i < 2; i++) {
@@ -52,8 +52,8 @@ static void test_namespaces_and_selector(void **state)
 	ctl_stop(&c, SIGTERM);
 	ck_buf_dispose(&cert);
 	ck_buf_dispose(&b);
-	ck_ctl_kube_conn_free(kc);
-	ck_ctl_kube_free(k);
+	ck_kube_conn_free(kc);
+	ck_kube_free(k);
 	fake_stop(&f);
 }
 

@@ -18,7 +18,7 @@
 
 static struct ck_buf cert;
 
-static void create_ss(struct ck_ctl_kube_conn *kc, const char *name, const char *value)
+static void create_ss(struct ck_kube_conn *kc, const char *name, const char *value)
 {
 	struct ck_buf b = CK_BUF_INIT;
 	char items[256];
@@ -29,24 +29,24 @@ static void create_ss(struct ck_ctl_kube_conn *kc, const char *name, const char 
 	ck_buf_dispose(&b);
 }
 
-static int count_secrets(struct ck_ctl_kube_conn *kc)
+static int count_secrets(struct ck_kube_conn *kc)
 {
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	const struct ck_doc_node *items;
 	int n = 0;
 
 	if (kube_get(kc, &r, "/api/v1/namespaces/" NS "/secrets") == 200 &&
 	    (items = ck_doc_map_get(r.obj, "items")) != NULL)
 		n = (int)items->nkids;
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 	return n;
 }
 
 static void test_restart_drop_410_409_429(void **state)
 {
 	struct fake f;
-	struct ck_ctl_kube *k;
-	struct ck_ctl_kube_conn *kc;
+	struct ck_kube *k;
+	struct ck_kube_conn *kc;
 	struct ctl c;
 	const char *kcfg;
 	char name[32], value[32], rv[64], body[8192];
@@ -57,7 +57,7 @@ static void test_restart_drop_410_409_429(void **state)
 	(void)state;
 	fake_start(&f, 0, "tok", "--history", "200", NULL);
 	k = fake_kube(&f, "tok", -1);
-	assert_int_equal(ck_ctl_kube_conn_new(&kc, k), CK_OK);
+	assert_int_equal(ck_kube_conn_new(&kc, k), CK_OK);
 	install_test_key(kc);
 	kube_namespace(kc, NS);
 	kcfg = fake_kubeconfig_file(&f, "tok", 0);
@@ -126,8 +126,8 @@ static void test_restart_drop_410_409_429(void **state)
 	assert_int_equal(ctl_log_count(&c, "AddressSanitizer"), 0);
 	ctl_stop(&c, SIGTERM);
 	ck_buf_dispose(&b);
-	ck_ctl_kube_conn_free(kc);
-	ck_ctl_kube_free(k);
+	ck_kube_conn_free(kc);
+	ck_kube_free(k);
 	fake_stop(&f);
 }
 
@@ -139,12 +139,12 @@ static void write_file(const char *path, const char *text)
 static void test_token_rotation_in_cluster(void **state)
 {
 	struct fake f;
-	struct ck_ctl_kube_config *cfg;
-	struct ck_ctl_kube *k;
-	struct ck_ctl_kube_conn *kc;
+	struct ck_kube_config *cfg;
+	struct ck_kube *k;
+	struct ck_kube_conn *kc;
 	struct ctl c;
 	struct ck_buf ca = CK_BUF_INIT;
-	struct ck_ctl_kube_opts o;
+	struct ck_kube_opts o;
 	char sa[600], p[700], port[16];
 
 	(void)state;
@@ -164,11 +164,13 @@ static void test_token_rotation_in_cluster(void **state)
 	/* The test's own client, through a kubeconfig with the admin token. */
 	snprintf(p, sizeof(p), "%s/admin.json", ckt_tmpdir());
 	fake_kubeconfig(&f, p, "{\"token\":\"admin\"}", "default");
-	assert_int_equal(ck_ctl_kube_config_from_kubeconfig(&cfg, p, NULL), CK_OK);
+	assert_int_equal(ck_kube_config_from_kubeconfig(&cfg, p, NULL), CK_OK);
 	memset(&o, 0, sizeof(o));
+	o.now_ms = ck_ctl_now_ms;
+	o.wall_us = ck_ctl_wall_us;
 	o.qps = -1;
-	assert_int_equal(ck_ctl_kube_new(&k, cfg, &o, NULL), CK_OK);
-	assert_int_equal(ck_ctl_kube_conn_new(&kc, k), CK_OK);
+	assert_int_equal(ck_kube_new(&k, cfg, &o), CK_OK);
+	assert_int_equal(ck_kube_conn_new(&kc, k), CK_OK);
 	install_test_key(kc);
 	kube_namespace(kc, NS);
 
@@ -197,8 +199,8 @@ static void test_token_rotation_in_cluster(void **state)
 	assert_true(ctl_running(&c));
 	ctl_stop(&c, SIGTERM);
 	ck_buf_dispose(&ca);
-	ck_ctl_kube_conn_free(kc);
-	ck_ctl_kube_free(k);
+	ck_kube_conn_free(kc);
+	ck_kube_free(k);
 	fake_stop(&f);
 }
 

@@ -17,8 +17,8 @@
 #define SENTINEL "PLAINTEXT-SENTINEL-7f3a"
 
 static struct fake f;
-static struct ck_ctl_kube *k;
-static struct ck_ctl_kube_conn *kc;
+static struct ck_kube *k;
+static struct ck_kube_conn *kc;
 static struct ctl c;
 static struct ck_buf cert;
 
@@ -27,7 +27,7 @@ static int setup(void **state)
 	(void)state;
 	fake_start(&f, 0, "tok", NULL);
 	k = fake_kube(&f, "tok", -1);
-	assert_int_equal(ck_ctl_kube_conn_new(&kc, k), CK_OK);
+	assert_int_equal(ck_kube_conn_new(&kc, k), CK_OK);
 	install_test_key(kc);
 	kube_namespace(kc, NS);
 	test_cert(&cert);
@@ -40,8 +40,8 @@ static int teardown(void **state)
 {
 	(void)state;
 	ctl_stop(&c, SIGTERM);
-	ck_ctl_kube_conn_free(kc);
-	ck_ctl_kube_free(k);
+	ck_kube_conn_free(kc);
+	ck_kube_free(k);
 	fake_stop(&f);
 	ck_buf_dispose(&cert);
 	return 0;
@@ -59,7 +59,7 @@ static void create_ss(const char *name, enum ck_seal_scope scope, const char *it
 
 static void test_create_update_noop_drift_delete(void **state)
 {
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	struct ck_buf b = CK_BUF_INIT;
 	char rv[64], body[8192];
 	double unseals;
@@ -114,7 +114,7 @@ static void test_create_update_noop_drift_delete(void **state)
 	WAIT_UNTIL(5000, !kube_exists(kc, SEC_PATH "s1"));
 	ck_ctl_sleep_ms(500);
 	assert_false(kube_exists(kc, SEC_PATH "s1")); /* not recreated */
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 	ck_buf_dispose(&b);
 }
 
@@ -233,7 +233,7 @@ static void test_immutable_and_legacy(void **state)
 
 static void test_events_metrics_no_secrets(void **state)
 {
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	struct ck_buf m = CK_BUF_INIT, log = CK_BUF_INIT, evs = CK_BUF_INIT;
 	struct ck_doc_json_opts jo = { "", 0, 0 };
 
@@ -254,7 +254,7 @@ static void test_events_metrics_no_secrets(void **state)
 	assert_null(strstr(ck_buf_cstr(&log), SENTINEL));
 	assert_null(strstr(ck_buf_cstr(&evs), SENTINEL));
 	assert_null(strstr(ck_buf_cstr(&m), SENTINEL));
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 	ck_buf_dispose(&m);
 	ck_buf_dispose(&log);
 	ck_buf_dispose(&evs);

@@ -26,8 +26,8 @@
 static struct {
 	struct fake f;
 	struct ckt_double vault, aws;
-	struct ck_ctl_kube *kube;
-	struct ck_ctl_kube_conn *kc;
+	struct ck_kube *kube;
+	struct ck_kube_conn *kc;
 	struct ck_ctl_metrics *m;
 	struct ck_ctl_sops *s;
 	char cfg[600];
@@ -78,7 +78,7 @@ static int setup(void **state)
 	ckt_double_start(&E.aws, "aws_double.py", NULL);
 	setenv("AWS_ENDPOINT_URL", E.aws.url, 1);
 	E.kube = fake_kube(&E.f, "test-token", -1);
-	assert_int_equal(ck_ctl_kube_conn_new(&E.kc, E.kube), CK_OK);
+	assert_int_equal(ck_kube_conn_new(&E.kc, E.kube), CK_OK);
 	E.m = ck_ctl_metrics_new();
 	ckt_readf(&crd, "%s/deploy/crd-sopssecrets.yaml", ckt_source_dir());
 	assert_true(rc_apply(E.kc, ck_buf_cstr(&crd), NULL) < 300);
@@ -96,8 +96,8 @@ static int teardown(void **state)
 {
 	(void)state;
 	ck_ctl_sops_free(E.s);
-	ck_ctl_kube_conn_free(E.kc);
-	ck_ctl_kube_free(E.kube);
+	ck_kube_conn_free(E.kc);
+	ck_kube_free(E.kube);
 	ck_ctl_metrics_free(E.m);
 	ckt_double_stop(&E.vault);
 	ckt_double_stop(&E.aws);
@@ -229,7 +229,7 @@ static const char *manifest =
 
 static void test_age_manifest(void **state)
 {
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	const struct ck_doc_node *refs;
 	char path[300], *enc;
 
@@ -243,20 +243,20 @@ static void test_age_manifest(void **state)
 	assert_true(rc_secret_is(E.kc, "s-age", "db", "password", "s3cr3t"));
 	assert_true(rc_secret_is(E.kc, "s-age", "db", "port", "5432"));
 	assert_int_equal(kube_get(E.kc, &r, "/api/v1/namespaces/s-age/secrets/db"), 200);
-	assert_string_equal(ck_ctl_kube_str(r.obj, "type"), "kubernetes.io/basic-auth");
-	assert_string_equal(ck_ctl_kube_str(r.obj, "metadata.labels.team"), "payments");
+	assert_string_equal(ck_kube_str(r.obj, "type"), "kubernetes.io/basic-auth");
+	assert_string_equal(ck_kube_str(r.obj, "metadata.labels.team"), "payments");
 	assert_string_equal(ck_doc_map_get_str(ck_doc_get_path(r.obj, "metadata.labels"),
 	                                       CK_CTL_SOPS_LABEL), "db");
-	assert_string_equal(ck_ctl_kube_str(r.obj, "metadata.annotations.note"), "from-git");
+	assert_string_equal(ck_kube_str(r.obj, "metadata.annotations.note"), "from-git");
 	refs = ck_doc_get_path(r.obj, "metadata.ownerReferences");
 	assert_non_null(refs);
 	assert_string_equal(ck_doc_map_get_str(refs->kids[0], "kind"), "SopsSecret");
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 	ss_path(path, sizeof(path), "s-age", "db");
 	assert_int_equal(kube_get(E.kc, &r, path), 200);
-	assert_int_equal(ck_ctl_kube_int(r.obj, "status.observedGeneration", -1),
-	                 ck_ctl_kube_int(r.obj, "metadata.generation", -2));
-	ck_ctl_kube_resp_dispose(&r);
+	assert_int_equal(ck_kube_int(r.obj, "status.observedGeneration", -1),
+	                 ck_kube_int(r.obj, "metadata.generation", -2));
+	ck_kube_resp_dispose(&r);
 	free(enc);
 }
 
@@ -317,11 +317,11 @@ static void test_bad_mac_keeps_secret(void **state)
 	/* nothing half-written: the last good Secret stays */
 	assert_true(rc_secret_is(E.kc, "s-mac", "db", "password", "s3cr3t"));
 	{
-		struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+		struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 
 		assert_int_equal(kube_get(E.kc, &r, "/api/v1/namespaces/s-mac/secrets/db"), 200);
-		assert_string_equal(ck_ctl_kube_str(r.obj, "metadata.labels.team"), "payments");
-		ck_ctl_kube_resp_dispose(&r);
+		assert_string_equal(ck_kube_str(r.obj, "metadata.labels.team"), "payments");
+		ck_kube_resp_dispose(&r);
 	}
 	/* the good file back: Ready again */
 	apply_sopssecret("s-mac", "db", enc, NULL);

@@ -21,8 +21,8 @@
 static struct {
 	struct fake f;
 	struct ckt_double vault;
-	struct ck_ctl_kube *kube;
-	struct ck_ctl_kube_conn *kc;
+	struct ck_kube *kube;
+	struct ck_kube_conn *kc;
 	struct ck_ctl_metrics *m;
 	struct ck_ctl_ext *x;
 	const char *dir;
@@ -42,7 +42,7 @@ static int setup(void **state)
 	rc_fake_start(&E.f, "test-token");
 	ckt_double_start(&E.vault, "vault_double.py", "--root-token", "root", NULL);
 	E.kube = fake_kube(&E.f, "test-token", -1);
-	assert_int_equal(ck_ctl_kube_conn_new(&E.kc, E.kube), CK_OK);
+	assert_int_equal(ck_kube_conn_new(&E.kc, E.kube), CK_OK);
 	E.m = ck_ctl_metrics_new();
 	memset(&o, 0, sizeof(o));
 	o.instance = "vectors";
@@ -61,8 +61,8 @@ static int teardown(void **state)
 {
 	(void)state;
 	ck_ctl_ext_free(E.x);
-	ck_ctl_kube_conn_free(E.kc);
-	ck_ctl_kube_free(E.kube);
+	ck_kube_conn_free(E.kc);
+	ck_kube_free(E.kube);
 	ck_ctl_metrics_free(E.m);
 	ckt_double_stop(&E.vault);
 	fake_stop(&E.f);
@@ -114,7 +114,7 @@ static void want_value(const char *ns, const char *name, const char *key, const 
 /* The Secret has exactly these data keys (NULL-terminated). */
 static void want_keys(const char *ns, const char *name, ...)
 {
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	const struct ck_doc_node *data;
 	char path[300];
 	va_list ap;
@@ -132,7 +132,7 @@ static void want_keys(const char *ns, const char *name, ...)
 	}
 	va_end(ap);
 	assert_int_equal(ck_doc_map_len(data), n);
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 }
 
 static void outcome(const char *file, const char *what)
@@ -227,7 +227,7 @@ static void cluster_store(void)
 
 static void test_templates(void **state)
 {
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT;
 	char *a, *g, *h;
 
 	(void)state;
@@ -282,7 +282,7 @@ static void test_templates(void **state)
 	                    "github-ssh-access key");
 	assert_string_equal(ck_doc_map_get_str(ck_doc_get_path(r.obj, "metadata.labels"),
 	                                       "reconcile.external-secrets.io/managed"), "true");
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 	E.synced++;
 	outcome("vault-jenkins-credential-github-ssh-access-external-secret.yaml",
 	        "Secret github-ssh-access {username, privateKey} + jenkins label/annotation");
@@ -292,7 +292,7 @@ static void test_templates(void **state)
 	assert_int_equal(kube_get(E.kc, &r, "/api/v1/namespaces/ci/secrets/harbor-chart-robot"), 200);
 	assert_string_equal(ck_doc_map_get_str(ck_doc_get_path(r.obj, "metadata.labels"),
 	                                       "jenkins.io/credentials-type"), "usernamePassword");
-	ck_ctl_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&r);
 	E.synced++;
 	outcome("vault-jenkins-credential-harbor-chart-robot-external-secret.yaml",
 	        "Secret harbor-chart-robot {username, password} + jenkins label/annotation");

@@ -33,11 +33,11 @@ static void find_manifests(const char *dir)
 }
 
 /* Compare the live Secret with the expected one (server fields ignored). */
-static int check_secret(struct ck_ctl_kube_conn *kc, const char *expected_path)
+static int check_secret(struct ck_kube_conn *kc, const char *expected_path)
 {
 	struct ck_buf exp = CK_BUF_INIT;
 	struct ck_doc *ed = NULL, *ad = NULL;
-	struct ck_ctl_kube_resp r = CK_CTL_KUBE_RESP_INIT, ssr = CK_CTL_KUBE_RESP_INIT;
+	struct ck_kube_resp r = CK_KUBE_RESP_INIT, ssr = CK_KUBE_RESP_INIT;
 	struct ck_doc_node *e, *a, *amd, *refs;
 	char path[512], sspath[512];
 	const char *ns, *name, *uid;
@@ -46,14 +46,14 @@ static int check_secret(struct ck_ctl_kube_conn *kc, const char *expected_path)
 	ckt_read(&exp, expected_path);
 	assert_int_equal(ck_doc_parse(&ed, ck_buf_cstr(&exp), ck_buf_len(&exp), 0), CK_OK);
 	e = ed->docs[0];
-	ns = ck_ctl_kube_str(e, "metadata.namespace");
-	name = ck_ctl_kube_str(e, "metadata.name");
+	ns = ck_kube_str(e, "metadata.namespace");
+	name = ck_kube_str(e, "metadata.name");
 	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/secrets/%s", ns, name);
 	snprintf(sspath, sizeof(sspath), "/apis/bitnami.com/v1alpha1/namespaces/%s/sealedsecrets/%s",
 	         ns, name);
 	WAIT_UNTIL(10000, kube_exists(kc, path));
 	assert_int_equal(kube_get(kc, &ssr, sspath), 200);
-	uid = ck_ctl_kube_str(ssr.obj, "metadata.uid");
+	uid = ck_kube_str(ssr.obj, "metadata.uid");
 	/* The recorded ownerReference uid is a placeholder for the SealedSecret's. */
 	refs = ck_doc_get_path(e, "metadata.ownerReferences");
 	if (refs != NULL)
@@ -67,7 +67,7 @@ static int check_secret(struct ck_ctl_kube_conn *kc, const char *expected_path)
 	ck_doc_map_remove(amd, "resourceVersion");
 	ck_doc_map_remove(amd, "creationTimestamp");
 	ck_doc_map_remove(amd, "managedFields");
-	ok = ck_ctl_kube_equal(a, e);
+	ok = ck_kube_equal(a, e);
 	if (!ok) {
 		struct ck_buf x = CK_BUF_INIT;
 		struct ck_doc_json_opts jo = { "  ", 0, 1 };
@@ -84,19 +84,19 @@ static int check_secret(struct ck_ctl_kube_conn *kc, const char *expected_path)
 	ck_doc_free(ed);
 	ck_doc_free(ad);
 	ck_buf_dispose(&exp);
-	ck_ctl_kube_resp_dispose(&r);
-	ck_ctl_kube_resp_dispose(&ssr);
+	ck_kube_resp_dispose(&r);
+	ck_kube_resp_dispose(&ssr);
 	return ok;
 }
 
 static void run_form(struct fake *f, const char *V, const char *ext, int *passed, int *total)
 {
-	struct ck_ctl_kube *k = fake_kube(f, "tok", -1);
-	struct ck_ctl_kube_conn *kc;
+	struct ck_kube *k = fake_kube(f, "tok", -1);
+	struct ck_kube_conn *kc;
 	char p[1024];
 	size_t i;
 
-	assert_int_equal(ck_ctl_kube_conn_new(&kc, k), CK_OK);
+	assert_int_equal(ck_kube_conn_new(&kc, k), CK_OK);
 	for (i = 0; i < nnames; i++) {
 		snprintf(p, sizeof(p), "%s/%s.sealedsecret.%s", V, names[i], ext);
 		assert_int_equal(kube_create_file(kc, p), 201);
@@ -110,16 +110,16 @@ static void run_form(struct fake *f, const char *V, const char *ext, int *passed
 		*passed += ok;
 		(*total)++;
 	}
-	ck_ctl_kube_conn_free(kc);
-	ck_ctl_kube_free(k);
+	ck_kube_conn_free(kc);
+	ck_kube_free(k);
 }
 
 static void test_vectors(void **state)
 {
 	const char *V = ckt_vectors("sealed-secrets");
 	struct fake f;
-	struct ck_ctl_kube *k;
-	struct ck_ctl_kube_conn *kc;
+	struct ck_kube *k;
+	struct ck_kube_conn *kc;
 	struct ctl c;
 	char p[1024];
 	int passed = 0, total = 0;
@@ -129,7 +129,7 @@ static void test_vectors(void **state)
 	find_manifests(V);
 	fake_start(&f, 0, "tok", NULL);
 	k = fake_kube(&f, "tok", -1);
-	assert_int_equal(ck_ctl_kube_conn_new(&kc, k), CK_OK);
+	assert_int_equal(ck_kube_conn_new(&kc, k), CK_OK);
 	kube_namespace(kc, "shop");
 	kube_namespace(kc, "ci");
 	kube_namespace(kc, "apps");
@@ -149,13 +149,13 @@ static void test_vectors(void **state)
 		assert_int_equal(ck_doc_parse(&d, ck_buf_cstr(&b), ck_buf_len(&b), 0), CK_OK);
 		collection(path, sizeof(path), d->docs[0]);
 		snprintf(path + strlen(path), sizeof(path) - strlen(path), "/%s",
-		         ck_ctl_kube_str(d->docs[0], "metadata.name"));
+		         ck_kube_str(d->docs[0], "metadata.name"));
 		assert_int_equal(kube_send(kc, "DELETE", path, NULL, NULL), 200);
 		/* Owned Secrets go with it (garbage collection); the one with
 		 * skip-set-owner-references stays, so delete it for a clean second pass. */
 		snprintf(path, sizeof(path), "/api/v1/namespaces/%s/secrets/%s",
-		         ck_ctl_kube_str(d->docs[0], "metadata.namespace"),
-		         ck_ctl_kube_str(d->docs[0], "metadata.name"));
+		         ck_kube_str(d->docs[0], "metadata.namespace"),
+		         ck_kube_str(d->docs[0], "metadata.name"));
 		(void)kube_send(kc, "DELETE", path, NULL, NULL);
 		WAIT_UNTIL(5000, !kube_exists(kc, path));
 		ck_doc_free(d);
@@ -167,8 +167,8 @@ static void test_vectors(void **state)
 	assert_int_equal(passed, total);
 	assert_int_equal(ctl_log_count(&c, "error"), 0);
 	ctl_stop(&c, SIGTERM);
-	ck_ctl_kube_conn_free(kc);
-	ck_ctl_kube_free(k);
+	ck_kube_conn_free(kc);
+	ck_kube_free(k);
 	fake_stop(&f);
 	for (i = 0; i < nnames; i++)
 		ck_free(names[i]);

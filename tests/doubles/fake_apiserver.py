@@ -1977,7 +1977,15 @@ class Handler(BaseHTTPRequestHandler):
         else:
             svc = name
         with store.lock:
-            store.get(store.by_gkey[("", "services")], ns, svc)
+            obj = store.get(store.by_gkey[("", "services")], ns, svc)
+        # scheme:name:port names a port of the Service (by name or number), as
+        # the real API server resolves it; an empty port means the only one.
+        port = parts[2] if len(parts) == 3 else (parts[1] if len(parts) == 2 else "")
+        ports = ((obj or {}).get("spec") or {}).get("ports") or []
+        if port and ports and not any(p.get("name") == port or str(p.get("port")) == port
+                                      for p in ports):
+            raise ApiError(503, "ServiceUnavailable",
+                           'no endpoints available for service "%s"' % name)
         url = self.server.proxies.get("%s/%s" % (ns, svc))
         if not url:
             raise ApiError(503, "ServiceUnavailable",

@@ -55,7 +55,7 @@
 #include <stdint.h>
 
 #include "ck/ctl_informer.h"
-#include "ck/ctl_kube.h"
+#include "ck/kube.h"
 #include "ck/ctl_metrics.h"
 
 struct ck_ctl_ext_opts {
@@ -79,8 +79,8 @@ struct ck_ctl_ext;
  * CK_ENOTFOUND when the cluster serves no external-secrets.io resources (asked
  * before anything is registered with the metrics).
  */
-int ck_ctl_ext_new(struct ck_ctl_ext **out, struct ck_ctl_kube *kube,
-                   struct ck_ctl_metrics *metrics, const struct ck_ctl_ext_opts *opts) CK_WUR;
+int ck_ctl_ext_new(struct ck_ctl_ext **out, struct ck_kube *kube, struct ck_ctl_metrics *metrics,
+                   const struct ck_ctl_ext_opts *opts) CK_WUR;
 /* Start the informers (every replica). */
 int ck_ctl_ext_start_informers(struct ck_ctl_ext *x) CK_WUR;
 /* Start the workers (the leader). */

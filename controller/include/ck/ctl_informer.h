@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "ck/ctl_kube.h"
+#include "ck/kube.h"
 
 enum ck_ctl_change { CK_CTL_ADDED, CK_CTL_UPDATED, CK_CTL_DELETED, CK_CTL_RESYNC };
 
@@ -28,7 +28,7 @@ struct ck_ctl_informer_opts {
 	const char *path;            /* collection path, e.g. /apis/bitnami.com/v1alpha1/sealedsecrets */
 	const char *label_selector;  /* NULL: none */
 	const char *field_selector;
-	unsigned flags;              /* CK_CTL_KUBE_METADATA / CK_CTL_KUBE_SECRET */
+	unsigned flags;              /* CK_KUBE_METADATA / CK_KUBE_SECRET */
 	int page_size;               /* list limit; 0: 500 */
 	int watch_min_s, watch_max_s;/* watch timeoutSeconds range; 0: 300..600 */
 	int64_t backoff_ms;          /* first back-off after a failure; 0: 800 */
@@ -54,7 +54,7 @@ struct ck_ctl_informer_stats {
 struct ck_ctl_informer;
 
 /* The strings in opts are copied. */
-int ck_ctl_informer_new(struct ck_ctl_informer **out, struct ck_ctl_kube *kube,
+int ck_ctl_informer_new(struct ck_ctl_informer **out, struct ck_kube *kube,
                         const struct ck_ctl_informer_opts *opts) CK_WUR;
 int ck_ctl_informer_start(struct ck_ctl_informer *inf) CK_WUR;
 /* Stop the thread (cancelling the request in flight), then free. NULL-safe. */

@@ -26,7 +26,7 @@
 #include <stdint.h>
 
 #include "ck/buf.h"
-#include "ck/ctl_kube.h"
+#include "ck/kube.h"
 #include "ck/seal.h"
 
 #define CK_CTL_KEY_LABEL "sealedsecrets.bitnami.com/sealed-secrets-key"
@@ -54,16 +54,15 @@ void ck_ctl_keys_free(struct ck_ctl_keys *k);
  * and make them the key set. A Secret that cannot be parsed is skipped with
  * a warning naming it. CK_OK even when no key was found.
  */
-int ck_ctl_keys_load(struct ck_ctl_keys *k, struct ck_ctl_kube_conn *conn) CK_WUR;
+int ck_ctl_keys_load(struct ck_ctl_keys *k, struct ck_kube_conn *conn) CK_WUR;
 
 /*
  * Leader duty: generate a key now if there is none or the newest is older
  * than the cut-off; *generated is set to 1 when one was made.
  */
-int ck_ctl_keys_ensure(struct ck_ctl_keys *k, struct ck_ctl_kube_conn *conn,
-                       int *generated) CK_WUR;
+int ck_ctl_keys_ensure(struct ck_ctl_keys *k, struct ck_kube_conn *conn, int *generated) CK_WUR;
 /* Generate and store a new key unconditionally (renewal, SIGUSR1). */
-int ck_ctl_keys_generate(struct ck_ctl_keys *k, struct ck_ctl_kube_conn *conn) CK_WUR;
+int ck_ctl_keys_generate(struct ck_ctl_keys *k, struct ck_kube_conn *conn) CK_WUR;
 /*
  * When the next periodic renewal is due (wall clock, microseconds):
  * newest key time + renew period; -1 when renewal is off or there is no key.

@@ -3,11 +3,11 @@
 #ifndef CK_CTL_LEASE_H
 #define CK_CTL_LEASE_H
 
-#include "ck/ctl_kube.h"
+#include "ck/kube.h"
 #include "ck/ctl_leader.h"
 
 struct ck_ctl_kube_lease {
-	struct ck_ctl_kube_conn *conn;  /* used by the elector's thread only */
+	struct ck_kube_conn *conn; /* used by the elector's thread only */
 	const char *ns;
 	const char *name;
 };

@@ -73,4 +73,12 @@ void ck_ctl_metrics_collector_remove(struct ck_ctl_metrics *m,
 /* Append the exposition text. CK_ENOMEM / CK_ETOOBIG. */
 int ck_ctl_metrics_format(struct ck_buf *out, struct ck_ctl_metrics *m) CK_WUR;
 
+/*
+ * Point a Kubernetes client's hooks at the controller: its clock (tests move
+ * it) and, when m is not NULL, rest_client_requests_total{code,method,host}
+ * (defined here). Call before ck_kube_new(). CK_ENOMEM.
+ */
+struct ck_kube_opts;
+int ck_ctl_kube_hooks(struct ck_kube_opts *o, struct ck_ctl_metrics *m) CK_WUR;
+
 #endif

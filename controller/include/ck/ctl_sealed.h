@@ -28,7 +28,7 @@
 
 #include "ck/ctl_informer.h"
 #include "ck/ctl_keys.h"
-#include "ck/ctl_kube.h"
+#include "ck/kube.h"
 #include "ck/ctl_metrics.h"
 
 #define CK_CTL_METRIC_PREFIX "sealed_secrets_controller_"
@@ -48,9 +48,8 @@ struct ck_ctl_sealed_opts {
 
 struct ck_ctl_sealed;
 
-int ck_ctl_sealed_new(struct ck_ctl_sealed **out, struct ck_ctl_kube *kube,
-                      struct ck_ctl_keys *keys, struct ck_ctl_metrics *metrics,
-                      const struct ck_ctl_sealed_opts *opts) CK_WUR;
+int ck_ctl_sealed_new(struct ck_ctl_sealed **out, struct ck_kube *kube, struct ck_ctl_keys *keys,
+                      struct ck_ctl_metrics *metrics, const struct ck_ctl_sealed_opts *opts) CK_WUR;
 /* Start the informers (every replica). */
 int ck_ctl_sealed_start_informers(struct ck_ctl_sealed *s) CK_WUR;
 /* Start the workers (the leader). */

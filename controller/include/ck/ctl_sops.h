@@ -45,7 +45,7 @@
 #include <stdint.h>
 
 #include "ck/ctl_informer.h"
-#include "ck/ctl_kube.h"
+#include "ck/kube.h"
 #include "ck/ctl_metrics.h"
 
 #define CK_CTL_SOPS_GROUP "cloak.dev"
@@ -67,8 +67,8 @@ struct ck_ctl_sops_opts {
 struct ck_ctl_sops;
 
 /* CK_ENOTFOUND when the API server does not serve cloak.dev/v1alpha1 SopsSecrets. */
-int ck_ctl_sops_new(struct ck_ctl_sops **out, struct ck_ctl_kube *kube,
-                    struct ck_ctl_metrics *metrics, const struct ck_ctl_sops_opts *opts) CK_WUR;
+int ck_ctl_sops_new(struct ck_ctl_sops **out, struct ck_kube *kube, struct ck_ctl_metrics *metrics,
+                    const struct ck_ctl_sops_opts *opts) CK_WUR;
 int ck_ctl_sops_start_informers(struct ck_ctl_sops *s) CK_WUR;
 int ck_ctl_sops_start_workers(struct ck_ctl_sops *s) CK_WUR;
 void ck_ctl_sops_free(struct ck_ctl_sops *s);

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <string.h>
 
-#include "ck/ctl_watch.h"
+#include "ck/kube_watch.h"
 
-void ck_ctl_lines_init(struct ck_ctl_lines *l, size_t max,
-                       int (*on_line)(void *arg, const char *line, size_t n), void *arg)
+void ck_kube_lines_init(struct ck_kube_lines *l, size_t max,
+                        int (*on_line)(void *arg, const char *line, size_t n), void *arg)
 {
 	memset(l, 0, sizeof(*l));
-	l->max = max ? max : CK_CTL_WATCH_MAX_EVENT;
+	l->max = max ? max : CK_KUBE_WATCH_MAX_EVENT;
 	ck_buf_init(&l->buf, l->max + 1);
 	l->on_line = on_line;
 	l->arg = arg;
@@ -23,7 +23,7 @@ static int blank(const char *p, size_t n)
 	return 1;
 }
 
-static int emit(struct ck_ctl_lines *l, size_t n)
+static int emit(struct ck_kube_lines *l, size_t n)
 {
 	const char *p = (const char *)ck_buf_data(&l->buf);
 
@@ -34,7 +34,7 @@ static int emit(struct ck_ctl_lines *l, size_t n)
 	return l->on_line(l->arg, p, n);
 }
 
-int ck_ctl_lines_feed(struct ck_ctl_lines *l, const uint8_t *p, size_t n)
+int ck_kube_lines_feed(struct ck_kube_lines *l, const uint8_t *p, size_t n)
 {
 	while (n > 0) {
 		const uint8_t *nl = memchr(p, '\n', n);
@@ -73,7 +73,7 @@ int ck_ctl_lines_feed(struct ck_ctl_lines *l, const uint8_t *p, size_t n)
 	return CK_OK;
 }
 
-int ck_ctl_lines_finish(struct ck_ctl_lines *l)
+int ck_kube_lines_finish(struct ck_kube_lines *l)
 {
 	int rc = 0;
 
@@ -83,12 +83,12 @@ int ck_ctl_lines_finish(struct ck_ctl_lines *l)
 	return rc;
 }
 
-void ck_ctl_lines_reset(struct ck_ctl_lines *l)
+void ck_kube_lines_reset(struct ck_kube_lines *l)
 {
 	ck_buf_reset(&l->buf);
 }
 
-void ck_ctl_lines_dispose(struct ck_ctl_lines *l)
+void ck_kube_lines_dispose(struct ck_kube_lines *l)
 {
 	ck_buf_dispose(&l->buf);
 }

@@ -5,11 +5,11 @@
 #include <unistd.h>
 
 #include "ck/alloc.h"
-#include "ck/ctl_kube.h"
+#include "ck/kube.h"
 #include "ck/enc.h"
 #include "ck/file.h"
 #include "ck/secret.h"
-#include "ctl_int.h"
+#include "kube_int.h"
 
 #define SA_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
 #define KUBECONFIG_MAX ((size_t)4 << 20)
@@ -30,7 +30,7 @@ static int sdup_to(char **slot, const char *s)
 	n = strlen(s);
 	*slot = ck_secret_alloc(n + 1);
 	if (*slot == NULL)
-		return ck_err_set(CK_ENOMEM, "controller: out of memory");
+		return ck_err_set(CK_ENOMEM, "kube: out of memory");
 	memcpy(*slot, s, n + 1);
 	return CK_OK;
 }
@@ -46,7 +46,7 @@ static void free_vec(char **v)
 	ck_free(v);
 }
 
-void ck_ctl_kube_config_free(struct ck_ctl_kube_config *c)
+void ck_kube_config_free(struct ck_kube_config *c)
 {
 	if (c == NULL)
 		return;
@@ -77,7 +77,7 @@ static int dup_to(char **slot, const char *s)
 		return CK_OK;
 	ck_free(*slot);
 	*slot = ck_strdup(s);
-	return *slot ? CK_OK : ck_err_set(CK_ENOMEM, "controller: out of memory");
+	return *slot ? CK_OK : ck_err_set(CK_ENOMEM, "kube: out of memory");
 }
 
 /* Read a small text file, strip trailing whitespace. */
@@ -97,13 +97,13 @@ static int read_trimmed(char **out, const char *path)
 		n--;
 	ck_buf_truncate(&b, n);
 	*out = (char *)ck_buf_detach(&b, NULL);
-	rc = *out ? CK_OK : ck_err_set(CK_ENOMEM, "controller: out of memory");
+	rc = *out ? CK_OK : ck_err_set(CK_ENOMEM, "kube: out of memory");
 out:
 	ck_buf_dispose(&b);
 	return rc;
 }
 
-int ck_ctl__read_token(char **out, const char *path)
+int ck_kube__read_token(char **out, const char *path)
 {
 	struct ck_buf b = CK_BUF_INIT;
 	size_t n;
@@ -119,7 +119,7 @@ int ck_ctl__read_token(char **out, const char *path)
 		n--;
 	*out = ck_secret_alloc(n + 1);
 	if (*out == NULL) {
-		rc = ck_err_set(CK_ENOMEM, "controller: out of memory");
+		rc = ck_err_set(CK_ENOMEM, "kube: out of memory");
 		goto out;
 	}
 	memcpy(*out, ck_buf_data(&b), n);
@@ -129,12 +129,12 @@ out:
 	return rc;
 }
 
-int ck_ctl_kube_config_in_cluster(struct ck_ctl_kube_config **out)
+int ck_kube_config_in_cluster(struct ck_kube_config **out)
 {
 	const char *host = getenv("KUBERNETES_SERVICE_HOST");
 	const char *port = getenv("KUBERNETES_SERVICE_PORT");
 	const char *dir = getenv("CLOAK_SERVICEACCOUNT_DIR");
-	struct ck_ctl_kube_config *c = NULL;
+	struct ck_kube_config *c = NULL;
 	struct ck_buf b = CK_BUF_INIT;
 	char *tok = NULL;
 	int rc = CK_ENOMEM;
@@ -142,22 +142,22 @@ int ck_ctl_kube_config_in_cluster(struct ck_ctl_kube_config **out)
 	*out = NULL;
 	if (host == NULL || !*host || port == NULL || !*port)
 		return ck_err_set(CK_ENOTFOUND, "kube: not running in a cluster "
-		                  "(KUBERNETES_SERVICE_HOST/PORT unset)");
+		                                "(KUBERNETES_SERVICE_HOST/PORT unset)");
 	if (dir == NULL || !*dir)
 		dir = SA_DIR;
 	c = ck_calloc(1, sizeof(*c));
 	if (c == NULL)
 		goto oom;
 	/* IPv6 addresses need brackets when joined with the port. */
-	if (ck_buf_printf(&b, strchr(host, ':') ? "https://[%s]:%s" : "https://%s:%s", host,
-	                  port) < 0 ||
+	if (ck_buf_printf(&b, strchr(host, ':') ? "https://[%s]:%s" : "https://%s:%s", host, port) <
+	        0 ||
 	    (c->server = (char *)ck_buf_detach(&b, NULL)) == NULL)
 		goto oom;
 	if (ck_buf_printf(&b, "%s/token", dir) < 0 ||
 	    (c->token_file = (char *)ck_buf_detach(&b, NULL)) == NULL)
 		goto oom;
 	/* The token must be readable now; it is read again later as it rotates. */
-	if ((rc = ck_ctl__read_token(&tok, c->token_file)) < 0) {
+	if ((rc = ck_kube__read_token(&tok, c->token_file)) < 0) {
 		rc = ck_err_set(CK_EIO, "kube: cannot read the service account token %s",
 		                c->token_file);
 		goto out;
@@ -184,11 +184,11 @@ int ck_ctl_kube_config_in_cluster(struct ck_ctl_kube_config **out)
 	rc = CK_OK;
 	goto out;
 oom:
-	rc = ck_err_set(CK_ENOMEM, "controller: out of memory");
+	rc = ck_err_set(CK_ENOMEM, "kube: out of memory");
 out:
 	free_secret_str(tok);
 	ck_buf_dispose(&b);
-	ck_ctl_kube_config_free(c);
+	ck_kube_config_free(c);
 	return rc;
 }
 
@@ -235,7 +235,7 @@ static int kset_add(struct kset *s, const char *path)
 	}
 	nf = ck_calloc(s->n + 1, sizeof(*nf));
 	if (nf == NULL) {
-		rc = ck_err_set(CK_ENOMEM, "controller: out of memory");
+		rc = ck_err_set(CK_ENOMEM, "kube: out of memory");
 		goto out;
 	}
 	if (s->n)
@@ -249,7 +249,7 @@ static int kset_add(struct kset *s, const char *path)
 	slash = strrchr(path, '/');
 	nf->dir = slash ? ck_strndup(path, (size_t)(slash - path)) : ck_strdup(".");
 	if (nf->path == NULL || nf->dir == NULL)
-		rc = ck_err_set(CK_ENOMEM, "controller: out of memory");
+		rc = ck_err_set(CK_ENOMEM, "kube: out of memory");
 out:
 	ck_doc_free(doc);
 	ck_buf_dispose(&b);
@@ -262,8 +262,8 @@ static const struct ck_doc_node *root(const struct kfile *f)
 }
 
 /* First entry named `name` in list `list` (clusters, users, contexts) of any file. */
-static const struct ck_doc_node *named(const struct kset *s, const char *list,
-                                       const char *field, const char *name, size_t *file)
+static const struct ck_doc_node *named(const struct kset *s, const char *list, const char *field,
+                                       const char *name, size_t *file)
 {
 	size_t i, j;
 
@@ -298,14 +298,13 @@ static int set_path(char **slot, const struct kfile *f, const char *p)
 	} else {
 		ck_free(*slot);
 		*slot = (char *)ck_buf_detach(&b, NULL);
-		rc = *slot ? CK_OK : ck_err_set(CK_ENOMEM, "controller: out of memory");
+		rc = *slot ? CK_OK : ck_err_set(CK_ENOMEM, "kube: out of memory");
 	}
 	ck_buf_dispose(&b);
 	return rc;
 }
 
-static int set_b64(char **slot, const char *b64, int secure, const char *what,
-                   const char *file)
+static int set_b64(char **slot, const char *b64, int secure, const char *what, const char *file)
 {
 	struct ck_buf b = CK_BUF_INIT;
 	int rc;
@@ -320,7 +319,7 @@ static int set_b64(char **slot, const char *b64, int secure, const char *what,
 	}
 	*slot = secure ? ck_secret_alloc(ck_buf_len(&b) + 1) : ck_alloc(ck_buf_len(&b) + 1);
 	if (*slot == NULL) {
-		rc = ck_err_set(CK_ENOMEM, "controller: out of memory");
+		rc = ck_err_set(CK_ENOMEM, "kube: out of memory");
 		goto out;
 	}
 	memcpy(*slot, ck_buf_data(&b), ck_buf_len(&b));
@@ -339,7 +338,7 @@ static int str_vec(char ***out, const struct ck_doc_node *seq, const char *key)
 		return CK_OK;
 	v = ck_calloc(seq->nkids + 1, sizeof(*v));
 	if (v == NULL)
-		return ck_err_set(CK_ENOMEM, "controller: out of memory");
+		return ck_err_set(CK_ENOMEM, "kube: out of memory");
 	for (i = 0; i < seq->nkids; i++) {
 		const struct ck_doc_node *e = ck_doc_resolve(seq->kids[i]);
 		struct ck_buf b = CK_BUF_INIT;
@@ -360,18 +359,18 @@ static int str_vec(char ***out, const struct ck_doc_node *seq, const char *key)
 		}
 		if (v[n++] == NULL) {
 			free_vec(v);
-			return ck_err_set(CK_ENOMEM, "controller: out of memory");
+			return ck_err_set(CK_ENOMEM, "kube: out of memory");
 		}
 	}
 	*out = v;
 	return CK_OK;
 }
 
-int ck_ctl_kube_config_from_kubeconfig(struct ck_ctl_kube_config **out, const char *paths,
-                                       const char *context)
+int ck_kube_config_from_kubeconfig(struct ck_kube_config **out, const char *paths,
+                                   const char *context)
 {
-	struct kset set = { NULL, 0 };
-	struct ck_ctl_kube_config *c = NULL;
+	struct kset set = {NULL, 0};
+	struct ck_kube_config *c = NULL;
 	const struct ck_doc_node *ctx, *cl, *us, *ex;
 	const char *ctxname = context, *v;
 	char *list = NULL, *save = NULL, *tok;
@@ -395,7 +394,7 @@ int ck_ctl_kube_config_from_kubeconfig(struct ck_ctl_kube_config **out, const ch
 		list = ck_strdup(paths);
 	}
 	if (list == NULL)
-		return ck_err_set(CK_ENOMEM, "controller: out of memory");
+		return ck_err_set(CK_ENOMEM, "kube: out of memory");
 	for (tok = strtok_r(list, ":", &save); tok; tok = strtok_r(NULL, ":", &save)) {
 		if (!ck_file_exists(tok))
 			continue; /* client-go skips missing files in the list */
@@ -403,8 +402,8 @@ int ck_ctl_kube_config_from_kubeconfig(struct ck_ctl_kube_config **out, const ch
 			goto out;
 	}
 	if (set.n == 0) {
-		rc = ck_err_set(CK_ENOTFOUND, "kube: no kubeconfig file found in '%s'", paths ?
-		                paths : "~/.kube/config");
+		rc = ck_err_set(CK_ENOTFOUND, "kube: no kubeconfig file found in '%s'",
+		                paths && *paths ? paths : "~/.kube/config");
 		goto out;
 	}
 	for (i = 0; ctxname == NULL && i < set.n; i++) {
@@ -438,7 +437,7 @@ int ck_ctl_kube_config_from_kubeconfig(struct ck_ctl_kube_config **out, const ch
 	}
 	c = ck_calloc(1, sizeof(*c));
 	if (c == NULL) {
-		rc = ck_err_set(CK_ENOMEM, "controller: out of memory");
+		rc = ck_err_set(CK_ENOMEM, "kube: out of memory");
 		goto out;
 	}
 	v = ck_doc_map_get_str(cl, "server");
@@ -463,8 +462,8 @@ int ck_ctl_kube_config_from_kubeconfig(struct ck_ctl_kube_config **out, const ch
 		                   ck_doc_map_get_str(us, "client-certificate"))) < 0 ||
 		    (rc = set_path(&c->key_file, &set.files[fu],
 		                   ck_doc_map_get_str(us, "client-key"))) < 0 ||
-		    (rc = set_b64(&c->cert_pem, ck_doc_map_get_str(us, "client-certificate-data"), 0,
-		                  "client-certificate-data", set.files[fu].path)) < 0 ||
+		    (rc = set_b64(&c->cert_pem, ck_doc_map_get_str(us, "client-certificate-data"),
+		                  0, "client-certificate-data", set.files[fu].path)) < 0 ||
 		    (rc = set_b64(&c->key_pem, ck_doc_map_get_str(us, "client-key-data"), 1,
 		                  "client-key-data", set.files[fu].path)) < 0 ||
 		    (rc = sdup_to(&c->token, ck_doc_map_get_str(us, "token"))) < 0 ||
@@ -477,8 +476,9 @@ int ck_ctl_kube_config_from_kubeconfig(struct ck_ctl_kube_config **out, const ch
 		if (ex != NULL && ex->kind == CK_DOC_MAP) {
 			v = ck_doc_map_get_str(ex, "command");
 			if (v == NULL || !*v) {
-				rc = ck_err_set(CK_EINVAL, "kube: %s: exec plugin without a command",
-				                set.files[fu].path);
+				rc =
+				    ck_err_set(CK_EINVAL, "kube: %s: exec plugin without a command",
+				               set.files[fu].path);
 				goto out;
 			}
 			/* A bare relative command with a slash is relative to the kubeconfig. */
@@ -489,7 +489,8 @@ int ck_ctl_kube_config_from_kubeconfig(struct ck_ctl_kube_config **out, const ch
 			if (rc < 0 ||
 			    (rc = str_vec(&c->exec_args, ck_doc_map_get(ex, "args"), NULL)) < 0 ||
 			    (rc = str_vec(&c->exec_env, ck_doc_map_get(ex, "env"), "name")) < 0 ||
-			    (rc = dup_to(&c->exec_api_version, ck_doc_map_get_str(ex, "apiVersion"))) < 0)
+			    (rc = dup_to(&c->exec_api_version,
+			                 ck_doc_map_get_str(ex, "apiVersion"))) < 0)
 				goto out;
 		}
 	}
@@ -501,23 +502,22 @@ int ck_ctl_kube_config_from_kubeconfig(struct ck_ctl_kube_config **out, const ch
 	c = NULL; /* transferred */
 	rc = CK_OK;
 out:
-	ck_ctl_kube_config_free(c);
+	ck_kube_config_free(c);
 	kset_dispose(&set);
 	ck_free(list);
 	return rc;
 }
 
-int ck_ctl_kube_config_load(struct ck_ctl_kube_config **out, const char *kubeconfig,
-                            const char *context)
+int ck_kube_config_load(struct ck_kube_config **out, const char *kubeconfig, const char *context)
 {
 	int rc;
 
 	if (kubeconfig != NULL && *kubeconfig)
-		return ck_ctl_kube_config_from_kubeconfig(out, kubeconfig, context);
+		return ck_kube_config_from_kubeconfig(out, kubeconfig, context);
 	if (getenv("KUBECONFIG") != NULL && *getenv("KUBECONFIG"))
-		return ck_ctl_kube_config_from_kubeconfig(out, NULL, context);
-	rc = ck_ctl_kube_config_in_cluster(out);
+		return ck_kube_config_from_kubeconfig(out, NULL, context);
+	rc = ck_kube_config_in_cluster(out);
 	if (rc != CK_ENOTFOUND)
 		return rc;
-	return ck_ctl_kube_config_from_kubeconfig(out, NULL, context);
+	return ck_kube_config_from_kubeconfig(out, NULL, context);
 }
