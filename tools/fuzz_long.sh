@@ -4,7 +4,7 @@
 # one target at a time, random seeds, on a scratch copy of each corpus.
 # Crashes are kept in fuzz-findings/ for turning into corpus files.
 set -u
-build=${1:-build/test}
+build=$(cd "${1:-build/test}" && pwd) || exit 2
 secs=${2:-600}
 pat=${3:-}
 src=$(cd "$(dirname "$0")/.." && pwd)
