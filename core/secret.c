@@ -51,21 +51,16 @@ void ck_secret_free(void *p)
 #else
 void *ck_secret_alloc(size_t n)
 {
-	void *p;
-
 	if (ck__alloc_inject())
 		return NULL;
 	if (ck_core_init() < 0)
 		return NULL;
-	p = sodium_malloc(n ? n : 1);
-	if (p != NULL)
-		memset(p, 0, n);
-	return p;
+	return ck__spool_alloc(n);
 }
 
 void ck_secret_free(void *p)
 {
-	sodium_free(p);
+	ck__spool_free(p);
 }
 #endif
 

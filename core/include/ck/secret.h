@@ -19,6 +19,18 @@ void *ck_secret_alloc(size_t n);
 /* Wipe and free; NULL-safe. */
 void ck_secret_free(void *p);
 
+/*
+ * The allocator behind ck_secret_alloc outside sanitizer builds (exposed for
+ * its tests): blocks up to CK__SPOOL_MAX bytes come from locked, dump-excluded
+ * slabs and are wiped when freed; larger ones from sodium_malloc (guard
+ * pages). ck__spool_capacity: the bytes a pooled block can hold (its size
+ * class), 0 for a sodium_malloc block.
+ */
+#define CK__SPOOL_MAX ((size_t)4096)
+void *ck__spool_alloc(size_t n);
+void ck__spool_free(void *p);
+size_t ck__spool_capacity(const void *p);
+
 /* Wipe memory in a way the compiler cannot elide. */
 void ck_memzero(void *p, size_t n);
 
