@@ -22,6 +22,9 @@
 /* Drain the OpenSSL error queue into the message "<what>: <reason>". */
 int ck__ossl_err(int code, const char *what);
 
+/* Process-wide OpenSSL settings, once, from ck_core_init(). */
+void ck__ossl_init(void);
+
 const EVP_MD *ck__ossl_md(enum ck_hash_alg alg);
 const EVP_CIPHER *ck__ossl_aes256gcm(void);
 const EVP_CIPHER *ck__ossl_chacha20poly1305(void);

@@ -10,12 +10,14 @@
 #include "ck/alloc.h"
 #include "ck/err.h"
 #include "ck/secret.h"
+#include "ossl.h"
 
 int ck_core_init(void)
 {
 	/* sodium_init is idempotent and thread-safe; 1 means already done. */
 	if (sodium_init() < 0)
 		return ck_err_set(CK_EINTERNAL, "core: libsodium failed to initialise");
+	ck__ossl_init();
 	return CK_OK;
 }
 
