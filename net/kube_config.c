@@ -80,6 +80,17 @@ static int dup_to(char **slot, const char *s)
 	return *slot ? CK_OK : ck_err_set(CK_ENOMEM, "kube: out of memory");
 }
 
+/* The length of b without trailing whitespace (files written by editors and kubelets). */
+static size_t trimmed_len(const struct ck_buf *b)
+{
+	const uint8_t *d = ck_buf_data(b);
+	size_t n = ck_buf_len(b);
+
+	while (n > 0 && (d[n - 1] == '\n' || d[n - 1] == '\r' || d[n - 1] == ' ' || d[n - 1] == '\t'))
+		n--;
+	return n;
+}
+
 /* Read a small text file, strip trailing whitespace. */
 static int read_trimmed(char **out, const char *path)
 {
@@ -91,10 +102,7 @@ static int read_trimmed(char **out, const char *path)
 	ck_buf_init(&b, 1 << 20);
 	if ((rc = ck_file_read(&b, path, 1 << 20)) < 0)
 		goto out;
-	n = ck_buf_len(&b);
-	while (n > 0 && (ck_buf_data(&b)[n - 1] == '\n' || ck_buf_data(&b)[n - 1] == '\r' ||
-	                 ck_buf_data(&b)[n - 1] == ' ' || ck_buf_data(&b)[n - 1] == '\t'))
-		n--;
+	n = trimmed_len(&b);
 	ck_buf_truncate(&b, n);
 	*out = (char *)ck_buf_detach(&b, NULL);
 	rc = *out ? CK_OK : ck_err_set(CK_ENOMEM, "kube: out of memory");
@@ -113,10 +121,7 @@ int ck_kube__read_token(char **out, const char *path)
 	ck_buf_init_secure(&b, 1 << 20);
 	if ((rc = ck_file_read(&b, path, 1 << 20)) < 0)
 		goto out;
-	n = ck_buf_len(&b);
-	while (n > 0 && (ck_buf_data(&b)[n - 1] == '\n' || ck_buf_data(&b)[n - 1] == '\r' ||
-	                 ck_buf_data(&b)[n - 1] == ' ' || ck_buf_data(&b)[n - 1] == '\t'))
-		n--;
+	n = trimmed_len(&b);
 	*out = ck_secret_alloc(n + 1);
 	if (*out == NULL) {
 		rc = ck_err_set(CK_ENOMEM, "kube: out of memory");

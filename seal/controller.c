@@ -244,13 +244,28 @@ out:
 	return rc;
 }
 
-int ck_seal_ctl_validate(struct ck_seal_ctl *c, const char *text, size_t n, const char *source)
+static int reencrypt_one(struct ck_seal_ctl *c, struct ck_buf *out, const struct ck_seal_sealed *ss,
+                         const char *where, enum ck_seal_format fmt);
+
+/* What to do with each SealedSecret of the input. */
+struct each {
+	struct ck_seal_ctl *c;
+	struct ck_buf *out;
+	enum ck_seal_format fmt;
+	int reencrypt;
+};
+
+/*
+ * Parse the input, check that every document is a SealedSecret (null
+ * documents aside) before anything is sent, then hand each to the controller.
+ */
+static int each_sealed(const struct each *e, const char *text, size_t n, const char *source)
 {
 	struct ck_doc *in = NULL;
 	struct ck_seal_sealed ss;
 	char where[512];
 	size_t i, count = 0;
-	int rc;
+	int pass, rc;
 
 	if (source == NULL)
 		source = "input";
@@ -258,31 +273,35 @@ int ck_seal_ctl_validate(struct ck_seal_ctl *c, const char *text, size_t n, cons
 		ck_err_context("seal: %s", source);
 		goto out;
 	}
-	/* Every document is checked to be a SealedSecret before anything is sent. */
-	for (i = 0; i < in->ndocs; i++) {
-		if (is_null(in->docs[i]))
-			continue;
-		ck_seal__doc_source(where, sizeof(where), source, i, in->ndocs);
-		if ((rc = ck_seal_sealed_read(&ss, in->docs[i], where)) < 0)
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < in->ndocs; i++) {
+			if (is_null(in->docs[i]))
+				continue;
+			ck_seal__doc_source(where, sizeof(where), source, i, in->ndocs);
+			if ((rc = ck_seal_sealed_read(&ss, in->docs[i], where)) < 0)
+				goto out;
+			count++;
+			if (pass == 1 &&
+			    (rc = e->reencrypt ? reencrypt_one(e->c, e->out, &ss, where, e->fmt)
+			                       : validate_one(e->c, &ss, where)) < 0)
+				goto out;
+		}
+		if (count == 0) {
+			rc = ck_err_set(CK_EINVAL, "seal: %s: no SealedSecret found", source);
 			goto out;
-		count++;
-	}
-	if (count == 0) {
-		rc = ck_err_set(CK_EINVAL, "seal: %s: no SealedSecret found", source);
-		goto out;
-	}
-	for (i = 0; i < in->ndocs; i++) {
-		if (is_null(in->docs[i]))
-			continue;
-		ck_seal__doc_source(where, sizeof(where), source, i, in->ndocs);
-		if ((rc = ck_seal_sealed_read(&ss, in->docs[i], where)) < 0 ||
-		    (rc = validate_one(c, &ss, where)) < 0)
-			goto out;
+		}
 	}
 	rc = CK_OK;
 out:
 	ck_doc_free(in);
 	return rc;
+}
+
+int ck_seal_ctl_validate(struct ck_seal_ctl *c, const char *text, size_t n, const char *source)
+{
+	struct each e = { c, NULL, CK_SEAL_FORMAT_JSON, 0 };
+
+	return each_sealed(&e, text, n, source);
 }
 
 /* The controller's answer as a SealedSecret of the input's apiVersion and kind. */
@@ -370,42 +389,11 @@ out:
 int ck_seal_ctl_reencrypt(struct ck_seal_ctl *c, struct ck_buf *out, const char *text, size_t n,
                           const char *source, enum ck_seal_format fmt)
 {
-	struct ck_doc *in = NULL;
-	struct ck_seal_sealed ss;
-	char where[512];
-	size_t i, mark = ck_buf_len(out), count = 0;
+	struct each e = { c, out, fmt, 1 };
+	size_t mark = ck_buf_len(out);
 	int rc;
 
-	if (source == NULL)
-		source = "input";
-	if ((rc = ck_doc_parse(&in, text, n, CK_DOC_NO_COMMENTS)) < 0) {
-		ck_err_context("seal: %s", source);
-		goto out;
-	}
-	for (i = 0; i < in->ndocs; i++) {
-		if (is_null(in->docs[i]))
-			continue;
-		ck_seal__doc_source(where, sizeof(where), source, i, in->ndocs);
-		if ((rc = ck_seal_sealed_read(&ss, in->docs[i], where)) < 0)
-			goto out;
-		count++;
-	}
-	if (count == 0) {
-		rc = ck_err_set(CK_EINVAL, "seal: %s: no SealedSecret found", source);
-		goto out;
-	}
-	for (i = 0; i < in->ndocs; i++) {
-		if (is_null(in->docs[i]))
-			continue;
-		ck_seal__doc_source(where, sizeof(where), source, i, in->ndocs);
-		if ((rc = ck_seal_sealed_read(&ss, in->docs[i], where)) < 0 ||
-		    (rc = reencrypt_one(c, out, &ss, where, fmt)) < 0)
-			goto out;
-	}
-	rc = CK_OK;
-out:
-	if (rc < 0)
+	if ((rc = each_sealed(&e, text, n, source)) < 0)
 		ck_seal__rewind(out, mark);
-	ck_doc_free(in);
 	return rc;
 }
