@@ -1625,11 +1625,11 @@ static void view_stats(void *impl, size_t *requests, size_t *connections)
 }
 
 static const struct ck_ext_provider_ops vault_view_ops = {
-	"vault", vp_get_secret, vp_get_secret_map, vp_find, view_free, view_stats,
+	"vault", vp_get_secret, vp_get_secret_map, vp_find, view_free, view_stats, NULL,
 };
 
 static const struct ck_ext_provider_ops aws_view_ops = {
-	"aws", ap_get_secret, ap_get_secret_map, ap_find, view_free, view_stats,
+	"aws", ap_get_secret, ap_get_secret_map, ap_find, view_free, view_stats, NULL,
 };
 
 int ck_ctl__xstore_provider(struct ck_ext_provider **out, struct ck_ctl__xstore *x,

@@ -981,9 +981,13 @@ out:
 
 int ck_ext_render(struct ck_ext_session *s, const struct ck_ext_es *es, struct ck_ext_secret *out)
 {
+	size_t i;
 	int rc;
 
 	ck_ext_secret_dispose(out);
+	for (i = 0; i < s->n; i++)
+		if (s->e[i].p != NULL && s->e[i].p->ops->forget != NULL)
+			s->e[i].p->ops->forget(s->e[i].p->impl);
 	rc = render(s, es, out);
 	if (rc < 0) {
 		ck_err_context("%s: ExternalSecret %s/%s", es->file, es_ns(s, es),

@@ -237,7 +237,7 @@ static void ap_stats(void *impl, size_t *requests, size_t *connections)
 }
 
 static const struct ck_ext_provider_ops aws_ops = {
-	"aws", ap_get_secret, ap_get_secret_map, ap_find, ap_free, ap_stats,
+	"aws", ap_get_secret, ap_get_secret_map, ap_find, ap_free, ap_stats, NULL,
 };
 
 int ck_ext_provider_aws_new(struct ck_ext_provider **out, const struct ck_ext_provider_ctx *ctx)

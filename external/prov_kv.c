@@ -469,7 +469,7 @@ static void fake_stats(void *impl, size_t *requests, size_t *connections)
 }
 
 static const struct ck_ext_provider_ops fake_ops = {
-	"fake", fake_get_secret, fake_get_secret_map, fake_find, fake_free, fake_stats,
+	"fake", fake_get_secret, fake_get_secret_map, fake_find, fake_free, fake_stats, NULL,
 };
 
 int ck_ext_provider_fake_new(struct ck_ext_provider **out)

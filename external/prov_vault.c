@@ -225,7 +225,19 @@ struct vprov {
 	int version;
 	struct kv_backend be;
 	size_t requests;
+	/* the last secret read (see forget in ck/ext_provider.h) */
+	struct ck_vault_kv last;
+	char *last_path;
+	int64_t last_ver;
 };
+
+static void forget_last(struct vprov *p)
+{
+	ck_vault_kv_dispose(&p->last);
+	memset(&p->last, 0, sizeof(p->last));
+	ck_free(p->last_path);
+	p->last_path = NULL;
+}
 
 static int vb_read(void *impl, const char *key, const char *version, struct ck_ext_arena *a,
                    struct tv *out)
@@ -251,14 +263,24 @@ static int vb_read(void *impl, const char *key, const char *version, struct ck_e
 	}
 	if ((rc = ck_ext__vault_data_path(&path, p->mount, p->version, key)) < 0)
 		goto out;
-	p->requests++;
-	if ((rc = ck_vault_kv_read_path(p->v, &kv, ck_buf_cstr(&path), p->version, ver)) < 0)
-		goto out;
-	if (kv.data == NULL) {
-		rc = ck_err_set(CK_ENOTFOUND, "vault: %s: secret not found", ck_buf_cstr(&path));
-		goto out;
+	if (p->last_path == NULL || p->last_ver != ver || strcmp(p->last_path, ck_buf_cstr(&path)) != 0) {
+		forget_last(p);
+		p->requests++;
+		if ((rc = ck_vault_kv_read_path(p->v, &kv, ck_buf_cstr(&path), p->version, ver)) < 0)
+			goto out;
+		if (kv.data == NULL) {
+			rc = ck_err_set(CK_ENOTFOUND, "vault: %s: secret not found", ck_buf_cstr(&path));
+			goto out;
+		}
+		if ((p->last_path = ck_strdup(ck_buf_cstr(&path))) == NULL) {
+			rc = ck_err_set(CK_ENOMEM, "vault: out of memory");
+			goto out;
+		}
+		p->last = kv; /* kept until the next path or the next ExternalSecret */
+		memset(&kv, 0, sizeof(kv));
+		p->last_ver = ver;
 	}
-	rc = doc_to_tv(a, kv.data, out, 0);
+	rc = doc_to_tv(a, p->last.data, out, 0);
 	if (rc >= 0 && out->kind != TV_MAP)
 		rc = ck_err_set(CK_EINVAL, "vault: %s: data is not a JSON object", ck_buf_cstr(&path));
 out:
@@ -377,6 +399,7 @@ static void vp_free(void *impl)
 			ck_err_clear();
 		ck_vault_free(p->v);
 	}
+	forget_last(p);
 	ck_free(p->mount_copy);
 	ck_ext__arena_dispose(&p->be.scratch);
 	ck_free(p);
@@ -392,8 +415,13 @@ static void vp_stats(void *impl, size_t *requests, size_t *connections)
 		*connections = 0;
 }
 
+static void vp_forget(void *impl)
+{
+	forget_last(impl);
+}
+
 static const struct ck_ext_provider_ops vault_ops = {
-	"vault", vp_get_secret, vp_get_secret_map, vp_find, vp_free, vp_stats,
+	"vault", vp_get_secret, vp_get_secret_map, vp_find, vp_free, vp_stats, vp_forget,
 };
 
 /* ------------------------------------------------------------- creation */

@@ -155,7 +155,7 @@ printf '  against the Vault double (Python, loopback)\n'
 printf '    cloak external render -f DIR      %7s s   (goal < 1 s)\n' "$wall"
 printf '    cloak external render -j %d -f DIR %7s s   (%d connections)\n' "$JOBS" "$jwall" "$jconns"
 printf '    Python http.client, reads only    %7s s   (peer: same %d reads, 1 keep-alive connection)\n' "$pyclient" $((N * 3))
-printf '    Secrets %d, Vault requests %d (%d reads + token lookup + revoke), connections opened %d\n' \
+printf '    Secrets %d, Vault requests %d (for %d reads: one per secret path and ExternalSecret, + token lookup + revoke), connections opened %d\n' \
 	"$secrets" "$requests" $((N * 3)) "$conns"
 printf '  against bench_vault_stub (C, canned answers: cloak alone)\n'
 printf '    cloak external render -f DIR      %7s s   (goal < 1 s); CPU %s s\n' "$swall" "$scpu"

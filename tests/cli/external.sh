@@ -116,6 +116,26 @@ cp "$T/out" "$T/serial.yaml"
 expect_exit 0 "$CLOAK" external render -j 3 -f "$T/many" --store "$V/provider-hashicorp-vault.md.block00-secretstore.yaml" --stats
 cmp -s "$T/out" "$T/serial.yaml" && pass || fail "-j 3 output differs from -j 1"
 grep -q "9 provider request(s), 3 worker(s)" "$T/err" && pass || fail "-j stats: $(cat "$T/err")"
+# one read per secret path within an ExternalSecret (ESO sends one per data
+# entry), never shared between two ExternalSecrets
+mkdir "$T/same"
+for i in 1 2; do
+	cat >"$T/same/es$i.yaml" <<EOF
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: same$i}
+spec:
+  secretStoreRef: {name: vault-backend, kind: SecretStore}
+  data:
+  - {secretKey: a, remoteRef: {key: foo, property: my-value}}
+  - {secretKey: b, remoteRef: {key: foo, property: my-value}}
+EOF
+done
+expect_exit 0 "$CLOAK" external render -f "$T/same/es1.yaml" --store "$V/provider-hashicorp-vault.md.block00-secretstore.yaml" --stats
+grep -q "rendered 1 Secret(s) in .* 1 provider request(s)" "$T/err" && pass || fail "one read per path: $(cat "$T/err")"
+expect_out "^  b: czNjcjN0$"
+expect_exit 0 "$CLOAK" external render -f "$T/same" --store "$V/provider-hashicorp-vault.md.block00-secretstore.yaml" --stats
+grep -q "rendered 2 Secret(s) in .* 2 provider request(s)" "$T/err" && pass || fail "reads shared between ExternalSecrets: $(cat "$T/err")"
 expect_exit 2 "$CLOAK" external render -j 0 -f "$T/many"
 expect_err_line "--jobs wants 1-64"
 expect_exit 0 "$CLOAK" external render -f "$T/many" --store "$V/provider-hashicorp-vault.md.block00-secretstore.yaml" --name app2

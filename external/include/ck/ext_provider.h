@@ -29,6 +29,13 @@ struct ck_ext_provider_ops {
 	void (*free)(void *impl);
 	/* Counters (may be NULL): requests sent, connections opened. */
 	void (*stats)(void *impl, size_t *requests, size_t *connections);
+	/*
+	 * May be NULL: forget what was read for the previous ExternalSecret.
+	 * ck_ext_render calls it first, so reads are shared within one
+	 * ExternalSecret (several data entries of one secret: one request) and
+	 * never across two.
+	 */
+	void (*forget)(void *impl);
 };
 
 struct ck_ext_provider {
