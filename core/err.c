@@ -8,12 +8,25 @@
 
 static _Thread_local struct ck_err last;
 
+/*
+ * Messages are one line whatever they quote: a key or value taken from a
+ * hostile file may hold line breaks or terminal escapes, which would split
+ * the message or play tricks on the terminal that shows it.
+ */
+static void one_line(char *m)
+{
+	for (; *m; m++)
+		if ((unsigned char)*m < 0x20 || *m == 0x7f)
+			*m = ' ';
+}
+
 CK_VPRINTF(3) static int vset(int code, int exit_status, const char *fmt, va_list ap)
 {
 	char msg[CK_ERR_MSG_MAX];
 
 	/* Format first: callers may pass ck_err_last()->msg as an argument. */
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	one_line(msg);
 	memcpy(last.msg, msg, sizeof(last.msg));
 	last.code = code;
 	last.exit_override = exit_status;
@@ -51,6 +64,7 @@ int ck_err_context(const char *fmt, ...)
 	/* Overlong messages are cut; the return value only quiets -Wformat-truncation. */
 	if (snprintf(joined, sizeof(joined), "%s: %s", ctx, last.msg) < 0)
 		return last.code ? last.code : CK_EINTERNAL;
+	one_line(joined);
 	memcpy(last.msg, joined, sizeof(last.msg));
 	return last.code ? last.code : CK_EINTERNAL;
 }

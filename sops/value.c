@@ -417,6 +417,20 @@ int ck_sops__encbin_text(struct ck_buf *out, const struct ck_sops_node *n)
 	return CK_OK;
 }
 
+/* The most bytes ck_sops__b64_decode can write for these n characters. */
+static size_t b64_decoded_max(const char *s, size_t n)
+{
+	size_t max = n / 4 * 3;
+
+	if (n % 4 != 0 || n == 0)
+		return 0; /* the decoder rejects it before writing */
+	if (s[n - 1] == '=')
+		max--;
+	if (s[n - 2] == '=')
+		max--;
+	return max;
+}
+
 int ck_sops__decrypt_value(struct ck_sops_cipher *c, uint8_t *pt, size_t *ptlen,
                            const struct ck_sops_enc *e, const uint8_t *aad, size_t aadlen,
                            uint8_t *iv, size_t *ivlen)
@@ -425,8 +439,14 @@ int ck_sops__decrypt_value(struct ck_sops_cipher *c, uint8_t *pt, size_t *ptlen,
 	size_t ivn, tagn, dn;
 	int rc;
 
-	/* pt has room for data_len/4*3 bytes; decode the ciphertext into it. */
-	if (e->iv_len > CK_SOPS_B64_LEN(CK_SOPS_MAX_IV) || e->tag_len > CK_SOPS_B64_LEN(sizeof(tag)))
+	/*
+	 * pt has room for data_len/4*3 bytes; decode the ciphertext into it. The
+	 * IV and tag buffers are fixed: bound what their text can decode to
+	 * (4 characters make 3 bytes, less the padding), not the length of a
+	 * padded encoding of the buffer size, which unpadded text exceeds.
+	 */
+	if (b64_decoded_max(e->iv, e->iv_len) > CK_SOPS_MAX_IV ||
+	    b64_decoded_max(e->tag, e->tag_len) > sizeof(tag))
 		return CK_EINVAL;
 	if ((dn = ck_sops__b64_decode(pt, e->data, e->data_len)) == (size_t)-1 ||
 	    (ivn = ck_sops__b64_decode(iv, e->iv, e->iv_len)) == (size_t)-1 ||

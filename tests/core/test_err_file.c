@@ -28,6 +28,11 @@ static void errors(void **state)
 	ck_err_set(CK_EINVAL, "inner");
 	ck_err_set(CK_EIO, "outer: %s", ck_err_last()->msg);
 	assert_string_equal(ck_err_last()->msg, "outer: inner");
+	/* Quoted input cannot break the one-line rule or reach the terminal raw. */
+	ck_err_set(CK_EINVAL, "unknown key '%s'", "a\n\nb\r\x1b[31mc\x7f");
+	assert_string_equal(ck_err_last()->msg, "unknown key 'a  b  [31mc '");
+	ck_err_context("%s", "file\n.yaml");
+	assert_string_equal(ck_err_last()->msg, "file .yaml: unknown key 'a  b  [31mc '");
 }
 
 static void atomic_write_symlink(void **state)
