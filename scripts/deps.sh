@@ -12,6 +12,9 @@ for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		missing="$missing $p"
 done
+# The fake API server is checked against a real kubectl: Debian's
+# kubernetes-client unless some other kubectl is already installed.
+command -v kubectl >/dev/null 2>&1 || missing="$missing kubernetes-client"
 [ -z "$missing" ] && exit 0
 echo "cloak: installing Debian packages:$missing" >&2
 SUDO=""
