@@ -3,6 +3,8 @@
 #ifndef CK_CTL_INT_H
 #define CK_CTL_INT_H
 
+#include <pthread.h>
+
 #include "ck/buf.h"
 #include "ck/doc.h"
 #include "ck/err.h"
@@ -28,5 +30,18 @@ int ck_ctl__write_json(struct ck_buf *out, const struct ck_doc_node *n) CK_WUR;
 int ck_ctl__secure_body(struct ck_buf *b, size_t max) CK_WUR;
 /* 1 if two nodes are equal as JSON values (map order ignored). */
 int ck_ctl__json_equal(const struct ck_doc_node *a, const struct ck_doc_node *b);
+
+/*
+ * A reconciler's worker threads (workers.c). start (once) runs n threads
+ * of fn(arg); threads is non-NULL from then on. CK_ENOMEM or
+ * CK_EINTERNAL; the threads started before a failure are still joined by
+ * join, which the caller calls after shutting the work queue down.
+ */
+struct ck_ctl__workers {
+	pthread_t *threads;
+	int n; /* started */
+};
+int ck_ctl__workers_start(struct ck_ctl__workers *w, int n, void *(*fn)(void *), void *arg) CK_WUR;
+void ck_ctl__workers_join(struct ck_ctl__workers *w);
 
 #endif

@@ -76,12 +76,6 @@ struct es_state {
 	char synced_rv[128];      /* syncedResourceVersion written */
 };
 
-struct worker {
-	struct ck_ctl_ext *x;
-	pthread_t thread;
-	int started;
-};
-
 struct ck_ctl_ext {
 	struct ck_kube *kube;
 	struct ck_ctl_metrics *m;
@@ -102,8 +96,7 @@ struct ck_ctl_ext {
 	pthread_mutex_t lock;       /* state and targets */
 	struct ck_ctl_map *state;   /* ES key -> struct es_state */
 	struct ck_ctl_map *targets; /* "ns/secret" -> ES key (strdup) */
-	struct worker *workers;
-	int nworkers;
+	struct ck_ctl__workers workers;
 	atomic_int inflight;
 	atomic_size_t n_syncs, n_errors, n_writes, n_status, n_skipped;
 };
@@ -1818,8 +1811,7 @@ out:
 
 static void *work(void *p)
 {
-	struct worker *wk = p;
-	struct ck_ctl_ext *x = wk->x;
+	struct ck_ctl_ext *x = p;
 	struct wctx w;
 	char *key;
 	int got;
@@ -1867,20 +1859,12 @@ static void *work(void *p)
 
 int ck_ctl_ext_start_workers(struct ck_ctl_ext *x)
 {
-	int i;
+	int rc;
 
-	if (x->workers != NULL)
+	if (x->workers.threads != NULL)
 		return CK_OK;
-	x->workers = ck_calloc((size_t)x->o.workers, sizeof(*x->workers));
-	if (x->workers == NULL)
-		return ck_err_set(CK_ENOMEM, "controller: out of memory");
-	for (i = 0; i < x->o.workers; i++) {
-		x->workers[i].x = x;
-		if (pthread_create(&x->workers[i].thread, NULL, work, &x->workers[i]) != 0)
-			return ck_err_set(CK_EINTERNAL, "controller: cannot start a worker");
-		x->workers[i].started = 1;
-		x->nworkers = i + 1;
-	}
+	if ((rc = ck_ctl__workers_start(&x->workers, x->o.workers, work, x)) < 0)
+		return rc;
 	ck_ctl_ext_resync(x);
 	return CK_OK;
 }
@@ -1894,10 +1878,7 @@ void ck_ctl_ext_free(struct ck_ctl_ext *x)
 		return;
 	if (x->queue != NULL)
 		ck_ctl_queue_shutdown(x->queue);
-	for (i = 0; x->workers != NULL && i < (size_t)x->nworkers; i++)
-		if (x->workers[i].started)
-			pthread_join(x->workers[i].thread, NULL);
-	ck_free(x->workers);
+	ck_ctl__workers_join(&x->workers);
 	for (i = 0; i < MAX_NS; i++) {
 		ck_ctl_informer_free(x->es_inf[i]);
 		ck_ctl_informer_free(x->ss_inf[i]);

@@ -51,12 +51,6 @@ struct applied {
 	int64_t status_gen;   /* generation whose Synced=True status we wrote (or saw), else -1 */
 };
 
-struct worker {
-	struct ck_ctl_sealed *s;
-	pthread_t thread;
-	int started;
-};
-
 struct ck_ctl_sealed {
 	struct ck_kube *kube;
 	struct ck_ctl_keys *keys;
@@ -70,8 +64,7 @@ struct ck_ctl_sealed {
 	size_t ninf;
 	pthread_mutex_t la_lock;
 	struct ck_ctl_map *applied;     /* key -> struct applied */
-	struct worker *workers;
-	int nworkers;
+	struct ck_ctl__workers workers;
 };
 
 /* ---------------------------------------------------------------- caches */
@@ -1073,8 +1066,7 @@ out:
 
 static void *work(void *p)
 {
-	struct worker *wk = p;
-	struct ck_ctl_sealed *s = wk->s;
+	struct ck_ctl_sealed *s = p;
 	struct wctx w;
 	char *key;
 
@@ -1144,20 +1136,12 @@ int ck_ctl_sealed_start_informers(struct ck_ctl_sealed *s)
 
 int ck_ctl_sealed_start_workers(struct ck_ctl_sealed *s)
 {
-	int i;
+	int rc;
 
-	if (s->workers != NULL)
+	if (s->workers.threads != NULL)
 		return CK_OK;
-	s->workers = ck_calloc((size_t)s->o.workers, sizeof(*s->workers));
-	if (s->workers == NULL)
-		return ck_err_set(CK_ENOMEM, "controller: out of memory");
-	for (i = 0; i < s->o.workers; i++) {
-		s->workers[i].s = s;
-		if (pthread_create(&s->workers[i].thread, NULL, work, &s->workers[i]) != 0)
-			return ck_err_set(CK_EINTERNAL, "controller: cannot start a worker");
-		s->workers[i].started = 1;
-		s->nworkers = i + 1;
-	}
+	if ((rc = ck_ctl__workers_start(&s->workers, s->o.workers, work, s)) < 0)
+		return rc;
 	/* Everything already cached is due once. */
 	ck_ctl_sealed_resync(s);
 	return CK_OK;
@@ -1172,10 +1156,7 @@ void ck_ctl_sealed_free(struct ck_ctl_sealed *s)
 		return;
 	if (s->queue != NULL)
 		ck_ctl_queue_shutdown(s->queue);
-	for (i = 0; s->workers != NULL && i < (size_t)s->nworkers; i++)
-		if (s->workers[i].started)
-			pthread_join(s->workers[i].thread, NULL);
-	ck_free(s->workers);
+	ck_ctl__workers_join(&s->workers);
 	for (i = 0; i < MAX_INFORMERS; i++) {
 		ck_ctl_informer_free(s->ss_inf[i]);
 		ck_ctl_informer_free(s->sec_inf[i]);

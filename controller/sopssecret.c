@@ -54,12 +54,6 @@ struct state {
 	int ready;
 };
 
-struct worker {
-	struct ck_ctl_sops *s;
-	pthread_t thread;
-	int started;
-};
-
 struct ck_ctl_sops {
 	struct ck_kube *kube;
 	struct ck_ctl_metrics *m;
@@ -78,8 +72,7 @@ struct ck_ctl_sops {
 	struct ck_ctl__sops_keys *keys;
 	atomic_uint keys_gen;            /* bumped by every change of the keys Secret */
 	unsigned keys_built;             /* keys_gen the keys were built from (+1) */
-	struct worker *workers;
-	int nworkers;
+	struct ck_ctl__workers workers;
 	atomic_int inflight;
 	atomic_size_t n_dec, n_fail, n_writes, n_skipped;
 };
@@ -973,8 +966,7 @@ out:
 
 static void *work(void *p)
 {
-	struct worker *wk = p;
-	struct ck_ctl_sops *s = wk->s;
+	struct ck_ctl_sops *s = p;
 	struct ck_kube_conn *conn = NULL;
 	char *key;
 	int got;
@@ -1008,20 +1000,12 @@ static void *work(void *p)
 
 int ck_ctl_sops_start_workers(struct ck_ctl_sops *s)
 {
-	int i;
+	int rc;
 
-	if (s->workers != NULL)
+	if (s->workers.threads != NULL)
 		return CK_OK;
-	s->workers = ck_calloc((size_t)s->o.workers, sizeof(*s->workers));
-	if (s->workers == NULL)
-		return ck_err_set(CK_ENOMEM, "controller: out of memory");
-	for (i = 0; i < s->o.workers; i++) {
-		s->workers[i].s = s;
-		if (pthread_create(&s->workers[i].thread, NULL, work, &s->workers[i]) != 0)
-			return ck_err_set(CK_EINTERNAL, "controller: cannot start a worker");
-		s->workers[i].started = 1;
-		s->nworkers = i + 1;
-	}
+	if ((rc = ck_ctl__workers_start(&s->workers, s->o.workers, work, s)) < 0)
+		return rc;
 	ck_ctl_sops_resync(s);
 	return CK_OK;
 }
@@ -1035,10 +1019,7 @@ void ck_ctl_sops_free(struct ck_ctl_sops *s)
 		return;
 	if (s->queue != NULL)
 		ck_ctl_queue_shutdown(s->queue);
-	for (i = 0; s->workers != NULL && i < (size_t)s->nworkers; i++)
-		if (s->workers[i].started)
-			pthread_join(s->workers[i].thread, NULL);
-	ck_free(s->workers);
+	ck_ctl__workers_join(&s->workers);
 	for (i = 0; i < MAX_NS; i++) {
 		ck_ctl_informer_free(s->ss_inf[i]);
 		ck_ctl_informer_free(s->sec_inf[i]);
