@@ -17,6 +17,7 @@
 #include "ck/seal_manifest.h"
 #include "ck/secret.h"
 #include "ctl_int.h"
+#include "recon_int.h"
 
 #define CONTROLLER "sealedsecret"
 #define SS_API "/apis/bitnami.com/v1alpha1"
@@ -471,74 +472,14 @@ struct wctx {
 	unsigned kr_version;
 };
 
-/* Split "ns/name". */
-static void split_key(const char *key, char *ns, size_t nsl, char *name, size_t nl)
-{
-	const char *slash = strchr(key, '/');
-
-	if (slash == NULL) {
-		snprintf(ns, nsl, "%s", "");
-		snprintf(name, nl, "%s", key);
-	} else {
-		snprintf(ns, nsl, "%.*s", (int)(slash - key), key);
-		snprintf(name, nl, "%s", slash + 1);
-	}
-}
-
 /* Best effort: an Event that fails is logged and forgotten. */
 static void event(struct wctx *w, const char *ns, const char *name, const char *uid,
                   const char *type, const char *reason, const char *note)
 {
-	struct ck_ctl_sealed *s = w->s;
-	struct ck_kube_resp resp = CK_KUBE_RESP_INIT;
-	struct ck_buf body = CK_BUF_INIT, path = CK_BUF_INIT, tmp = CK_BUF_INIT;
-	struct ck_doc *d = ck_doc_new(0);
-	struct ck_doc_node *root, *md, *reg;
-	uint8_t rnd[8];
-	char suffix[17], notebuf[NOTE_MAX + 1];
-	size_t i;
+	const struct ck_ctl__ref r = { CK_SEAL_API_VERSION, CK_SEAL_KIND, ns, name, uid };
 
-	ck_random(rnd, sizeof(rnd));
-	for (i = 0; i < 8; i++)
-		snprintf(suffix + 2 * i, 3, "%02x", rnd[i]);
-	snprintf(notebuf, sizeof(notebuf), "%s", note);
-	if (d == NULL || (root = ck_doc_map(d)) == NULL || ck_doc_add_root(d, root) < 0)
-		goto out;
-	md = ck_ctl__put_map(d, root, "metadata");
-	if (md == NULL || ck_buf_printf(&tmp, "%s.%s", name, suffix) < 0 ||
-	    ck_ctl__put_str(d, root, "apiVersion", "events.k8s.io/v1") < 0 ||
-	    ck_ctl__put_str(d, root, "kind", "Event") < 0 ||
-	    ck_ctl__put_str(d, md, "name", ck_buf_cstr(&tmp)) < 0 ||
-	    ck_ctl__put_str(d, md, "namespace", ns) < 0)
-		goto out;
-	ck_buf_reset(&tmp);
-	if (ck_ctl_time_format(&tmp, ck_ctl_wall_us(), 1) < 0 ||
-	    ck_ctl__put_str(d, root, "eventTime", ck_buf_cstr(&tmp)) < 0 ||
-	    ck_ctl__put_str(d, root, "reportingController", REPORTING_CONTROLLER) < 0 ||
-	    ck_ctl__put_str(d, root, "reportingInstance", s->instance) < 0 ||
-	    ck_ctl__put_str(d, root, "action", "Unseal") < 0 ||
-	    ck_ctl__put_str(d, root, "reason", reason) < 0 ||
-	    ck_ctl__put_str(d, root, "type", type) < 0 ||
-	    ck_ctl__put_str(d, root, "note", notebuf) < 0 ||
-	    (reg = ck_ctl__put_map(d, root, "regarding")) == NULL ||
-	    ck_ctl__put_str(d, reg, "apiVersion", CK_SEAL_API_VERSION) < 0 ||
-	    ck_ctl__put_str(d, reg, "kind", CK_SEAL_KIND) < 0 ||
-	    ck_ctl__put_str(d, reg, "name", name) < 0 ||
-	    ck_ctl__put_str(d, reg, "namespace", ns) < 0 ||
-	    (uid && *uid && ck_ctl__put_str(d, reg, "uid", uid) < 0) ||
-	    ck_ctl__write_json(&body, root) < 0 ||
-	    ck_buf_printf(&path, "/apis/events.k8s.io/v1/namespaces/%s/events", ns) < 0)
-		goto out;
-	if (ck_kube_request(w->conn, &resp, "POST", ck_buf_cstr(&path), NULL, ck_buf_data(&body),
-	                    ck_buf_len(&body), NULL, 0) < 0)
-		ck_log_warn("controller: event %s for %s/%s not recorded: %s", reason, ns, name,
-		            ck_err_last()->msg);
-out:
-	ck_kube_resp_dispose(&resp);
-	ck_buf_dispose(&body);
-	ck_buf_dispose(&path);
-	ck_buf_dispose(&tmp);
-	ck_doc_free(d);
+	ck_ctl__event(w->conn, REPORTING_CONTROLLER, w->s->instance, &r, "Unseal", type, reason,
+	              note);
 }
 
 static void condition_metric(struct ck_ctl_sealed *s, const char *ns, const char *name,
@@ -922,7 +863,7 @@ static enum result reconcile(struct wctx *w, const char *key, struct failure *f)
 	memset(&sn, 0, sizeof(sn));
 	memset(&sec, 0, sizeof(sec));
 	memset(f, 0, sizeof(*f));
-	split_key(key, ns, sizeof(ns), name, sizeof(name));
+	ck_ctl__split_key(key, ns, sizeof(ns), name, sizeof(name));
 	ck_ctl_informer_with(ss_informer_for(s, key), key, snap_cb, &sn);
 	if (sn.present < 0) {
 		ck_err_set(CK_ENOMEM, "controller: out of memory");
