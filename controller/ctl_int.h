@@ -22,14 +22,11 @@ struct ck_doc_node *ck_ctl__put_map(struct ck_doc *d, struct ck_doc_node *map, c
 int ck_ctl__write_json(struct ck_buf *out, const struct ck_doc_node *n) CK_WUR;
 /*
  * A secure buffer (max bytes) for a request body that holds plaintext, with
- * its first page taken at once: every secure allocation costs mmap, mlock
- * and mprotect calls (and TLB shootdowns on the other cores), so growing
- * 64, 128, ... 2048 bytes for an ordinary Secret cost five of them.
+ * 4 KiB taken at once: an ordinary Secret's body then never regrows (each
+ * regrowth is a secure allocation, a copy and a wipe).
  * CK_ENOMEM (the buffer is then usable and empty).
  */
 int ck_ctl__secure_body(struct ck_buf *b, size_t max) CK_WUR;
-/* 1 if two nodes are equal as JSON values (map order ignored). */
-int ck_ctl__json_equal(const struct ck_doc_node *a, const struct ck_doc_node *b);
 
 /*
  * A reconciler's worker threads (workers.c). start (once) runs n threads

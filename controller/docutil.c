@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <string.h>
 
-#include "ck/kube.h"
 #include "ctl_int.h"
 
 int ck_ctl__put_str(struct ck_doc *d, struct ck_doc_node *map, const char *key,
@@ -48,11 +47,5 @@ int ck_ctl__write_json(struct ck_buf *out, const struct ck_doc_node *n)
 int ck_ctl__secure_body(struct ck_buf *b, size_t max)
 {
 	ck_buf_init_secure(b, max);
-	/* One page: what the secure allocator hands out at the least anyway. */
 	return ck_buf_grow(b, (max < 4096 ? max : 4096) - 1);
-}
-
-int ck_ctl__json_equal(const struct ck_doc_node *a, const struct ck_doc_node *b)
-{
-	return ck_kube_equal(a, b);
 }

@@ -381,10 +381,10 @@ static int differs(const struct ck_doc_node *a, const struct ck_doc_node *b)
 	size_t i;
 
 	for (i = 0; i < 3; i++)
-		if (!ck_ctl__json_equal(ck_doc_map_get(a, top[i]), ck_doc_map_get(b, top[i])))
+		if (!ck_kube_equal(ck_doc_map_get(a, top[i]), ck_doc_map_get(b, top[i])))
 			return 1;
 	for (i = 0; i < 3; i++)
-		if (!ck_ctl__json_equal(meta_of(a, md[i]), meta_of(b, md[i])))
+		if (!ck_kube_equal(meta_of(a, md[i]), meta_of(b, md[i])))
 			return 1;
 	return 0;
 }
@@ -472,7 +472,7 @@ int ck_ctl__secret_apply(struct ck_kube_conn *c, const struct ck_ctl__want *w, i
 		goto out;
 	}
 	if (ck_doc_scalar_is(ck_doc_map_get(orig->docs[0], "immutable"), "true") &&
-	    !ck_ctl__json_equal(ck_doc_map_get(orig->docs[0], "data"), ck_doc_map_get(root, "data"))) {
+	    !ck_kube_equal(ck_doc_map_get(orig->docs[0], "data"), ck_doc_map_get(root, "data"))) {
 		out->immutable = 1;
 		rc = ck_err_set(CK_EDENIED, "could not update secret, target is immutable");
 		goto out;

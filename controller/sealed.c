@@ -13,7 +13,6 @@
 #include "ck/ctl_sealed.h"
 #include "ck/hash.h"
 #include "ck/log.h"
-#include "ck/rand.h"
 #include "ck/seal_manifest.h"
 #include "ck/secret.h"
 #include "ctl_int.h"
@@ -619,10 +618,10 @@ static int secret_differs(const struct ck_doc_node *a, const struct ck_doc_node 
 	size_t i;
 
 	for (i = 0; i < 2; i++)
-		if (!ck_ctl__json_equal(ck_doc_map_get(a, top[i]), ck_doc_map_get(b, top[i])))
+		if (!ck_kube_equal(ck_doc_map_get(a, top[i]), ck_doc_map_get(b, top[i])))
 			return 1;
 	for (i = 0; i < 3; i++)
-		if (!ck_ctl__json_equal(meta_of(a, md[i]), meta_of(b, md[i])))
+		if (!ck_kube_equal(meta_of(a, md[i]), meta_of(b, md[i])))
 			return 1;
 	return 0;
 }
