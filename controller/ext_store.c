@@ -1002,6 +1002,22 @@ static int answer(const struct centry *e, const uint8_t **val, size_t *len)
 	return CK_OK;
 }
 
+/*
+ * Cache the outcome rc of a read of key (its bytes in b when rc >= 0) and
+ * answer from the entry; an allocation failure is not cached.
+ */
+static int remember(struct ck_ctl__xstore *x, const char *key, int rc, const struct ck_buf *b,
+                    const uint8_t **val, size_t *len)
+{
+	const struct centry *e;
+
+	if (rc == CK_ENOMEM)
+		return rc;
+	if ((e = cache_put(x, key, rc, ck_buf_data(b), ck_buf_len(b))) == NULL)
+		return rc >= 0 ? ck_err_set(CK_ENOMEM, "controller: out of memory") : rc;
+	return answer(e, val, len);
+}
+
 /* ------------------------------------------------------ Vault reads */
 
 /* The secret's data map as JSON (x->lock held). */
@@ -1042,14 +1058,7 @@ static int v_read(struct ck_ctl__xstore *x, int64_t win, int64_t since, const ch
 		rc = ck_err_set(CK_EINVAL, "vault: %s: data is not a JSON object", ck_buf_cstr(&path));
 	if (rc >= 0)
 		rc = ck_ctl__write_json(&js, kv.data);
-	if (rc == CK_ENOMEM)
-		goto out;
-	if ((e = cache_put(x, ck_buf_cstr(&ck), rc, ck_buf_data(&js), ck_buf_len(&js))) == NULL) {
-		if (rc >= 0)
-			rc = ck_err_set(CK_ENOMEM, "controller: out of memory");
-		goto out;
-	}
-	rc = answer(e, val, len);
+	rc = remember(x, ck_buf_cstr(&ck), rc, &js, val, len);
 out:
 	ck_vault_kv_dispose(&kv);
 	ck_buf_dispose(&path);
@@ -1131,14 +1140,7 @@ static int v_meta(struct ck_ctl__xstore *x, int64_t win, int64_t since, const ch
 		if (rc >= 0)
 			rc = ck_ctl__write_json(&js, m);
 	}
-	if (rc == CK_ENOMEM)
-		goto out;
-	if ((e = cache_put(x, ck_buf_cstr(&ck), rc, ck_buf_data(&js), ck_buf_len(&js))) == NULL) {
-		if (rc >= 0)
-			rc = ck_err_set(CK_ENOMEM, "controller: out of memory");
-		goto out;
-	}
-	rc = answer(e, val, len);
+	rc = remember(x, ck_buf_cstr(&ck), rc, &js, val, len);
 out:
 	ck_doc_free(d);
 	ck_vault_response_dispose(&r);
@@ -1177,14 +1179,7 @@ static int v_list(struct ck_ctl__xstore *x, int64_t win, int64_t since, const ch
 		if (k->kind == CK_DOC_SCALAR && k->len > 0 && memchr(k->text, '\n', k->len) == NULL)
 			rc = ck_buf_printf(&out, "%s\n", k->text);
 	}
-	if (rc == CK_ENOMEM)
-		goto out;
-	if ((e = cache_put(x, ck_buf_cstr(&ck), rc, ck_buf_data(&out), ck_buf_len(&out))) == NULL) {
-		if (rc >= 0)
-			rc = ck_err_set(CK_ENOMEM, "controller: out of memory");
-		goto out;
-	}
-	rc = answer(e, val, len);
+	rc = remember(x, ck_buf_cstr(&ck), rc, &out, val, len);
 out:
 	ck_vault_response_dispose(&r);
 	ck_buf_dispose(&path);
