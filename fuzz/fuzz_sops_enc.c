@@ -23,7 +23,7 @@ static void b64_field(const char *s, size_t n)
 	size_t m;
 
 	CK_ASSERT(bin != NULL && txt != NULL);
-	m = ck_sops__b64_decode(bin, s, n);
+	m = ck_sops__b64_decode(bin, n / 4 * 3, s, n);
 	if (m != (size_t)-1) {
 		CK_ASSERT(m <= n / 4 * 3);
 		CK_ASSERT(ck_sops__b64_encode(txt, bin, m) == CK_SOPS_B64_LEN(m));

@@ -92,7 +92,7 @@ static const uint8_t *b64rev(void)
  * unused bits of the last group ignored (Go is not strict about them). Only
  * for public data (ciphertext, IVs, tags): table-driven, not constant time.
  */
-size_t ck_sops__b64_decode(uint8_t *out, const char *in, size_t n)
+size_t ck_sops__b64_decode(uint8_t *out, size_t cap, const char *in, size_t n)
 {
 	const uint8_t *rev = b64rev();
 	size_t i, o = 0, pad = 0;
@@ -104,6 +104,9 @@ size_t ck_sops__b64_decode(uint8_t *out, const char *in, size_t n)
 		pad++;
 	if (n >= 2 && in[n - 2] == '=')
 		pad++;
+	/* exactly what the text decodes to, checked before anything is written */
+	if (n / 4 * 3 - pad > cap)
+		return (size_t)-1;
 	for (i = 0; i < n; i += 4) {
 		uint8_t a = rev[(uint8_t)in[i]], b = rev[(uint8_t)in[i + 1]];
 		uint8_t c = rev[(uint8_t)in[i + 2]], d = rev[(uint8_t)in[i + 3]];
@@ -417,20 +420,6 @@ int ck_sops__encbin_text(struct ck_buf *out, const struct ck_sops_node *n)
 	return CK_OK;
 }
 
-/* The most bytes ck_sops__b64_decode can write for these n characters. */
-static size_t b64_decoded_max(const char *s, size_t n)
-{
-	size_t max = n / 4 * 3;
-
-	if (n % 4 != 0 || n == 0)
-		return 0; /* the decoder rejects it before writing */
-	if (s[n - 1] == '=')
-		max--;
-	if (s[n - 2] == '=')
-		max--;
-	return max;
-}
-
 int ck_sops__decrypt_value(struct ck_sops_cipher *c, uint8_t *pt, size_t *ptlen,
                            const struct ck_sops_enc *e, const uint8_t *aad, size_t aadlen,
                            uint8_t *iv, size_t *ivlen)
@@ -439,18 +428,10 @@ int ck_sops__decrypt_value(struct ck_sops_cipher *c, uint8_t *pt, size_t *ptlen,
 	size_t ivn, tagn, dn;
 	int rc;
 
-	/*
-	 * pt has room for data_len/4*3 bytes; decode the ciphertext into it. The
-	 * IV and tag buffers are fixed: bound what their text can decode to
-	 * (4 characters make 3 bytes, less the padding), not the length of a
-	 * padded encoding of the buffer size, which unpadded text exceeds.
-	 */
-	if (b64_decoded_max(e->iv, e->iv_len) > CK_SOPS_MAX_IV ||
-	    b64_decoded_max(e->tag, e->tag_len) > sizeof(tag))
-		return CK_EINVAL;
-	if ((dn = ck_sops__b64_decode(pt, e->data, e->data_len)) == (size_t)-1 ||
-	    (ivn = ck_sops__b64_decode(iv, e->iv, e->iv_len)) == (size_t)-1 ||
-	    (tagn = ck_sops__b64_decode(tag, e->tag, e->tag_len)) == (size_t)-1)
+	/* pt has room for data_len/4*3 bytes; decode the ciphertext into it. */
+	if ((dn = ck_sops__b64_decode(pt, e->data_len / 4 * 3, e->data, e->data_len)) == (size_t)-1 ||
+	    (ivn = ck_sops__b64_decode(iv, CK_SOPS_MAX_IV, e->iv, e->iv_len)) == (size_t)-1 ||
+	    (tagn = ck_sops__b64_decode(tag, sizeof(tag), e->tag, e->tag_len)) == (size_t)-1)
 		return CK_EINVAL;
 	if (ivn == 0)
 		return CK_EINVAL;

@@ -75,21 +75,26 @@ static void b64(void **state)
 	for (n = 0; n <= sizeof(in); n++) {
 		m = ck_sops__b64_encode(txt, in, n);
 		assert_int_equal(m, CK_SOPS_B64_LEN(n));
-		assert_int_equal(ck_sops__b64_decode(out, txt, m), n);
+		assert_int_equal(ck_sops__b64_decode(out, sizeof(out), txt, m), n);
 		assert_memory_equal(out, in, n);
 	}
 	assert_int_equal(ck_sops__b64_encode(txt, (const uint8_t *)"\xff\xfe", 2), 4);
 	assert_memory_equal(txt, "//4=", 4);
 	/* Padding is required; bad characters and lengths are refused. */
-	assert_int_equal(ck_sops__b64_decode(out, "QUJ", 3), (size_t)-1);
-	assert_int_equal(ck_sops__b64_decode(out, "QU==QUJD", 8), (size_t)-1);
-	assert_int_equal(ck_sops__b64_decode(out, "QUJ-", 4), (size_t)-1);
-	assert_int_equal(ck_sops__b64_decode(out, "Q===", 4), (size_t)-1);
+	assert_int_equal(ck_sops__b64_decode(out, sizeof(out), "QUJ", 3), (size_t)-1);
+	assert_int_equal(ck_sops__b64_decode(out, sizeof(out), "QU==QUJD", 8), (size_t)-1);
+	assert_int_equal(ck_sops__b64_decode(out, sizeof(out), "QUJ-", 4), (size_t)-1);
+	assert_int_equal(ck_sops__b64_decode(out, sizeof(out), "Q===", 4), (size_t)-1);
 	/* Like Go's StdEncoding, unused low bits of the last group are ignored. */
-	assert_int_equal(ck_sops__b64_decode(out, "QR==", 4), 1);
+	assert_int_equal(ck_sops__b64_decode(out, sizeof(out), "QR==", 4), 1);
 	assert_int_equal(out[0], 'A');
-	assert_int_equal(ck_sops__b64_decode(out, "QUN=", 4), 2);
+	assert_int_equal(ck_sops__b64_decode(out, sizeof(out), "QUN=", 4), 2);
 	assert_memory_equal(out, "AC", 2);
+	/* Text that would not fit is refused before anything is written. */
+	memset(out, 0, sizeof(out));
+	assert_int_equal(ck_sops__b64_decode(out, 2, "QUJD", 4), (size_t)-1);
+	assert_int_equal(out[0], 0);
+	assert_int_equal(ck_sops__b64_decode(out, 2, "QUI=", 4), 2);
 }
 
 /* Encrypt pt with the cipher and return the ENC[] string (malloc'd). */

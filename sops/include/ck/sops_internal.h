@@ -71,7 +71,8 @@ size_t ck_sops__encbin_text_len(const struct ck_sops_node *n);
 int ck_sops__encbin_text(struct ck_buf *out, const struct ck_sops_node *n) CK_WUR;
 
 /* Fast base64 for public data (ciphertext, IVs, tags): strict std alphabet. */
-size_t ck_sops__b64_decode(uint8_t *out, const char *in, size_t n); /* (size_t)-1 on error */
+/* Decode into out (at most cap bytes); (size_t)-1 on bad text or when it would not fit. */
+size_t ck_sops__b64_decode(uint8_t *out, size_t cap, const char *in, size_t n);
 size_t ck_sops__b64_encode(char *out, const uint8_t *in, size_t n);
 #define CK_SOPS_B64_LEN(n) (((n) + 2) / 3 * 4)
 
