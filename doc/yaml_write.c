@@ -45,8 +45,9 @@ struct yw {
 	const struct ck_doc_node *key_lc; /* a key whose line comment goes after its value */
 	int ab;              /* blank lines follow the value being written: no "|+" */
 	size_t blk;          /* text column of the block scalar just written (0: none) */
-	size_t fc;           /* column of the comment line right after the value being
-	                        written (0: none): block text must start right of it */
+	size_t fc;           /* 1 + column of the comment line right after the value
+	                        being written (0: none): block text must start right of
+	                        it, an indentless sequence must not reach it */
 	int rc;
 };
 
@@ -743,8 +744,8 @@ static void write_block_scalar(struct yw *w, const struct ck_doc_node *n, enum c
 	while (end > 0 && s[end - 1] == '\n')
 		end--;
 	trail = len - end;
-	if (w->comments && w->fc > 0 && base + rel <= w->fc)
-		rel = w->fc + 1 - base; /* else the comment after it would read as text */
+	if (w->comments && w->fc > 0 && base + rel < w->fc)
+		rel = w->fc - base; /* else the comment after it would read as text */
 	putc_(w, st == CK_DOC_FOLDED ? '>' : '|');
 	for (first = 0; first < end && s[first] == '\n'; first++)
 		;
@@ -814,16 +815,26 @@ enum where { W_ITEM, W_MAP, W_ROOT };
 /* Column of a block collection that is the value at `where` of a collection at ind. */
 static size_t coll_col(const struct yw *w, const struct ck_doc_node *v, size_t ind, enum where at)
 {
+	size_t col;
+
 	if (at == W_ROOT)
 		return 0;
 	if (w->go) {
 		if (at == W_ITEM)
 			return ind + 2;
-		if (v->kind == CK_DOC_SEQ && w->seq_indent <= 0)
-			return ind;
-		return go_round(w, ind);
+		col = v->kind == CK_DOC_SEQ && w->seq_indent <= 0 ? ind : go_round(w, ind);
+	} else {
+		col = ind + child_rel(w, v, at == W_MAP && v->kind == CK_DOC_SEQ);
 	}
-	return ind + child_rel(w, v, at == W_MAP && v->kind == CK_DOC_SEQ);
+	/*
+	 * An indentless sequence ("key:\n- a") takes the comment lines after it
+	 * that start at its column or further as its own foot: when the comment
+	 * that follows belongs to someone else (the map's foot, the next key's
+	 * head), the sequence is indented so that the comment reads as theirs.
+	 */
+	if (v->kind == CK_DOC_SEQ && col == ind && w->fc > 0 && w->fc - 1 >= col)
+		col = ind + w->step;
+	return col;
 }
 
 /* Column of a block scalar's text. */
@@ -998,7 +1009,7 @@ static int write_simple_key(struct yw *w, const struct ck_doc_node *k, enum ctx 
 	return 1;
 }
 
-/* Column of the first non-blank line of a comment written at ind (0: none). */
+/* 1 + column of the first non-blank line of a comment written at ind (0: none). */
 static size_t first_line_col(const char *c, size_t ind)
 {
 	while (c != NULL && *c) {
@@ -1010,7 +1021,7 @@ static size_t first_line_col(const char *c, size_t ind)
 		}
 		while (c[sp] == ' ')
 			sp++;
-		return ind + sp;
+		return ind + sp + 1;
 	}
 	return 0;
 }

@@ -249,6 +249,23 @@ static void comments(void **state)
 	assert_string_equal(r->foot_comment, "# foot of the root");
 	/* Written back byte for byte. */
 	roundtrip(in, NULL, NULL);
+	/*
+	 * A map's foot after an indentless sequence: written at the map's column,
+	 * the sequence is indented so the comment is not read back as its foot
+	 * (found by the fuzzer: " e:\n -\n#").
+	 */
+	{
+		struct ck_doc *m = parse(" e:\n -\n#", 0), *back;
+
+		assert_string_equal(m->docs[0]->foot_comment, "#");
+		assert_int_equal(ck_doc_write_yaml(&out, m, NULL), CK_OK);
+		assert_string_equal(ck_buf_cstr(&out), "e:\n  -\n#\n");
+		back = parse(ck_buf_cstr(&out), 0);
+		assert_true(ck_doc_equal(m, back, CK_DOC_EQ_COMMENTS));
+		ck_doc_free(back);
+		ck_doc_free(m);
+		ck_buf_reset(&out);
+	}
 	/* Without comments: none read, none written. */
 	assert_null(plain->docs[0]->kids[0]->head_comment);
 	assert_null(plain->head_comment);
